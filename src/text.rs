@@ -1,0 +1,199 @@
+//! Text helpers: quoting document values safely, "did you mean", and line/column lookup.
+
+use std::fmt::Write as _;
+
+/// Characters that must never reach a terminal from a document: C0/C1 controls (except tab
+/// and line breaks, which are handled by the caller) and Unicode bidirectional controls, which
+/// can make displayed text differ from what is checked ("Trojan Source", CVE-2021-42574).
+#[must_use]
+pub fn is_unsafe_char(c: char) -> bool {
+    matches!(c,
+        '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{7f}'..='\u{9f}'
+        | '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Longest document value quoted in a message, in characters.
+const QUOTE_MAX_CHARS: usize = 60;
+
+/// A document value made safe to quote in a message: unsafe characters and line breaks escaped
+/// as `\u{..}`/`\n`, and long values shortened with `…`.
+#[must_use]
+pub fn quote(value: &str) -> String {
+    let mut out = String::with_capacity(value.len().min(QUOTE_MAX_CHARS * 2));
+    for (n, c) in value.chars().enumerate() {
+        if n == QUOTE_MAX_CHARS {
+            out.push('…');
+            break;
+        }
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if is_unsafe_char(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The source text with every unsafe character replaced by one of the same UTF-8 length, so
+/// byte spans stay valid while nothing hostile reaches the terminal.
+#[must_use]
+pub fn sanitize_source(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(is_unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if is_unsafe_char(c) {
+            match c.len_utf8() {
+                1 => out.push('?'),
+                2 => out.push('\u{bf}'),
+                _ => out.push('\u{fffd}'),
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// The closest option to `input`, if it is close enough to be a likely typo.
+#[must_use]
+pub fn did_you_mean<'a, I>(input: &str, options: I) -> Option<&'a str>
+where
+    I: IntoIterator<Item = &'a str>,
+{
+    let input_lower = input.to_lowercase();
+    let budget = (input.chars().count() / 3).clamp(1, 3);
+    options
+        .into_iter()
+        .map(|option| (levenshtein(&input_lower, &option.to_lowercase()), option))
+        .filter(|(distance, _)| *distance <= budget)
+        .min_by_key(|(distance, option)| (*distance, *option))
+        .map(|(_, option)| option)
+}
+
+/// Edit distance in characters (insertions, deletions, substitutions).
+#[must_use]
+pub fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    let mut current = vec![0; b.len() + 1];
+    for (i, ca) in a.chars().enumerate() {
+        current[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        std::mem::swap(&mut previous, &mut current);
+    }
+    previous[b.len()]
+}
+
+/// Line starts of a text, for 1-based line and column (in characters) of a byte offset.
+#[derive(Clone, Debug)]
+pub struct LineIndex {
+    starts: Vec<u32>,
+}
+
+/// A 1-based line and column; the column counts Unicode scalar values (SARIF's
+/// `unicodeCodePoints`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct LineCol {
+    pub line: u32,
+    pub column: u32,
+}
+
+impl LineIndex {
+    /// Lines end at `\n`, `\r\n` or a lone `\r`, as in YAML.
+    #[must_use]
+    pub fn new(text: &str) -> Self {
+        let bytes = text.as_bytes();
+        let mut starts = vec![0];
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\n' => starts.push(i as u32 + 1),
+                b'\r' if bytes.get(i + 1) != Some(&b'\n') => starts.push(i as u32 + 1),
+                _ => {}
+            }
+            i += 1;
+        }
+        Self { starts }
+    }
+
+    #[must_use]
+    pub fn line_col(&self, text: &str, offset: u32) -> LineCol {
+        let offset = offset.min(text.len() as u32);
+        let line = self.starts.partition_point(|&s| s <= offset).saturating_sub(1);
+        let start = self.starts.get(line).copied().unwrap_or(0) as usize;
+        let column = text.get(start..offset as usize).map_or(0, |s| s.chars().count());
+        LineCol { line: line as u32 + 1, column: column as u32 + 1 }
+    }
+
+    /// The byte offset where the line holding `offset` ends (before its line break).
+    #[must_use]
+    pub fn line_end(&self, text: &str, offset: u32) -> u32 {
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let next = self.starts.get(line).copied().unwrap_or(text.len() as u32);
+        let mut end = next;
+        let bytes = text.as_bytes();
+        while end > offset && matches!(bytes.get(end as usize - 1), Some(b'\n' | b'\r')) {
+            end -= 1;
+        }
+        end.max(offset)
+    }
+}
+
+/// `1 error`, `2 errors`.
+#[must_use]
+pub fn plural(count: usize, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quote_escapes_and_shortens() {
+        assert_eq!(quote("a\u{1b}[31mb"), "a\\u{1b}[31mb");
+        assert_eq!(quote("x\u{202e}y"), "x\\u{202e}y");
+        assert_eq!(quote("line\nnext"), "line\\nnext");
+        let long = "x".repeat(100);
+        assert_eq!(quote(&long).chars().count(), QUOTE_MAX_CHARS + 1);
+    }
+
+    #[test]
+    fn sanitize_keeps_byte_length() {
+        let text = "a\u{1b}b\u{85}c\u{202e}d";
+        let clean = sanitize_source(text);
+        assert_eq!(clean.len(), text.len());
+        assert!(!clean.chars().any(is_unsafe_char));
+    }
+
+    #[test]
+    fn suggestions() {
+        let kinds = ["Project", "Site", "BarrierSchedule"];
+        assert_eq!(did_you_mean("Sites", kinds), Some("Site"));
+        assert_eq!(did_you_mean("barrierschedule", kinds), Some("BarrierSchedule"));
+        assert_eq!(did_you_mean("Event", kinds), None);
+        assert_eq!(levenshtein("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn line_columns_with_crlf_and_unicode() {
+        let text = "ab\r\nçd\ne";
+        let index = LineIndex::new(text);
+        assert_eq!(index.line_col(text, 0), LineCol { line: 1, column: 1 });
+        assert_eq!(index.line_col(text, 4), LineCol { line: 2, column: 1 });
+        assert_eq!(index.line_col(text, 6), LineCol { line: 2, column: 2 });
+        assert_eq!(index.line_col(text, 8), LineCol { line: 3, column: 1 });
+        assert_eq!(index.line_end(text, 0), 2);
+        let lone_cr = "a\rb";
+        assert_eq!(LineIndex::new(lone_cr).line_col(lone_cr, 2).line, 2);
+    }
+}
