@@ -5,5 +5,27 @@
 //! file access) plus the adapters around it: the command line ([`cli`]), the file walker
 //! ([`walk`]) and the reporters ([`report`]).
 
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        reason = "a test that cannot unwrap has failed"
+    )
+)]
+
+pub mod cli;
+pub mod config;
+pub mod date;
+pub mod document;
+pub mod engine;
+pub mod error;
+pub mod finding;
+pub mod project;
+pub mod report;
+pub mod schema;
+pub mod stage;
 pub mod text;
+pub mod units;
+pub mod walk;
 pub mod yaml;

@@ -1,1 +1,5 @@
-fn main() {}
+//! The `standoff` binary: all of it lives in the library's `cli` module.
+
+fn main() -> std::process::ExitCode {
+    standoff::cli::main()
+}

@@ -76,21 +76,33 @@ where
         .map(|(_, option)| option)
 }
 
-/// Edit distance in characters (insertions, deletions, substitutions).
+/// Edit distance in characters: insertions, deletions, substitutions and transpositions of
+/// neighbours (the optimal string alignment distance), so `Stie` is one edit from `Site`.
 #[must_use]
 pub fn levenshtein(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    let mut current = vec![0; b.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
-        current[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
-        }
-        std::mem::swap(&mut previous, &mut current);
+    let width = b.len() + 1;
+    let mut d = vec![0; (a.len() + 1) * width];
+    for i in 0..=a.len() {
+        d[i * width] = i;
     }
-    previous[b.len()]
+    for (j, cell) in d.iter_mut().enumerate().take(width) {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[(i - 1) * width + j] + 1)
+                .min(d[i * width + j - 1] + 1)
+                .min(d[(i - 1) * width + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[(i - 2) * width + j - 2] + 1);
+            }
+            d[i * width + j] = best;
+        }
+    }
+    d[a.len() * width + b.len()]
 }
 
 /// Line starts of a text, for 1-based line and column (in characters) of a byte offset.
@@ -128,10 +140,18 @@ impl LineIndex {
     #[must_use]
     pub fn line_col(&self, text: &str, offset: u32) -> LineCol {
         let offset = offset.min(text.len() as u32);
-        let line = self.starts.partition_point(|&s| s <= offset).saturating_sub(1);
+        let line = self
+            .starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1);
         let start = self.starts.get(line).copied().unwrap_or(0) as usize;
-        let column = text.get(start..offset as usize).map_or(0, |s| s.chars().count());
-        LineCol { line: line as u32 + 1, column: column as u32 + 1 }
+        let column = text
+            .get(start..offset as usize)
+            .map_or(0, |s| s.chars().count());
+        LineCol {
+            line: line as u32 + 1,
+            column: column as u32 + 1,
+        }
     }
 
     /// The byte offset where the line holding `offset` ends (before its line break).
@@ -179,9 +199,14 @@ mod tests {
     fn suggestions() {
         let kinds = ["Project", "Site", "BarrierSchedule"];
         assert_eq!(did_you_mean("Sites", kinds), Some("Site"));
-        assert_eq!(did_you_mean("barrierschedule", kinds), Some("BarrierSchedule"));
+        assert_eq!(
+            did_you_mean("barrierschedule", kinds),
+            Some("BarrierSchedule")
+        );
         assert_eq!(did_you_mean("Event", kinds), None);
         assert_eq!(levenshtein("kitten", "sitting"), 3);
+        assert_eq!(levenshtein("Stie", "Site"), 1);
+        assert_eq!(levenshtein("", "abc"), 3);
     }
 
     #[test]

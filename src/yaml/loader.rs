@@ -68,7 +68,10 @@ pub fn load(text: &str, limits: &Limits) -> LoadOutcome {
         alias_nodes: 0,
     };
     let error = loader.run(text).err();
-    LoadOutcome { documents: loader.documents, error }
+    LoadOutcome {
+        documents: loader.documents,
+        error,
+    }
 }
 
 struct Loader<'l> {
@@ -101,16 +104,28 @@ struct Frame {
 
 enum Container {
     Seq(Vec<Value>),
-    Map { map: Map<String, Value>, pending_key: Option<(String, Span)> },
+    Map {
+        map: Map<String, Value>,
+        pending_key: Option<(String, Span)>,
+    },
 }
 
 fn err(kind: LoadErrorKind, span: Span, message: impl Into<String>) -> LoadError {
-    LoadError { kind, span, message: message.into(), help: None, related: None }
+    LoadError {
+        kind,
+        span,
+        message: message.into(),
+        help: None,
+        related: None,
+    }
 }
 
 impl Loader<'_> {
     fn span(&self, span: saphyr_parser::Span) -> Span {
-        Span::new(self.offsets.byte(span.start.index()), self.offsets.byte(span.end.index()))
+        Span::new(
+            self.offsets.byte(span.start.index()),
+            self.offsets.byte(span.end.index()),
+        )
     }
 
     fn run(&mut self, text: &str) -> Result<(), LoadError> {
@@ -118,7 +133,11 @@ impl Loader<'_> {
         while let Some(next) = parser.next_event() {
             let (event, raw_span) = next.map_err(|e| {
                 let at = self.offsets.byte(e.marker().index());
-                err(LoadErrorKind::Syntax, Span::at(at), syntax_message(e.info()))
+                err(
+                    LoadErrorKind::Syntax,
+                    Span::at(at),
+                    syntax_message(e.info()),
+                )
             })?;
             let span = self.span(raw_span);
             match event {
@@ -128,7 +147,10 @@ impl Loader<'_> {
                         return Err(limit(
                             LoadErrorKind::Documents,
                             span,
-                            format!("more than {} YAML documents in one file", self.limits.max_documents),
+                            format!(
+                                "more than {} YAML documents in one file",
+                                self.limits.max_documents
+                            ),
                             "max-documents",
                         ));
                     }
@@ -184,7 +206,11 @@ impl Loader<'_> {
                         err(
                             LoadErrorKind::Tag,
                             span,
-                            format!("the value `{}` does not fit its tag `{}`", crate::text::quote(&value), m.tag),
+                            format!(
+                                "the value `{}` does not fit its tag `{}`",
+                                crate::text::quote(&value),
+                                m.tag
+                            ),
                         )
                     })?;
                     self.count_nodes(1, span)?;
@@ -211,18 +237,30 @@ impl Loader<'_> {
                     }
                     let id = doc.push_entry(span);
                     let container = if is_map {
-                        Container::Map { map: Map::new(), pending_key: None }
+                        Container::Map {
+                            map: Map::new(),
+                            pending_key: None,
+                        }
                     } else {
                         Container::Seq(Vec::new())
                     };
-                    doc.stack.push(Frame { id, anchor, container });
+                    doc.stack.push(Frame {
+                        id,
+                        anchor,
+                        container,
+                    });
                 }
                 Event::SequenceEnd | Event::MappingEnd => {
                     let doc = self.doc_mut()?;
-                    let Some(frame) = doc.stack.pop() else { continue };
+                    let Some(frame) = doc.stack.pop() else {
+                        continue;
+                    };
                     let end = doc.spans.len() as u32;
                     let last_child_end = if end > frame.id + 1 {
-                        doc.spans[frame.id as usize + 1..].iter().map(|e| e.value.end).max()
+                        doc.spans[frame.id as usize + 1..]
+                            .iter()
+                            .map(|e| e.value.end)
+                            .max()
                     } else {
                         None
                     };
@@ -231,7 +269,9 @@ impl Loader<'_> {
                     // Flow collections end at their bracket; block collections end where their
                     // last child ends (the parser puts the end event at the next token).
                     entry.value.end = if span.is_empty() {
-                        last_child_end.unwrap_or(entry.value.start).max(entry.value.start)
+                        last_child_end
+                            .unwrap_or(entry.value.start)
+                            .max(entry.value.start)
                     } else {
                         span.end
                     };
@@ -285,9 +325,13 @@ impl Loader<'_> {
 
     fn doc_mut(&mut self) -> Result<&mut DocBuilder, LoadError> {
         // The parser always opens a document before any node; this guards the invariant.
-        self.doc
-            .as_mut()
-            .ok_or_else(|| err(LoadErrorKind::Syntax, Span::at(0), "a node outside any document"))
+        self.doc.as_mut().ok_or_else(|| {
+            err(
+                LoadErrorKind::Syntax,
+                Span::at(0),
+                "a node outside any document",
+            )
+        })
     }
 
     fn count_nodes(&mut self, count: usize, span: Span) -> Result<(), LoadError> {
@@ -309,12 +353,23 @@ impl DocBuilder {
     fn expects_key(&self) -> bool {
         matches!(
             self.stack.last(),
-            Some(Frame { container: Container::Map { pending_key: None, .. }, .. })
+            Some(Frame {
+                container: Container::Map {
+                    pending_key: None,
+                    ..
+                },
+                ..
+            })
         )
     }
 
     fn set_key(&mut self, key: String, span: Span) -> Result<(), LoadError> {
-        let Some(Frame { id, container: Container::Map { map, pending_key }, .. }) = self.stack.last_mut() else {
+        let Some(Frame {
+            id,
+            container: Container::Map { map, pending_key },
+            ..
+        }) = self.stack.last_mut()
+        else {
             return Ok(());
         };
         if let Some(position) = map.keys().position(|k| *k == key) {
@@ -323,7 +378,11 @@ impl DocBuilder {
             for _ in 0..position {
                 child = self.spans.get(child as usize).map_or(child + 1, |e| e.end);
             }
-            let first = self.spans.get(child as usize).and_then(|e| e.key).unwrap_or(span);
+            let first = self
+                .spans
+                .get(child as usize)
+                .and_then(|e| e.key)
+                .unwrap_or(span);
             let mut e = err(
                 LoadErrorKind::DuplicateKey,
                 span,
@@ -340,11 +399,22 @@ impl DocBuilder {
     /// Appends a span entry for a node starting now, keyed if it is a mapping value.
     fn push_entry(&mut self, value: Span) -> u32 {
         let key = match self.stack.last() {
-            Some(Frame { container: Container::Map { pending_key: Some((_, key)), .. }, .. }) => Some(*key),
+            Some(Frame {
+                container:
+                    Container::Map {
+                        pending_key: Some((_, key)),
+                        ..
+                    },
+                ..
+            }) => Some(*key),
             _ => None,
         };
         let id = self.spans.len() as u32;
-        self.spans.push(SpanEntry { key, value, end: id + 1 });
+        self.spans.push(SpanEntry {
+            key,
+            value,
+            end: id + 1,
+        });
         id
     }
 
@@ -359,7 +429,11 @@ impl DocBuilder {
         }
         let descendants: Vec<SpanEntry> = self.spans[range.start as usize + 1..range.end as usize]
             .iter()
-            .map(|e| SpanEntry { key: e.key, value: e.value, end: shift(e.end) })
+            .map(|e| SpanEntry {
+                key: e.key,
+                value: e.value,
+                end: shift(e.end),
+            })
             .collect();
         self.spans.extend(descendants);
         id
@@ -372,8 +446,14 @@ impl DocBuilder {
             self.anchors.insert(anchor, (value.clone(), id..end));
         }
         match self.stack.last_mut() {
-            Some(Frame { container: Container::Seq(items), .. }) => items.push(value),
-            Some(Frame { container: Container::Map { map, pending_key }, .. }) => {
+            Some(Frame {
+                container: Container::Seq(items),
+                ..
+            }) => items.push(value),
+            Some(Frame {
+                container: Container::Map { map, pending_key },
+                ..
+            }) => {
                 if let Some((key, _)) = pending_key.take() {
                     map.insert(key, value);
                 }
@@ -384,7 +464,11 @@ impl DocBuilder {
 }
 
 fn complex_key(span: Span) -> LoadError {
-    let mut e = err(LoadErrorKind::ComplexKey, span, "a mapping or sequence used as a key");
+    let mut e = err(
+        LoadErrorKind::ComplexKey,
+        span,
+        "a mapping or sequence used as a key",
+    );
     e.help = Some("keys in design documents are plain strings".into());
     e
 }
@@ -400,13 +484,18 @@ fn limit(kind: LoadErrorKind, span: Span, message: String, setting: &str) -> Loa
 /// The parser's message, as a sentence.
 fn syntax_message(info: &str) -> String {
     let info = info.trim();
-    if info.is_empty() { "YAML syntax error".to_owned() } else { format!("YAML syntax error: {info}") }
+    if info.is_empty() {
+        "YAML syntax error".to_owned()
+    } else {
+        format!("YAML syntax error: {info}")
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+    use std::fmt::Write as _;
 
     fn load_ok(text: &str) -> Vec<YamlDocument> {
         let outcome = load(text, &Limits::default());
@@ -424,14 +513,23 @@ mod tests {
         let docs = load_ok(text);
         assert_eq!(docs.len(), 1);
         let doc = &docs[0];
-        assert_eq!(doc.value, json!({"a": 1, "b": {"c": "x", "d": [1, {"e": "f"}]}, "l": ["x", {"y": "z"}]}));
+        assert_eq!(
+            doc.value,
+            json!({"a": 1, "b": {"c": "x", "d": [1, {"e": "f"}]}, "l": ["x", {"y": "z"}]})
+        );
         let c = doc.pointer("/b/c").unwrap();
         assert_eq!(slice(text, c.span()), "\"x\"");
         assert_eq!(slice(text, c.key_span().unwrap()), "c");
         let e = doc.pointer("/b/d/1/e").unwrap();
         assert_eq!(slice(text, e.span()), "f");
-        assert_eq!(slice(text, doc.pointer("/b/d").unwrap().span()), "[1, {e: f}]");
-        assert_eq!(slice(text, doc.pointer("/b").unwrap().span()), "c: \"x\"\n  d: [1, {e: f}]");
+        assert_eq!(
+            slice(text, doc.pointer("/b/d").unwrap().span()),
+            "[1, {e: f}]"
+        );
+        assert_eq!(
+            slice(text, doc.pointer("/b").unwrap().span()),
+            "c: \"x\"\n  d: [1, {e: f}]"
+        );
         assert_eq!(slice(text, doc.pointer("/l/1/y").unwrap().span()), "z");
         assert!(doc.pointer("/l/2").is_none());
         let (near, found) = doc.nearest("/b/missing/deeper");
@@ -460,7 +558,10 @@ mod tests {
     fn non_ascii_spans_are_bytes() {
         let text = "é: \"☕ café\"\nk: v\n";
         let doc = &load_ok(text)[0];
-        assert_eq!(slice(text, doc.pointer("/é").unwrap().span()), "\"☕ café\"");
+        assert_eq!(
+            slice(text, doc.pointer("/é").unwrap().span()),
+            "\"☕ café\""
+        );
         assert_eq!(slice(text, doc.pointer("/k").unwrap().span()), "v");
     }
 
@@ -483,7 +584,9 @@ mod tests {
 
     #[test]
     fn merge_keys_are_rejected() {
-        let error = load("base: &b {x: 1}\nother:\n  <<: *b\n", &Limits::default()).error.unwrap();
+        let error = load("base: &b {x: 1}\nother:\n  <<: *b\n", &Limits::default())
+            .error
+            .unwrap();
         assert_eq!(error.kind, LoadErrorKind::MergeKey);
         // A quoted "<<" is an ordinary key.
         assert!(load("\"<<\": 1\n", &Limits::default()).error.is_none());
@@ -502,10 +605,15 @@ mod tests {
 
     #[test]
     fn alias_budget_stops_billion_laughs() {
-        let mut text = String::from("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
-        for (prev, name) in ["a", "b", "c", "d", "e", "f", "g", "h"].iter().zip(["b", "c", "d", "e", "f", "g", "h", "i"]) {
+        let mut text = String::from(
+            "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+        );
+        for (prev, name) in ["a", "b", "c", "d", "e", "f", "g", "h"]
+            .iter()
+            .zip(["b", "c", "d", "e", "f", "g", "h", "i"])
+        {
             let refs = vec![format!("*{prev}"); 9].join(",");
-            text.push_str(&format!("{name}: &{name} [{refs}]\n"));
+            writeln!(text, "{name}: &{name} [{refs}]").unwrap();
         }
         let error = load(&text, &Limits::default()).error.unwrap();
         assert_eq!(error.kind, LoadErrorKind::AliasNodes);

@@ -36,7 +36,10 @@ impl Span {
     /// An empty span at `offset`.
     #[must_use]
     pub const fn at(offset: u32) -> Self {
-        Self { start: offset, end: offset }
+        Self {
+            start: offset,
+            end: offset,
+        }
     }
 
     #[must_use]

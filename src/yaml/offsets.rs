@@ -16,14 +16,22 @@ pub(crate) struct Offsets<'a> {
 impl<'a> Offsets<'a> {
     pub(crate) fn new(text: &'a str) -> Self {
         if text.is_ascii() {
-            return Self { text, checkpoints: Vec::new(), ascii: true };
+            return Self {
+                text,
+                checkpoints: Vec::new(),
+                ascii: true,
+            };
         }
         let checkpoints = text
             .char_indices()
             .step_by(STEP)
             .map(|(byte, _)| byte as u32)
             .collect();
-        Self { text, checkpoints, ascii: false }
+        Self {
+            text,
+            checkpoints,
+            ascii: false,
+        }
     }
 
     /// The byte offset of character `index`, clamped to the end of the text.

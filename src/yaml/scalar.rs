@@ -13,7 +13,11 @@ pub(crate) struct TagMismatch {
 }
 
 /// Resolves one scalar event into a JSON value.
-pub(crate) fn resolve(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Result<Value, TagMismatch> {
+pub(crate) fn resolve(
+    text: &str,
+    style: ScalarStyle,
+    tag: Option<&Tag>,
+) -> Result<Value, TagMismatch> {
     if let Some(tag) = tag {
         if tag.is_yaml_core_schema() {
             return resolve_core_tag(text, &tag.suffix);
@@ -59,10 +63,10 @@ pub(crate) fn resolve_plain(text: &str) -> Value {
     }
     // Only text that starts like a number can be one; skip the parsers for everything else.
     let first = text.as_bytes()[0];
-    if first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.') {
-        if let Some(n) = parse_int(text).or_else(|| parse_float(text)) {
-            return Value::Number(n);
-        }
+    if (first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.'))
+        && let Some(n) = parse_int(text).or_else(|| parse_float(text))
+    {
+        return Value::Number(n);
     }
     Value::String(text.to_owned())
 }
@@ -90,10 +94,10 @@ fn parse_int(text: &str) -> Option<Number> {
     if let Ok(i) = text.parse::<i64>() {
         return Some(Number::from(i));
     }
-    if let Ok(u) = digits.parse::<u64>() {
-        if !text.starts_with('-') {
-            return Some(Number::from(u));
-        }
+    if let Ok(u) = digits.parse::<u64>()
+        && !text.starts_with('-')
+    {
+        return Some(Number::from(u));
     }
     text.parse::<f64>().ok().and_then(Number::from_f64)
 }
@@ -183,7 +187,10 @@ mod tests {
             (".inf", json!(".inf")),
             (".nan", json!(".nan")),
             ("1e999", json!("1e999")),
-            ("18446744073709551615", json!(18_446_744_073_709_551_615_u64)),
+            (
+                "18446744073709551615",
+                json!(18_446_744_073_709_551_615_u64),
+            ),
             ("85 m", json!("85 m")),
             ("2026-01-01", json!("2026-01-01")),
         ];
@@ -200,10 +207,22 @@ mod tests {
 
     #[test]
     fn core_tags_override_style() {
-        let int = Tag { handle: "tag:yaml.org,2002:".into(), suffix: "int".into() };
-        let str_tag = Tag { handle: "tag:yaml.org,2002:".into(), suffix: "str".into() };
-        assert_eq!(resolve("12", ScalarStyle::DoubleQuoted, Some(&int)).ok(), Some(json!(12)));
-        assert_eq!(resolve("12", ScalarStyle::Plain, Some(&str_tag)).ok(), Some(json!("12")));
+        let int = Tag {
+            handle: "tag:yaml.org,2002:".into(),
+            suffix: "int".into(),
+        };
+        let str_tag = Tag {
+            handle: "tag:yaml.org,2002:".into(),
+            suffix: "str".into(),
+        };
+        assert_eq!(
+            resolve("12", ScalarStyle::DoubleQuoted, Some(&int)).ok(),
+            Some(json!(12))
+        );
+        assert_eq!(
+            resolve("12", ScalarStyle::Plain, Some(&str_tag)).ok(),
+            Some(json!("12"))
+        );
         assert!(resolve("twelve", ScalarStyle::Plain, Some(&int)).is_err());
     }
 }

@@ -30,7 +30,11 @@ impl YamlDocument {
     /// The root node.
     #[must_use]
     pub fn root(&self) -> Node<'_> {
-        Node { doc: self, value: &self.value, id: 0 }
+        Node {
+            doc: self,
+            value: &self.value,
+            id: 0,
+        }
     }
 
     /// The node at `pointer` (RFC 6901), if it exists.
@@ -96,7 +100,8 @@ impl<'a> Node<'a> {
     fn child_ids(&self) -> impl Iterator<Item = u32> + 'a {
         let (first, end) = self.child_range();
         let doc = self.doc;
-        std::iter::successors(Some(first), move |&id| Some(doc.entry(id).end)).take_while(move |&id| id < end)
+        std::iter::successors(Some(first), move |&id| Some(doc.entry(id).end))
+            .take_while(move |&id| id < end)
     }
 
     /// The value of `key` in a mapping.
@@ -106,7 +111,11 @@ impl<'a> Node<'a> {
         let position = map.keys().position(|k| k == key)?;
         let id = self.child_ids().nth(position)?;
         let value = map.get(key)?;
-        Some(Node { doc: self.doc, value, id })
+        Some(Node {
+            doc: self.doc,
+            value,
+            id,
+        })
     }
 
     /// Item `index` of a sequence.
@@ -115,7 +124,11 @@ impl<'a> Node<'a> {
         let items = self.value.as_array()?;
         let value = items.get(index)?;
         let id = self.child_ids().nth(index)?;
-        Some(Node { doc: self.doc, value, id })
+        Some(Node {
+            doc: self.doc,
+            value,
+            id,
+        })
     }
 
     /// The entries of a mapping, in written order (empty for anything else).

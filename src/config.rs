@@ -1,0 +1,261 @@
+//! `standoff.yaml`: found by walking up from the first path, validated against the embedded
+//! config schema (so every mistake is located, with a "did you mean"), then resolved once into
+//! [`Config`].
+
+use std::path::{Path, PathBuf};
+
+use ignore::overrides::{Override, OverrideBuilder};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::error::{LocatedError, ToolError};
+use crate::finding::Severity;
+use crate::schema;
+use crate::stage::Stage;
+use crate::yaml::{self, Limits, Span};
+
+/// The config file's name.
+pub const CONFIG_FILE: &str = "standoff.yaml";
+
+/// The raw file, as written (kebab-case keys; the schema has already rejected unknown keys).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawConfig {
+    #[serde(default)]
+    exclude: Vec<String>,
+    fail_on: Option<String>,
+    stage: Option<Value>,
+    follow_symlinks: Option<bool>,
+    #[serde(default)]
+    limits: RawLimits,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[allow(clippy::struct_field_names, reason = "the names are the config keys")]
+struct RawLimits {
+    max_file_size: Option<u64>,
+    max_depth: Option<usize>,
+    max_nodes: Option<usize>,
+    max_alias_nodes: Option<usize>,
+    max_documents: Option<usize>,
+    max_scalar_bytes: Option<usize>,
+}
+
+/// The resolved configuration.
+#[derive(Debug, Default)]
+pub struct Config {
+    /// The file it came from, if any.
+    pub path: Option<PathBuf>,
+    /// The folder excludes are relative to.
+    pub root: Option<PathBuf>,
+    /// The compiled excludes (gitignore-style globs).
+    pub exclude: Option<Override>,
+    pub fail_on: Option<Severity>,
+    pub stage: Option<Stage>,
+    pub follow_symlinks: bool,
+    pub limits: Limits,
+    /// The file's bytes, for the gate's record.
+    pub text: Option<String>,
+}
+
+/// Finds `standoff.yaml` in `start` or its parents, stopping at the repository root (the
+/// first folder holding `.git`) so a stray file above a repository is never picked up.
+#[must_use]
+pub fn discover(start: &Path) -> Option<PathBuf> {
+    let start = std::fs::canonicalize(start).ok()?;
+    let mut dir = if start.is_dir() {
+        Some(start.as_path())
+    } else {
+        start.parent()
+    };
+    while let Some(d) = dir {
+        let candidate = d.join(CONFIG_FILE);
+        if candidate.is_file() {
+            return Some(candidate);
+        }
+        if d.join(".git").exists() {
+            return None;
+        }
+        dir = d.parent();
+    }
+    None
+}
+
+/// Reads and resolves a config file. `display` is the path as shown in messages.
+pub fn load(path: &Path, display: &str) -> Result<Config, ToolError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ToolError::message(format!("cannot read config {display}: {e}")))?;
+    parse(&text, path, display)
+}
+
+/// Parses config text (the file is at `path`, shown as `display`).
+pub fn parse(text: &str, path: &Path, display: &str) -> Result<Config, ToolError> {
+    let text_no_bom = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let located = |span: Span, message: String, label: &str, help: Option<String>| LocatedError {
+        path: display.to_owned(),
+        text: text_no_bom.to_owned(),
+        span,
+        message,
+        label: label.to_owned(),
+        help,
+    };
+    let outcome = yaml::load(text_no_bom, &Limits::default());
+    if let Some(e) = outcome.error {
+        return Err(ToolError::Located(vec![located(
+            e.span, e.message, "here", e.help,
+        )]));
+    }
+    let mut documents = outcome.documents.into_iter();
+    let Some(doc) = documents.next() else {
+        return Ok(Config {
+            path: Some(path.to_owned()),
+            text: Some(text.to_owned()),
+            ..Config::default()
+        });
+    };
+    if let Some(extra) = documents.next() {
+        return Err(ToolError::Located(vec![located(
+            Span::at(extra.start),
+            "a config file holds one YAML document".into(),
+            "second document",
+            Some("remove the `---` and merge the settings into one mapping".into()),
+        )]));
+    }
+    if doc.value.is_null() {
+        return Ok(Config {
+            path: Some(path.to_owned()),
+            text: Some(text.to_owned()),
+            ..Config::default()
+        });
+    }
+    let schemas = schema::schemas().map_err(ToolError::Message)?;
+    let validator = schemas
+        .validator("config.schema.json")
+        .map_err(ToolError::Message)?;
+    let issues = schema::validate(schemas, validator, &doc, text_no_bom);
+    if !issues.is_empty() {
+        let errors = issues
+            .into_iter()
+            .map(|i| located(i.span, i.message, &i.label, i.help))
+            .collect();
+        return Err(ToolError::Located(errors));
+    }
+    let raw: RawConfig = serde_json::from_value(doc.value.clone()).map_err(|e| {
+        ToolError::Located(vec![located(
+            doc.root().span(),
+            format!("invalid config: {e}"),
+            "here",
+            None,
+        )])
+    })?;
+    let root = path.parent().map(Path::to_path_buf);
+    let exclude = compile_excludes(&raw.exclude, root.as_deref(), &doc, &located)?;
+    let stage = match raw.stage {
+        Some(v) => Stage::from_json(&v),
+        None => None,
+    };
+    let defaults = Limits::default();
+    let limits = Limits {
+        max_file_size: raw.limits.max_file_size.unwrap_or(defaults.max_file_size),
+        max_depth: raw.limits.max_depth.unwrap_or(defaults.max_depth),
+        max_nodes: raw.limits.max_nodes.unwrap_or(defaults.max_nodes),
+        max_alias_nodes: raw
+            .limits
+            .max_alias_nodes
+            .unwrap_or(defaults.max_alias_nodes),
+        max_documents: raw.limits.max_documents.unwrap_or(defaults.max_documents),
+        max_scalar_bytes: raw
+            .limits
+            .max_scalar_bytes
+            .unwrap_or(defaults.max_scalar_bytes),
+    };
+    Ok(Config {
+        path: Some(path.to_owned()),
+        root,
+        exclude,
+        fail_on: raw.fail_on.as_deref().and_then(Severity::parse),
+        stage,
+        follow_symlinks: raw.follow_symlinks.unwrap_or(false),
+        limits,
+        text: Some(text.to_owned()),
+    })
+}
+
+/// Builds a located error in the config file.
+type Locate<'a> = dyn Fn(Span, String, &str, Option<String>) -> LocatedError + 'a;
+
+fn compile_excludes(
+    globs: &[String],
+    root: Option<&Path>,
+    doc: &yaml::YamlDocument,
+    located: &Locate<'_>,
+) -> Result<Option<Override>, ToolError> {
+    if globs.is_empty() {
+        return Ok(None);
+    }
+    let root = root.unwrap_or_else(|| Path::new("."));
+    let mut builder = OverrideBuilder::new(root);
+    let mut errors = Vec::new();
+    for (i, glob) in globs.iter().enumerate() {
+        // An override glob selects; a `!` glob ignores. Every exclude is an ignore.
+        let pattern = format!("!{}", glob.trim_start_matches('!'));
+        if let Err(e) = builder.add(&pattern) {
+            let span = doc
+                .pointer(&format!("/exclude/{i}"))
+                .map_or(Span::at(0), |n| n.span());
+            errors.push(located(
+                span,
+                format!("invalid exclude glob: {e}"),
+                "invalid glob",
+                None,
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ToolError::Located(errors));
+    }
+    builder
+        .build()
+        .map(Some)
+        .map_err(|e| ToolError::message(format!("invalid excludes: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_text(text: &str) -> Result<Config, ToolError> {
+        parse(text, Path::new("/repo/standoff.yaml"), "standoff.yaml")
+    }
+
+    #[test]
+    fn reads_every_key() {
+        let config = parse_text(
+            "exclude: [drafts/]\nfail-on: warning\nstage: concept-design\nfollow-symlinks: true\nlimits:\n  max-depth: 10\n",
+        )
+        .unwrap();
+        assert_eq!(config.fail_on, Some(Severity::Warning));
+        assert_eq!(config.stage.map(Stage::number), Some(2));
+        assert!(config.follow_symlinks);
+        assert_eq!(config.limits.max_depth, 10);
+        assert_eq!(config.limits.max_nodes, Limits::default().max_nodes);
+        assert!(config.exclude.is_some());
+    }
+
+    #[test]
+    fn unknown_keys_are_located_with_a_suggestion() {
+        let Err(ToolError::Located(errors)) = parse_text("fail-on: error\nexlude: [x]\n") else {
+            panic!("expected a located error");
+        };
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].span, Span::new(15, 21));
+        assert_eq!(errors[0].help.as_deref(), Some("did you mean `exclude`?"));
+    }
+
+    #[test]
+    fn empty_config_is_default() {
+        let config = parse_text("# nothing yet\n").unwrap();
+        assert_eq!(config.limits, Limits::default());
+    }
+}

@@ -1,0 +1,348 @@
+//! The pure engine: bytes in, findings out. No printing, no file access: the command line
+//! reads the files and hands their bytes here; a language server would hand buffers.
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+use rayon::prelude::*;
+
+use crate::date::Date;
+use crate::document::{Kind, Recognition, recognise};
+use crate::finding::{FileId, Finding, Severity, SeverityCounts};
+use crate::project::{self, ProjectModel};
+use crate::schema::{self, Schemas};
+use crate::stage::Stage;
+use crate::text::LineIndex;
+use crate::yaml::{self, Limits, LoadErrorKind, Span, YamlDocument};
+
+/// A source file of the tree: its path as shown, and its text (empty when unreadable).
+#[derive(Debug)]
+pub struct SourceFile {
+    pub path: String,
+    pub text: String,
+    lines: OnceLock<LineIndex>,
+}
+
+impl SourceFile {
+    #[must_use]
+    pub fn new(path: String, text: String) -> Self {
+        Self {
+            path,
+            text,
+            lines: OnceLock::new(),
+        }
+    }
+
+    /// The line index, built on first use (only files with findings need one).
+    pub fn lines(&self) -> &LineIndex {
+        self.lines.get_or_init(|| LineIndex::new(&self.text))
+    }
+}
+
+/// What the command line read for one file.
+#[derive(Debug)]
+pub enum FileInput {
+    Bytes(Vec<u8>),
+    /// Larger than the limit; not read.
+    TooLarge {
+        size: u64,
+    },
+    /// Could not be read (the message says why).
+    Unreadable(String),
+    /// Met on the walk but not read (a link not followed, a loop): reported, not counted.
+    WalkProblem {
+        rule: &'static str,
+        severity: Severity,
+        message: String,
+    },
+}
+
+/// A design document of the tree.
+#[derive(Debug)]
+pub struct DesignDocument {
+    pub file: FileId,
+    /// Its index among the YAML documents of its file.
+    pub index: u32,
+    pub kind: Kind,
+    pub yaml: YamlDocument,
+    /// Whether it passed its kind's schema.
+    pub schema_valid: bool,
+}
+
+impl DesignDocument {
+    /// `metadata.name`, if written as a string.
+    #[must_use]
+    pub fn name(&self) -> Option<&str> {
+        self.yaml
+            .value
+            .pointer("/metadata/name")
+            .and_then(serde_json::Value::as_str)
+    }
+}
+
+/// One file after loading and validation.
+#[derive(Debug)]
+pub struct LoadedFile {
+    pub source: SourceFile,
+    pub documents: Vec<DesignDocument>,
+    pub findings: Vec<Finding>,
+    /// YAML documents that are not design documents.
+    pub foreign_documents: usize,
+    /// Whether the file holds no YAML content at all.
+    pub empty: bool,
+    /// Whether it counts as a file read (walk problems do not).
+    pub read: bool,
+}
+
+/// Decodes, loads, recognises and validates one file. Never fails: every problem is a finding.
+#[must_use]
+pub fn load_file(
+    file: FileId,
+    path: String,
+    input: FileInput,
+    limits: &Limits,
+    schemas: &Schemas,
+) -> LoadedFile {
+    let mut findings = Vec::new();
+    let text = match input {
+        FileInput::Bytes(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(error) => {
+                let valid_up_to = error.utf8_error().valid_up_to();
+                let bytes = error.into_bytes();
+                // The valid prefix is shown; the offending byte is where the snippet ends.
+                let prefix = String::from_utf8_lossy(&bytes[..valid_up_to]).into_owned();
+                let bad = bytes.get(valid_up_to).copied().unwrap_or_default();
+                let mut text = prefix;
+                let offset = text.len() as u32;
+                text.push('\u{fffd}');
+                findings.push(
+                    Finding::error(
+                        "FILE-UTF8",
+                        file,
+                        format!("the file is not UTF-8: byte 0x{bad:02x} at offset {valid_up_to}"),
+                    )
+                    .at(Span::new(offset, offset + 3))
+                    .label("invalid byte")
+                    .help("save the file as UTF-8; design documents are UTF-8 text"),
+                );
+                return LoadedFile {
+                    source: SourceFile::new(path, text),
+                    documents: Vec::new(),
+                    findings,
+                    foreign_documents: 0,
+                    empty: false,
+                    read: true,
+                };
+            }
+        },
+        FileInput::TooLarge { size } => {
+            findings.push(
+                Finding::error(
+                    "YAML-LIMIT",
+                    file,
+                    format!("the file is {size} bytes, more than the limit of {} bytes; it was not read", limits.max_file_size),
+                )
+                .at(Span::at(0))
+                .help("if the file is genuine, raise `limits.max-file-size` in standoff.yaml"),
+            );
+            return LoadedFile::failed(path, findings, true);
+        }
+        FileInput::Unreadable(message) => {
+            findings.push(Finding::error(
+                "FILE-READ",
+                file,
+                format!("cannot read the file: {message}"),
+            ));
+            return LoadedFile::failed(path, findings, true);
+        }
+        FileInput::WalkProblem {
+            rule,
+            severity,
+            message,
+        } => {
+            findings.push(Finding::new(rule, severity, file, message));
+            return LoadedFile::failed(path, findings, false);
+        }
+    };
+    // A byte-order mark is not content: dropping it keeps columns on line 1 right everywhere.
+    let text = match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_owned(),
+        None => text,
+    };
+    let outcome = yaml::load(&text, limits);
+    if let Some(error) = &outcome.error {
+        let rule = match error.kind {
+            LoadErrorKind::Syntax => "YAML-SYNTAX",
+            LoadErrorKind::DuplicateKey => "YAML-DUPLICATE-KEY",
+            LoadErrorKind::MergeKey => "YAML-MERGE-KEY",
+            LoadErrorKind::ComplexKey => "YAML-COMPLEX-KEY",
+            LoadErrorKind::RecursiveAlias => "YAML-ALIAS",
+            LoadErrorKind::Tag => "YAML-TAG",
+            LoadErrorKind::Depth
+            | LoadErrorKind::Nodes
+            | LoadErrorKind::AliasNodes
+            | LoadErrorKind::Documents
+            | LoadErrorKind::ScalarSize => "YAML-LIMIT",
+        };
+        let mut finding = Finding::error(rule, file, error.message.clone())
+            .at(error.span)
+            .label(match error.kind {
+                LoadErrorKind::DuplicateKey => "duplicate",
+                LoadErrorKind::Syntax => "here",
+                _ => "limit reached here",
+            })
+            .maybe_help(error.help.clone());
+        finding.document = Some(outcome.documents.len() as u32);
+        if let Some((span, message)) = &error.related {
+            finding = finding.related(file, *span, message.clone());
+        }
+        findings.push(finding);
+    }
+    let empty = outcome.documents.iter().all(|d| d.value.is_null()) && outcome.error.is_none();
+    let mut documents = Vec::new();
+    let mut foreign_documents = 0;
+    for (index, doc) in outcome.documents.into_iter().enumerate() {
+        let index = index as u32;
+        match recognise(file, index, &doc) {
+            Recognition::Design(kind) => {
+                let validator = match schemas.for_kind(kind) {
+                    Ok(v) => v,
+                    Err(message) => {
+                        findings.push(
+                            Finding::error("SCHEMA-INTERNAL", file, message)
+                                .at(Span::at(doc.start)),
+                        );
+                        continue;
+                    }
+                };
+                let issues = schema::validate(schemas, validator, &doc, &text);
+                let schema_valid = issues.is_empty();
+                findings.extend(issues.into_iter().map(|issue| {
+                    Finding::error(issue.rule, file, issue.message)
+                        .at(issue.span)
+                        .in_document(index, issue.pointer)
+                        .label(issue.label)
+                        .maybe_help(issue.help)
+                }));
+                documents.push(DesignDocument {
+                    file,
+                    index,
+                    kind,
+                    yaml: doc,
+                    schema_valid,
+                });
+            }
+            Recognition::Foreign => foreign_documents += 1,
+            Recognition::Empty => {}
+            Recognition::Problem(finding) => findings.push(finding),
+        }
+    }
+    LoadedFile {
+        source: SourceFile::new(path, text),
+        documents,
+        findings,
+        foreign_documents,
+        empty,
+        read: true,
+    }
+}
+
+impl LoadedFile {
+    fn failed(path: String, findings: Vec<Finding>, read: bool) -> Self {
+        Self {
+            source: SourceFile::new(path, String::new()),
+            documents: Vec::new(),
+            findings,
+            foreign_documents: 0,
+            empty: false,
+            read,
+        }
+    }
+}
+
+/// Options for judging a tree.
+#[derive(Clone, Debug, Default)]
+pub struct CheckOptions {
+    /// Judge every project as if at this stage.
+    pub stage: Option<Stage>,
+    /// "Today" for every date comparison.
+    pub as_of: Option<Date>,
+    /// Report only findings in these files (the pre-commit case); `None` reports everything.
+    pub report_only: Option<HashSet<FileId>>,
+}
+
+/// The counts the summary line shows.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Summary {
+    /// YAML files read.
+    pub files: usize,
+    /// Design documents checked.
+    pub documents: usize,
+    /// YAML documents that are not design documents, skipped.
+    pub skipped_documents: usize,
+    /// Files with no YAML content, skipped.
+    pub empty_files: usize,
+    /// Findings by severity (after `report_only`).
+    pub findings: SeverityCounts,
+}
+
+/// A checked tree: its files, its documents, its projects and the findings.
+#[derive(Debug)]
+pub struct Checked {
+    pub files: Vec<SourceFile>,
+    pub documents: Vec<DesignDocument>,
+    pub projects: ProjectModel,
+    /// Sorted by file, position, rule id.
+    pub findings: Vec<Finding>,
+    pub summary: Summary,
+}
+
+/// Loads every file (in parallel) and judges the tree. `inputs` are in `FileId` order.
+#[must_use]
+pub fn check(
+    inputs: Vec<(String, FileInput)>,
+    limits: &Limits,
+    schemas: &Schemas,
+    options: &CheckOptions,
+) -> Checked {
+    let loaded: Vec<LoadedFile> = inputs
+        .into_par_iter()
+        .enumerate()
+        .map(|(i, (path, input))| load_file(FileId(i as u32), path, input, limits, schemas))
+        .collect();
+    assemble(loaded, options)
+}
+
+/// Judges loaded files as one tree.
+#[must_use]
+pub fn assemble(loaded: Vec<LoadedFile>, options: &CheckOptions) -> Checked {
+    let mut summary = Summary::default();
+    let mut files = Vec::with_capacity(loaded.len());
+    let mut documents = Vec::new();
+    let mut findings = Vec::new();
+    for file in loaded {
+        summary.files += usize::from(file.read);
+        summary.skipped_documents += file.foreign_documents;
+        summary.empty_files += usize::from(file.empty);
+        files.push(file.source);
+        documents.extend(file.documents);
+        findings.extend(file.findings);
+    }
+    summary.documents = documents.len();
+    let projects = project::build(&documents, options.stage);
+    findings.extend(projects.findings.iter().cloned());
+    if let Some(only) = &options.report_only {
+        findings.retain(|f| only.contains(&f.file));
+    }
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    findings.dedup();
+    summary.findings = SeverityCounts::of(&findings);
+    Checked {
+        files,
+        documents,
+        projects,
+        findings,
+        summary,
+    }
+}

@@ -1,0 +1,298 @@
+//! The human report: miette's graphical handler, one diagnostic per finding, then a summary.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+use std::io::{self, Write};
+
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
+    MietteSpanContents, SourceCode, SourceSpan, SpanContents,
+};
+
+use super::HumanOptions;
+use crate::engine::Checked;
+use crate::finding::{FileId, Finding, Severity};
+use crate::text::{plural, quote, sanitize_source};
+
+/// A file's text under its display name, for miette, without copying the text.
+pub struct NamedText<'a> {
+    pub name: &'a str,
+    pub text: &'a str,
+}
+
+impl SourceCode for NamedText<'_> {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let inner = self
+            .text
+            .read_span(span, context_lines_before, context_lines_after)?;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.to_owned(),
+            inner.data(),
+            *inner.span(),
+            inner.line(),
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
+}
+
+fn source_span(span: crate::yaml::Span) -> SourceSpan {
+    SourceSpan::new((span.start as usize).into(), span.len() as usize)
+}
+
+/// One finding as a miette diagnostic.
+struct Rendered<'a> {
+    finding: &'a Finding,
+    source: Option<NamedText<'a>>,
+    /// Related locations in other files, as nested advice.
+    elsewhere: Vec<RelatedElsewhere<'a>>,
+}
+
+struct RelatedElsewhere<'a> {
+    source: NamedText<'a>,
+    span: crate::yaml::Span,
+    message: &'a str,
+}
+
+impl fmt::Debug for Rendered<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Rendered")
+            .field("rule", &self.finding.rule)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Display for Rendered<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.finding.message)
+    }
+}
+
+impl std::error::Error for Rendered<'_> {}
+
+impl Diagnostic for Rendered<'_> {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(&self.finding.rule))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.finding.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Info => miette::Severity::Advice,
+        })
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.finding
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.source.as_ref()?;
+        let span = self.finding.span?;
+        let primary =
+            LabeledSpan::new_primary_with_span(self.finding.label.clone(), source_span(span));
+        let same_file = self
+            .finding
+            .related
+            .iter()
+            .filter(|r| r.file == self.finding.file)
+            .map(|r| LabeledSpan::new_with_span(Some(r.message.clone()), source_span(r.span)));
+        Some(Box::new(std::iter::once(primary).chain(same_file)))
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        if self.elsewhere.is_empty() {
+            return None;
+        }
+        Some(Box::new(
+            self.elsewhere.iter().map(|r| r as &dyn Diagnostic),
+        ))
+    }
+}
+
+impl fmt::Debug for RelatedElsewhere<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message)
+    }
+}
+
+impl fmt::Display for RelatedElsewhere<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message)
+    }
+}
+
+impl std::error::Error for RelatedElsewhere<'_> {}
+
+impl Diagnostic for RelatedElsewhere<'_> {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette::Severity::Advice)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(std::iter::once(
+            LabeledSpan::new_primary_with_span(
+                Some(self.message.to_owned()),
+                source_span(self.span),
+            ),
+        )))
+    }
+}
+
+/// The handler used for every human rendering (findings and the tool's own errors).
+#[must_use]
+pub fn handler(color: bool, width: usize) -> GraphicalReportHandler {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    GraphicalReportHandler::new_themed(theme)
+        .with_width(width)
+        .with_links(false)
+}
+
+/// Writes every finding, then the summary.
+pub fn write(checked: &Checked, options: &HumanOptions, out: &mut dyn Write) -> io::Result<()> {
+    let handler = handler(options.color, options.width);
+    let mut sanitized: HashMap<FileId, Cow<'_, str>> = HashMap::new();
+    for finding in &checked.findings {
+        for file in std::iter::once(finding.file).chain(finding.related.iter().map(|r| r.file)) {
+            if let Some(source) = checked.files.get(file.0 as usize) {
+                sanitized
+                    .entry(file)
+                    .or_insert_with(|| sanitize_source(&source.text));
+            }
+        }
+    }
+    let named = |file: FileId| -> Option<NamedText<'_>> {
+        let source = checked.files.get(file.0 as usize)?;
+        let text = sanitized.get(&file)?;
+        Some(NamedText {
+            name: &source.path,
+            text,
+        })
+    };
+    let path_of = |file: FileId| {
+        checked
+            .files
+            .get(file.0 as usize)
+            .map_or("?", |s| s.path.as_str())
+    };
+    for finding in &checked.findings {
+        let has_text = checked
+            .files
+            .get(finding.file.0 as usize)
+            .is_some_and(|s| !s.text.is_empty());
+        let source = if finding.span.is_some() && has_text {
+            named(finding.file)
+        } else {
+            None
+        };
+        let elsewhere = finding
+            .related
+            .iter()
+            .filter(|r| r.file != finding.file)
+            .filter_map(|r| {
+                Some(RelatedElsewhere {
+                    source: named(r.file)?,
+                    span: r.span,
+                    message: &r.message,
+                })
+            })
+            .collect();
+        let rendered = Rendered {
+            finding,
+            source,
+            elsewhere,
+        };
+        let mut text = String::new();
+        if rendered.source.is_none() {
+            // No snippet to carry the file name: say where, in the message.
+            let mut bare = finding.clone();
+            bare.message = format!("{}: {}", quote(path_of(finding.file)), finding.message);
+            let bare_rendered = Rendered {
+                finding: &bare,
+                source: None,
+                elsewhere: Vec::new(),
+            };
+            handler
+                .render_report(&mut text, &bare_rendered)
+                .map_err(io::Error::other)?;
+        } else {
+            handler
+                .render_report(&mut text, &rendered)
+                .map_err(io::Error::other)?;
+        }
+        out.write_all(text.as_bytes())?;
+        writeln!(out)?;
+    }
+    if !options.quiet {
+        write_summary(checked, options, out)?;
+    }
+    Ok(())
+}
+
+fn write_summary(checked: &Checked, options: &HumanOptions, out: &mut dyn Write) -> io::Result<()> {
+    let s = &checked.summary;
+    for project in &checked.projects.projects {
+        let stage = project.stage.map_or_else(
+            || "stage unknown: its Project document is invalid".to_owned(),
+            |stage| match project.declared_stage {
+                Some(declared) if declared != stage => {
+                    format!("judged at stage {stage}, declared {}", declared.number())
+                }
+                _ => format!("stage {stage}"),
+            },
+        );
+        writeln!(out, "project {}: {stage}", quote(&project.name))?;
+    }
+    let mut skipped = Vec::new();
+    if s.skipped_documents > 0 {
+        skipped.push(plural(
+            s.skipped_documents,
+            "other YAML document",
+            "other YAML documents",
+        ));
+    }
+    if s.empty_files > 0 {
+        skipped.push(plural(s.empty_files, "empty file", "empty files"));
+    }
+    let skipped = if skipped.is_empty() {
+        String::new()
+    } else {
+        format!(" (skipped: {})", skipped.join(", "))
+    };
+    let counts = &s.findings;
+    let time = options
+        .elapsed
+        .map(|d| format!(" in {:.2}s", d.as_secs_f64()))
+        .unwrap_or_default();
+    writeln!(
+        out,
+        "checked {}, {}{skipped}: {}, {}, {}{time}",
+        plural(s.files, "file", "files"),
+        plural(s.documents, "design document", "design documents"),
+        plural(counts.error, "error", "errors"),
+        plural(counts.warning, "warning", "warnings"),
+        plural(counts.info, "info", "info"),
+    )
+}

@@ -1,0 +1,254 @@
+//! Finding the YAML files to check, with the `ignore` crate: `.gitignore` (inside and outside
+//! a git repository), `.ignore`, config excludes; symbolic links not followed unless asked.
+//! Problems met on the way are reported, never fatal to the rest of the walk.
+
+use std::path::{Component, Path, PathBuf};
+
+use ignore::overrides::Override;
+use ignore::{WalkBuilder, WalkState};
+
+/// One file to check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Candidate {
+    pub path: PathBuf,
+}
+
+/// Something the walk could not do, with the path it concerns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WalkProblem {
+    pub path: PathBuf,
+    pub kind: WalkProblemKind,
+    pub message: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WalkProblemKind {
+    /// A folder or entry that could not be read, or a link loop.
+    Unreadable,
+    /// A symbolic link that was not followed.
+    SymlinkSkipped,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct WalkOptions {
+    pub follow_symlinks: bool,
+    pub exclude: Option<Override>,
+}
+
+/// The walk's result, sorted by path.
+#[derive(Debug, Default)]
+pub struct Walked {
+    pub files: Vec<Candidate>,
+    pub problems: Vec<WalkProblem>,
+    /// Files named explicitly but excluded by the config.
+    pub excluded: usize,
+}
+
+/// Whether a path names a YAML file (`.yaml` or `.yml`, any case).
+#[must_use]
+pub fn is_yaml(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
+}
+
+fn excluded(options: &WalkOptions, path: &Path, is_dir: bool) -> bool {
+    let Some(exclude) = &options.exclude else {
+        return false;
+    };
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    exclude.matched(&absolute, is_dir).is_ignore()
+        || absolute
+            .ancestors()
+            .skip(1)
+            .any(|a| exclude.matched(a, true).is_ignore())
+}
+
+/// Walks `roots` (files or folders). A file named explicitly is checked whatever its
+/// extension, unless the config excludes it.
+#[must_use]
+pub fn walk(roots: &[PathBuf], options: &WalkOptions, skip: &[PathBuf]) -> Walked {
+    let mut walked = Walked::default();
+    let skip: Vec<PathBuf> = skip
+        .iter()
+        .filter_map(|p| std::fs::canonicalize(p).ok())
+        .collect();
+    let is_skipped =
+        |p: &Path| !skip.is_empty() && std::fs::canonicalize(p).is_ok_and(|c| skip.contains(&c));
+    for root in roots {
+        if root.is_file() {
+            if excluded(options, root, false) {
+                walked.excluded += 1;
+            } else if !is_skipped(root) {
+                walked.files.push(Candidate { path: clean(root) });
+            }
+            continue;
+        }
+        let mut builder = WalkBuilder::new(root);
+        builder
+            .hidden(false)
+            .require_git(false)
+            .follow_links(options.follow_symlinks)
+            .filter_entry(|entry| entry.file_name() != ".git");
+        if let Some(exclude) = &options.exclude {
+            builder.overrides(exclude.clone());
+        }
+        let (sender, receiver) = std::sync::mpsc::channel();
+        builder.build_parallel().run(|| {
+            let sender = sender.clone();
+            Box::new(move |entry| {
+                let message = match entry {
+                    Ok(entry) => {
+                        let Some(file_type) = entry.file_type() else {
+                            return WalkState::Continue;
+                        };
+                        if file_type.is_symlink() {
+                            // Only reached when links are not followed.
+                            let target_is_relevant = entry.path().is_dir() || is_yaml(entry.path());
+                            if target_is_relevant && entry.depth() > 0 {
+                                Some(Err(WalkProblem {
+                                    path: entry.path().to_path_buf(),
+                                    kind: WalkProblemKind::SymlinkSkipped,
+                                    message: "symbolic link not followed".into(),
+                                }))
+                            } else {
+                                None
+                            }
+                        } else if file_type.is_file() && is_yaml(entry.path()) {
+                            Some(Ok(Candidate {
+                                path: clean(entry.path()),
+                            }))
+                        } else {
+                            None
+                        }
+                    }
+                    Err(error) => Some(Err(problem(&error, root))),
+                };
+                if let Some(message) = message {
+                    let _ = sender.send(message);
+                }
+                WalkState::Continue
+            })
+        });
+        drop(sender);
+        for message in receiver {
+            match message {
+                Ok(candidate) if is_skipped(&candidate.path) => {}
+                Ok(candidate) => walked.files.push(candidate),
+                Err(problem) => walked.problems.push(problem),
+            }
+        }
+    }
+    walked.files.sort_by(|a, b| a.path.cmp(&b.path));
+    walked.files.dedup();
+    walked
+        .problems
+        .sort_by(|a, b| a.path.cmp(&b.path).then_with(|| a.message.cmp(&b.message)));
+    walked
+}
+
+fn problem(error: &ignore::Error, root: &Path) -> WalkProblem {
+    let (path, message) = describe(error);
+    WalkProblem {
+        path: path.unwrap_or_else(|| root.to_path_buf()),
+        kind: WalkProblemKind::Unreadable,
+        message,
+    }
+}
+
+/// The path an error concerns, and a message without the path in it.
+fn describe(error: &ignore::Error) -> (Option<PathBuf>, String) {
+    match error {
+        ignore::Error::WithPath { path, err } => (Some(path.clone()), describe(err).1),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            describe(err)
+        }
+        ignore::Error::Loop { ancestor, child } => (
+            Some(child.clone()),
+            format!(
+                "symbolic link loop: it points back to {}",
+                display(ancestor)
+            ),
+        ),
+        ignore::Error::Io(e) => (None, format!("cannot read: {e}")),
+        ignore::Error::Partial(errors) => {
+            let first = errors.first().map(describe);
+            first.unwrap_or((None, "cannot read".into()))
+        }
+        other => (None, other.to_string()),
+    }
+}
+
+/// Removes `./` components so paths print as users type them.
+#[must_use]
+pub fn clean(path: &Path) -> PathBuf {
+    let cleaned: PathBuf = path
+        .components()
+        .filter(|c| *c != Component::CurDir)
+        .collect();
+    if cleaned.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        cleaned
+    }
+}
+
+/// A path for display: relative to the current folder when under it, `/`-separated.
+#[must_use]
+pub fn display(path: &Path) -> String {
+    let path = clean(path);
+    let shown = match std::env::current_dir() {
+        Ok(cwd) if path.is_absolute() => relative_to(&path, &cwd).unwrap_or(path),
+        _ => path,
+    };
+    shown.to_string_lossy().replace('\\', "/")
+}
+
+/// `path` relative to `base` (both absolute), with `..` where needed.
+#[must_use]
+pub fn relative_to(path: &Path, base: &Path) -> Option<PathBuf> {
+    let path: Vec<Component<'_>> = path.components().collect();
+    let base: Vec<Component<'_>> = base.components().collect();
+    if path.first() != base.first() {
+        return None;
+    }
+    let common = path.iter().zip(&base).take_while(|(a, b)| a == b).count();
+    let mut out = PathBuf::new();
+    for _ in common..base.len() {
+        out.push("..");
+    }
+    for c in &path[common..] {
+        out.push(c);
+    }
+    Some(if out.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        out
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths() {
+        assert_eq!(
+            relative_to(Path::new("/a/b/c.yaml"), Path::new("/a")),
+            Some(PathBuf::from("b/c.yaml"))
+        );
+        assert_eq!(
+            relative_to(Path::new("/a/c.yaml"), Path::new("/a/b")),
+            Some(PathBuf::from("../c.yaml"))
+        );
+        assert_eq!(clean(Path::new("./x/./y.yaml")), PathBuf::from("x/y.yaml"));
+    }
+
+    #[test]
+    fn yaml_extensions() {
+        assert!(is_yaml(Path::new("a.yaml")));
+        assert!(is_yaml(Path::new("a.YML")));
+        assert!(!is_yaml(Path::new("a.json")));
+        assert!(!is_yaml(Path::new("yaml")));
+    }
+}
