@@ -102,7 +102,17 @@ fn parse_date(text: &str) -> Result<Date, String> {
 /// Runs the command line; the result is the exit code.
 #[must_use]
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    main_from(std::env::args_os())
+}
+
+/// Runs the command line with these arguments (the first is the program name).
+#[must_use]
+pub fn main_from<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = Cli::parse_from(args);
     let color = use_color(cli.global.color, io::stderr().is_terminal());
     match run(&cli) {
         Ok(code) => code,
@@ -135,7 +145,8 @@ fn width() -> usize {
 fn print_tool_error(error: &ToolError, color: bool) {
     match error {
         ToolError::Message(text) => eprintln!("error: {text}"),
-        ToolError::Located(errors) => {
+        ToolError::Located { title, errors } => {
+            eprintln!("error: {title}");
             let handler = report::human::handler(color, width());
             for e in errors {
                 let text = crate::text::sanitize_source(&e.text);

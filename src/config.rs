@@ -102,9 +102,10 @@ pub fn parse(text: &str, path: &Path, display: &str) -> Result<Config, ToolError
     };
     let outcome = yaml::load(text_no_bom, &Limits::default());
     if let Some(e) = outcome.error {
-        return Err(ToolError::Located(vec![located(
-            e.span, e.message, "here", e.help,
-        )]));
+        return Err(invalid(
+            display,
+            vec![located(e.span, e.message, "here", e.help)],
+        ));
     }
     let mut documents = outcome.documents.into_iter();
     let Some(doc) = documents.next() else {
@@ -115,12 +116,15 @@ pub fn parse(text: &str, path: &Path, display: &str) -> Result<Config, ToolError
         });
     };
     if let Some(extra) = documents.next() {
-        return Err(ToolError::Located(vec![located(
-            Span::at(extra.start),
-            "a config file holds one YAML document".into(),
-            "second document",
-            Some("remove the `---` and merge the settings into one mapping".into()),
-        )]));
+        return Err(invalid(
+            display,
+            vec![located(
+                Span::at(extra.start),
+                "a config file holds one YAML document".into(),
+                "second document",
+                Some("remove the `---` and merge the settings into one mapping".into()),
+            )],
+        ));
     }
     if doc.value.is_null() {
         return Ok(Config {
@@ -139,18 +143,21 @@ pub fn parse(text: &str, path: &Path, display: &str) -> Result<Config, ToolError
             .into_iter()
             .map(|i| located(i.span, i.message, &i.label, i.help))
             .collect();
-        return Err(ToolError::Located(errors));
+        return Err(invalid(display, errors));
     }
     let raw: RawConfig = serde_json::from_value(doc.value.clone()).map_err(|e| {
-        ToolError::Located(vec![located(
-            doc.root().span(),
-            format!("invalid config: {e}"),
-            "here",
-            None,
-        )])
+        invalid(
+            display,
+            vec![located(
+                doc.root().span(),
+                format!("invalid config: {e}"),
+                "here",
+                None,
+            )],
+        )
     })?;
     let root = path.parent().map(Path::to_path_buf);
-    let exclude = compile_excludes(&raw.exclude, root.as_deref(), &doc, &located)?;
+    let exclude = compile_excludes(display, &raw.exclude, root.as_deref(), &doc, &located)?;
     let stage = match raw.stage {
         Some(v) => Stage::from_json(&v),
         None => None,
@@ -182,10 +189,19 @@ pub fn parse(text: &str, path: &Path, display: &str) -> Result<Config, ToolError
     })
 }
 
+/// The error for an invalid config file.
+fn invalid(display: &str, errors: Vec<LocatedError>) -> ToolError {
+    ToolError::Located {
+        title: format!("{display} is not a valid standoff config"),
+        errors,
+    }
+}
+
 /// Builds a located error in the config file.
 type Locate<'a> = dyn Fn(Span, String, &str, Option<String>) -> LocatedError + 'a;
 
 fn compile_excludes(
+    display: &str,
     globs: &[String],
     root: Option<&Path>,
     doc: &yaml::YamlDocument,
@@ -213,7 +229,7 @@ fn compile_excludes(
         }
     }
     if !errors.is_empty() {
-        return Err(ToolError::Located(errors));
+        return Err(invalid(display, errors));
     }
     builder
         .build()
@@ -245,7 +261,8 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_located_with_a_suggestion() {
-        let Err(ToolError::Located(errors)) = parse_text("fail-on: error\nexlude: [x]\n") else {
+        let Err(ToolError::Located { errors, .. }) = parse_text("fail-on: error\nexlude: [x]\n")
+        else {
             panic!("expected a located error");
         };
         assert_eq!(errors.len(), 1);

@@ -283,6 +283,8 @@ pub struct Summary {
     pub skipped_documents: usize,
     /// Files with no YAML content, skipped.
     pub empty_files: usize,
+    /// Files loaded only for context (the pre-commit case): judged with the tree, not reported.
+    pub context_files: usize,
     /// Findings by severity (after `report_only`).
     pub findings: SeverityCounts,
 }
@@ -296,6 +298,18 @@ pub struct Checked {
     /// Sorted by file, position, rule id.
     pub findings: Vec<Finding>,
     pub summary: Summary,
+    /// The files reported on, when not all of them (the pre-commit case).
+    pub report_only: Option<HashSet<FileId>>,
+}
+
+impl Checked {
+    /// Whether findings in `file` are reported.
+    #[must_use]
+    pub fn is_reported(&self, file: FileId) -> bool {
+        self.report_only
+            .as_ref()
+            .is_none_or(|only| only.contains(&file))
+    }
 }
 
 /// Loads every file (in parallel) and judges the tree. `inputs` are in `FileId` order.
@@ -321,15 +335,23 @@ pub fn assemble(loaded: Vec<LoadedFile>, options: &CheckOptions) -> Checked {
     let mut files = Vec::with_capacity(loaded.len());
     let mut documents = Vec::new();
     let mut findings = Vec::new();
-    for file in loaded {
-        summary.files += usize::from(file.read);
-        summary.skipped_documents += file.foreign_documents;
-        summary.empty_files += usize::from(file.empty);
+    for (i, file) in loaded.into_iter().enumerate() {
+        let reported = options
+            .report_only
+            .as_ref()
+            .is_none_or(|only| only.contains(&FileId(i as u32)));
+        if reported {
+            summary.files += usize::from(file.read);
+            summary.documents += file.documents.len();
+            summary.skipped_documents += file.foreign_documents;
+            summary.empty_files += usize::from(file.empty);
+        } else {
+            summary.context_files += usize::from(file.read);
+        }
         files.push(file.source);
         documents.extend(file.documents);
         findings.extend(file.findings);
     }
-    summary.documents = documents.len();
     let projects = project::build(&documents, options.stage);
     findings.extend(projects.findings.iter().cloned());
     if let Some(only) = &options.report_only {
@@ -344,5 +366,6 @@ pub fn assemble(loaded: Vec<LoadedFile>, options: &CheckOptions) -> Checked {
         projects,
         findings,
         summary,
+        report_only: options.report_only.clone(),
     }
 }

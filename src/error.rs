@@ -21,8 +21,11 @@ pub struct LocatedError {
 /// Why the tool could not do its job.
 #[derive(Debug)]
 pub enum ToolError {
-    /// One or more located problems in an input file of the tool.
-    Located(Vec<LocatedError>),
+    /// One or more located problems in an input file of the tool, under a title.
+    Located {
+        title: String,
+        errors: Vec<LocatedError>,
+    },
     /// A problem without a location (a missing path, a bad argument value).
     Message(String),
 }
@@ -36,12 +39,10 @@ impl ToolError {
 impl fmt::Display for ToolError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ToolError::Located(errors) => {
-                for (i, e) in errors.iter().enumerate() {
-                    if i > 0 {
-                        writeln!(f)?;
-                    }
-                    write!(f, "{}: {}", e.path, e.message)?;
+            ToolError::Located { title, errors } => {
+                write!(f, "{title}")?;
+                for e in errors {
+                    write!(f, "\n{}: {}", e.path, e.message)?;
                 }
                 Ok(())
             }

@@ -113,7 +113,7 @@ pub fn build(documents: &[DesignDocument], stage_override: Option<Stage>) -> Pro
         match (project_node, named_text) {
             (Some(node), Some(text)) => {
                 if let Some(&p) = by_name.get(text) {
-                    model.membership[i] = Some(p)
+                    model.membership[i] = Some(p);
                 } else {
                     let help = match did_you_mean(text, names.iter().copied()) {
                         Some(m) => format!("did you mean `{m}`?"),

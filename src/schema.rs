@@ -377,7 +377,11 @@ fn map_error(
                         rule: "SCHEMA-UNKNOWN-PROPERTY",
                         span,
                         pointer: format!("{pointer}/{}", escape_token(key)),
-                        message: format!("unknown property `{}` in {where_}", quote(key)),
+                        message: if pointer.is_empty() {
+                            format!("unknown property `{}` at the top level", quote(key))
+                        } else {
+                            format!("unknown property `{}` in {where_}", quote(key))
+                        },
                         label: "unknown property".to_owned(),
                         help,
                     }
@@ -575,4 +579,166 @@ fn enum_values(schema: &Value) -> Vec<&str> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::{Limits, load};
+
+    #[test]
+    fn every_embedded_schema_is_valid_2020_12_and_compiles() {
+        let schemas = schemas().unwrap();
+        for schema in &EMBEDDED {
+            let raw = schemas.raw(schema.file).unwrap();
+            assert!(
+                jsonschema::meta::is_valid(raw),
+                "{} is not a valid schema",
+                schema.file
+            );
+            assert_eq!(
+                raw.get("$id").and_then(Value::as_str),
+                Some(format!("{BASE_URI}{}", schema.file).as_str())
+            );
+            if schema.file != "common.schema.json" {
+                schemas.validator(schema.file).unwrap();
+            }
+        }
+    }
+
+    /// Every object closes its properties and documents each one: editors show the
+    /// descriptions, and an unknown key must never pass silently.
+    #[test]
+    fn kind_schemas_follow_the_conventions() {
+        fn walk(node: &Value, path: &str, problems: &mut Vec<String>) {
+            let Some(map) = node.as_object() else { return };
+            if let Some(props) = map.get("properties").and_then(Value::as_object) {
+                if map.get("additionalProperties") != Some(&Value::Bool(false)) {
+                    problems.push(format!("{path}: additionalProperties is not false"));
+                }
+                for (name, prop) in props {
+                    let described =
+                        prop.get("description").is_some() || path.ends_with("/metadata");
+                    if !described
+                        && !matches!(name.as_str(), "apiVersion" | "kind" | "metadata" | "spec")
+                    {
+                        problems.push(format!("{path}/{name}: no description"));
+                    }
+                }
+            }
+            for (key, child) in map {
+                match child {
+                    Value::Object(_) => walk(child, &format!("{path}/{key}"), problems),
+                    Value::Array(items) => {
+                        for (i, item) in items.iter().enumerate() {
+                            walk(item, &format!("{path}/{key}/{i}"), problems);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let schemas = schemas().unwrap();
+        let mut problems = Vec::new();
+        for kind in Kind::ALL {
+            walk(
+                schemas.raw(kind_file(kind)).unwrap(),
+                kind_file(kind),
+                &mut problems,
+            );
+        }
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
+
+    /// The schema patterns (what editors check) and the Rust parser (what the linter checks)
+    /// agree, with the parser the stricter of the two.
+    #[test]
+    fn quantity_patterns_agree_with_the_parser() {
+        let schemas = schemas().unwrap();
+        let common = schemas.raw("common.schema.json").unwrap();
+        let samples = [
+            "85 m",
+            "85m",
+            "1200 mm",
+            "0.5 km",
+            "4 ft",
+            "12 in",
+            "48 km/h",
+            "30 mph",
+            "13.4 m/s",
+            "7.5 t",
+            "7200 kg",
+            "16000 lb",
+            "2.5 m/s2",
+            "2.5 m/s²",
+            "90 deg",
+            "12 m2",
+            "12 m²",
+            "-5 m",
+            "5  m",
+            "5 M",
+            "5 metres",
+            "1e3 m",
+            "1,200 mm",
+            ".5 m",
+            "5. m",
+            "5 km/h ",
+            " 5 m",
+            "5 kph",
+            "48",
+            "",
+            "m",
+        ];
+        for dimension in Dimension::ALL {
+            let def = &common["$defs"][dimension.name()];
+            assert_eq!(def["x-standoff-quantity"], dimension.name());
+            let pattern = regex::Regex::new(def["pattern"].as_str().unwrap()).unwrap();
+            for sample in samples {
+                let parsed = crate::units::parse_as(sample, dimension).is_ok();
+                assert_eq!(parsed, pattern.is_match(sample), "{dimension}: {sample:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn errors_point_at_the_right_node() {
+        let schemas = schemas().unwrap();
+        let text = "apiVersion: standoff/v1\nkind: Site\nmetadata:\n  name: Bad Name\nspec:\n  crowdedSpaces:\n    - description: no id\n      capacity: \"12\"\n  standoff:\n    building: 30\n  parking: [{id: p, controlled: yes}]\n";
+        let doc = &load(text, &Limits::default()).documents[0];
+        let issues = validate(schemas, schemas.for_kind(Kind::Site).unwrap(), doc, text);
+        let at = |i: &SchemaIssue| &text[i.span.start as usize..i.span.end as usize];
+        let summary: Vec<(&str, &str, &str)> = issues
+            .iter()
+            .map(|i| (i.rule, i.pointer.as_str(), at(i)))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("SCHEMA-FORMAT", "/metadata/name", "Bad Name"),
+                (
+                    "SCHEMA-REQUIRED",
+                    "/spec/crowdedSpaces/0/id",
+                    "description: no id"
+                ),
+                ("SCHEMA-TYPE", "/spec/crowdedSpaces/0/capacity", "\"12\""),
+                ("SCHEMA-QUANTITY", "/spec/standoff/building", "30"),
+                ("SCHEMA-TYPE", "/spec/parking/0/controlled", "yes"),
+            ]
+        );
+        assert_eq!(
+            issues[2].help.as_deref(),
+            Some("remove the quotes to write a number")
+        );
+        assert_eq!(
+            issues[4].help.as_deref(),
+            Some("YAML 1.2 reads this as text: write `true` or `false`")
+        );
+        assert!(
+            issues[3]
+                .message
+                .contains("`30` has no unit: write `30 m` or `30 mm`"),
+            "{}",
+            issues[3].message
+        );
+    }
 }

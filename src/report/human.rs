@@ -253,7 +253,18 @@ pub fn write(checked: &Checked, options: &HumanOptions, out: &mut dyn Write) -> 
 
 fn write_summary(checked: &Checked, options: &HumanOptions, out: &mut dyn Write) -> io::Result<()> {
     let s = &checked.summary;
-    for project in &checked.projects.projects {
+    let reported_projects = checked
+        .projects
+        .projects
+        .iter()
+        .enumerate()
+        .filter(|(p, _)| {
+            checked.documents.iter().enumerate().any(|(d, doc)| {
+                checked.projects.membership.get(d).copied().flatten() == Some(*p)
+                    && checked.is_reported(doc.file)
+            })
+        });
+    for (_, project) in reported_projects {
         let stage = project.stage.map_or_else(
             || "stage unknown: its Project document is invalid".to_owned(),
             |stage| match project.declared_stage {
@@ -276,10 +287,20 @@ fn write_summary(checked: &Checked, options: &HumanOptions, out: &mut dyn Write)
     if s.empty_files > 0 {
         skipped.push(plural(s.empty_files, "empty file", "empty files"));
     }
-    let skipped = if skipped.is_empty() {
+    let mut notes = Vec::new();
+    if !skipped.is_empty() {
+        notes.push(format!("skipped: {}", skipped.join(", ")));
+    }
+    if s.context_files > 0 {
+        notes.push(format!(
+            "{} loaded for context",
+            plural(s.context_files, "other file", "other files")
+        ));
+    }
+    let skipped = if notes.is_empty() {
         String::new()
     } else {
-        format!(" (skipped: {})", skipped.join(", "))
+        format!(" ({})", notes.join("; "))
     };
     let counts = &s.findings;
     let time = options

@@ -67,7 +67,10 @@ pub fn load(text: &str, limits: &Limits) -> LoadOutcome {
         nodes: 0,
         alias_nodes: 0,
     };
-    let error = loader.run(text).err();
+    let error = loader
+        .run(text)
+        .err()
+        .map(|e| loader.explain_syntax_error(e, text));
     LoadOutcome {
         documents: loader.documents,
         error,
@@ -89,8 +92,9 @@ struct Loader<'l> {
 struct DocBuilder {
     spans: Vec<SpanEntry>,
     stack: Vec<Frame>,
-    /// Completed anchored nodes: their value and the range of their span entries.
-    anchors: HashMap<usize, (Value, Range<u32>)>,
+    /// Completed anchored nodes: their value and the range of their span entries (none for
+    /// an anchored key, which has no entry of its own).
+    anchors: HashMap<usize, (Value, Option<Range<u32>>)>,
     root: Option<Value>,
     start: u32,
 }
@@ -132,12 +136,19 @@ impl Loader<'_> {
         let mut parser = Parser::new_from_str(text);
         while let Some(next) = parser.next_event() {
             let (event, raw_span) = next.map_err(|e| {
-                let at = self.offsets.byte(e.marker().index());
-                err(
-                    LoadErrorKind::Syntax,
-                    Span::at(at),
-                    syntax_message(e.info()),
-                )
+                let at = Span::at(self.offsets.byte(e.marker().index()));
+                // The parser's own guard against deep flow nesting: it scans ahead, so it can
+                // trip before the depth limit here sees the events.
+                if e.info() == "recursion limit exceeded" {
+                    let mut e = err(
+                        LoadErrorKind::Depth,
+                        at,
+                        "collections nested deeper than the YAML parser allows (255 levels of `[` or `{`)",
+                    );
+                    e.help = Some("the file was not loaded; no design document nests this deep".into());
+                    return e;
+                }
+                err(LoadErrorKind::Syntax, at, syntax_message(e.info()))
             })?;
             let span = self.span(raw_span);
             match event {
@@ -198,6 +209,10 @@ impl Loader<'_> {
                                     .into(),
                             );
                             return Err(e);
+                        }
+                        if anchor != 0 {
+                            doc.anchors
+                                .insert(anchor, (Value::String(value.to_string()), None));
                         }
                         doc.set_key(value.into_owned(), span)?;
                         continue;
@@ -300,7 +315,7 @@ impl Loader<'_> {
                         continue;
                     }
                     let (value, range) = (value.clone(), range.clone());
-                    let count = range.len();
+                    let count = range.as_ref().map_or(1, ExactSizeIterator::len);
                     self.alias_nodes += count;
                     if self.alias_nodes > self.limits.max_alias_nodes {
                         return Err(limit(
@@ -315,12 +330,47 @@ impl Loader<'_> {
                     }
                     self.count_nodes(count, span)?;
                     let doc = self.doc_mut()?;
-                    let id = doc.copy_entries(range, span);
+                    let id = if let Some(range) = range {
+                        doc.copy_entries(range, span)
+                    } else {
+                        let id = doc.push_entry(span);
+                        doc.spans[id as usize].end = id + 1;
+                        id
+                    };
                     doc.complete(value, 0, id);
                 }
             }
         }
         Ok(())
+    }
+
+    /// A syntax error inside an unclosed `[` or `{` is usually that bracket's fault: say so,
+    /// and point at it.
+    fn explain_syntax_error(&self, mut error: LoadError, text: &str) -> LoadError {
+        if error.kind != LoadErrorKind::Syntax || error.related.is_some() {
+            return error;
+        }
+        let Some(doc) = &self.doc else { return error };
+        let open_flow = doc.stack.iter().rev().find_map(|frame| {
+            let start = doc.spans.get(frame.id as usize)?.value.start;
+            let opener = text.as_bytes().get(start as usize)?;
+            matches!(opener, b'[' | b'{').then_some((start, *opener as char))
+        });
+        if let Some((start, opener)) = open_flow {
+            let closer = if opener == '[' { ']' } else { '}' };
+            error.related = Some((
+                Span::new(start, start + 1),
+                format!("this `{opener}` is not closed"),
+            ));
+            error.help = Some(format!(
+                "close the `{opener}` with `{closer}` before this point"
+            ));
+        } else if error.help.is_none() {
+            error.help = Some(
+                "check the indentation and the `:` and `-` indicators around this point".into(),
+            );
+        }
+        error
     }
 
     fn doc_mut(&mut self) -> Result<&mut DocBuilder, LoadError> {
@@ -443,7 +493,7 @@ impl DocBuilder {
     fn complete(&mut self, value: Value, anchor: usize, id: u32) {
         if anchor != 0 {
             let end = self.spans.get(id as usize).map_or(id + 1, |e| e.end);
-            self.anchors.insert(anchor, (value.clone(), id..end));
+            self.anchors.insert(anchor, (value.clone(), Some(id..end)));
         }
         match self.stack.last_mut() {
             Some(Frame {

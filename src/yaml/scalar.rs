@@ -24,7 +24,9 @@ pub(crate) fn resolve(
         }
         // The non-specific tag `!` forces a string; other local or global tags are not part of
         // the design-document model and are ignored (the value is read as if untagged).
-        if tag.handle == "!" && tag.suffix.is_empty() {
+        let non_specific = (tag.handle == "!" && tag.suffix.is_empty())
+            || (tag.handle.is_empty() && tag.suffix == "!");
+        if non_specific {
             return Ok(Value::String(text.to_owned()));
         }
     }

@@ -1,0 +1,251 @@
+//! The benchmark command: `cargo bench --bench throughput -- [--docs N] [--runs R]`.
+//!
+//! Generates a deterministic tree of N design documents (all nine kinds, from the shipped
+//! example, one project per nine documents), then measures three phases, each in a fresh child
+//! process so its peak memory is its own, at 1 thread and at all cores:
+//!
+//! - `parse`: read every file and pull every YAML event (the floor: nothing can be faster);
+//! - `load+validate`: read, load with spans, recognise, validate against the schemas;
+//! - `check`: the whole `standoff check` (walk, load, validate, projects, JSON report to a file).
+//!
+//! It prints documents/s, MB/s and peak RSS. Figures, not assertions: the machines are shared.
+
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a benchmark prints its figures"
+)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a benchmark that cannot set up has failed"
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+const TEMPLATES: [(&str, &str); 9] = [
+    (
+        "project.yaml",
+        include_str!("../examples/riverside-arena/project.yaml"),
+    ),
+    (
+        "risk-assessment.yaml",
+        include_str!("../examples/riverside-arena/risk-assessment.yaml"),
+    ),
+    (
+        "security-strategy.yaml",
+        include_str!("../examples/riverside-arena/security-strategy.yaml"),
+    ),
+    (
+        "site.yaml",
+        include_str!("../examples/riverside-arena/site.yaml"),
+    ),
+    (
+        "barrier-schedule.yaml",
+        include_str!("../examples/riverside-arena/barrier-schedule.yaml"),
+    ),
+    (
+        "glazing.yaml",
+        include_str!("../examples/riverside-arena/glazing.yaml"),
+    ),
+    (
+        "procedures.yaml",
+        include_str!("../examples/riverside-arena/procedures.yaml"),
+    ),
+    (
+        "security-plan.yaml",
+        include_str!("../examples/riverside-arena/security-plan.yaml"),
+    ),
+    (
+        "event.yaml",
+        include_str!("../examples/riverside-arena/event.yaml"),
+    ),
+];
+
+/// A small deterministic generator (64-bit LCG), so every run builds the same tree.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        self.0 >> 33
+    }
+}
+
+/// Writes `docs` documents under `dir`; returns the total bytes.
+fn generate(dir: &Path, docs: usize) -> u64 {
+    let mut rng = Lcg(0x5eed);
+    let mut bytes = 0;
+    for i in 0..docs {
+        let project = i / TEMPLATES.len();
+        let (file, template) = TEMPLATES[i % TEMPLATES.len()];
+        let folder = dir.join(format!("p{project:05}"));
+        std::fs::create_dir_all(&folder).unwrap();
+        // Vary the text deterministically: the project name and a comment of seeded length.
+        let note = "x".repeat((rng.next() % 200) as usize);
+        let text = format!(
+            "# generated {i}: {note}\n{}",
+            template.replace("riverside-arena", &format!("project-{project:05}"))
+        );
+        bytes += text.len() as u64;
+        std::fs::write(folder.join(file), text).unwrap();
+    }
+    bytes
+}
+
+fn peak_rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+fn yaml_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = ignore::WalkBuilder::new(dir)
+        .build()
+        .flatten()
+        .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
+        .map(ignore::DirEntry::into_path)
+        .collect();
+    files.sort();
+    files
+}
+
+/// Runs one phase in this (child) process and prints `seconds peak_kib`.
+fn child(phase: &str, dir: &Path) {
+    let started = Instant::now();
+    match phase {
+        "parse" => {
+            let events: usize = yaml_files(dir)
+                .par_iter()
+                .map(|p| {
+                    let text = std::fs::read_to_string(p).unwrap();
+                    saphyr_parser::Parser::new_from_str(&text).count()
+                })
+                .sum();
+            assert!(events > 0);
+        }
+        "load+validate" => {
+            let schemas = standoff::schema::schemas().unwrap();
+            let limits = standoff::yaml::Limits::default();
+            let files = yaml_files(dir);
+            let findings: usize = files
+                .par_iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let bytes = std::fs::read(p).unwrap();
+                    let loaded = standoff::engine::load_file(
+                        standoff::finding::FileId(i as u32),
+                        p.display().to_string(),
+                        standoff::engine::FileInput::Bytes(bytes),
+                        &limits,
+                        schemas,
+                    );
+                    loaded.findings.len()
+                })
+                .sum();
+            assert_eq!(findings, 0, "the generated tree must be valid");
+        }
+        "check" => {
+            let out = dir.with_extension("report.json");
+            let code = standoff::cli::main_from([
+                "standoff".as_ref(),
+                "check".as_ref(),
+                dir.as_os_str(),
+                "--format".as_ref(),
+                "json".as_ref(),
+                "--as-of".as_ref(),
+                "2026-11-24".as_ref(),
+                "--output".as_ref(),
+                out.as_os_str(),
+            ]);
+            assert_eq!(
+                code,
+                std::process::ExitCode::SUCCESS,
+                "the generated tree must pass"
+            );
+        }
+        other => panic!("unknown phase {other}"),
+    }
+    println!("{} {}", started.elapsed().as_secs_f64(), peak_rss_kib());
+}
+
+fn measure(phase: &str, dir: &Path, threads: usize, runs: usize) -> (f64, u64) {
+    let exe = std::env::current_exe().unwrap();
+    let mut times = Vec::new();
+    let mut peak = 0;
+    for _ in 0..runs {
+        let output = Command::new(&exe)
+            .args(["--child", phase])
+            .arg(dir)
+            .env("RAYON_NUM_THREADS", threads.to_string())
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{phase}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let text = String::from_utf8_lossy(&output.stdout);
+        let mut parts = text.split_whitespace();
+        times.push(parts.next().unwrap().parse::<f64>().unwrap());
+        peak = peak.max(parts.next().unwrap().parse::<u64>().unwrap());
+    }
+    times.sort_by(f64::total_cmp);
+    (times[times.len() / 2], peak)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    if args.first().map(String::as_str) == Some("--child") {
+        child(&args[1], Path::new(&args[2]));
+        return;
+    }
+    let value = |flag: &str, default: usize| {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let docs = value("--docs", 10_000);
+    let runs = value("--runs", 3).max(1);
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let dir = std::env::temp_dir().join(format!("standoff-bench-{docs}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    let bytes = generate(&dir, docs);
+    let mb = bytes as f64 / 1e6;
+    println!("tree: {docs} documents, {mb:.1} MB, in {}", dir.display());
+    println!("median of {runs} runs; peak RSS is the largest of the runs\n");
+    println!("| phase | threads | documents | MB | seconds | documents/s | MB/s | peak RSS MB |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    for phase in ["parse", "load+validate", "check"] {
+        let mut thread_counts = vec![1];
+        if cores > 1 {
+            thread_counts.push(cores);
+        }
+        for threads in thread_counts {
+            let (seconds, peak_kib) = measure(phase, &dir, threads, runs);
+            println!(
+                "| {phase} | {threads} | {docs} | {mb:.1} | {seconds:.3} | {:.0} | {:.1} | {:.1} |",
+                docs as f64 / seconds,
+                mb / seconds,
+                peak_kib as f64 / 1024.0
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_file(dir.with_extension("report.json"));
+}
