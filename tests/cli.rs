@@ -237,7 +237,10 @@ fn pre_commit_reports_only_the_given_files_with_the_tree_as_context() {
     // Only a.yaml is reported; the Project two folders up gave the context (no CORE-PROJECT).
     assert_eq!(finding_lines(&report), ["SCHEMA-QUANTITY a.yaml:11:20"]);
     assert_eq!(report["summary"]["files"], 1);
-    assert_eq!(report["summary"]["contextFiles"], 2, "the whole tree was loaded");
+    assert_eq!(
+        report["summary"]["contextFiles"], 2,
+        "the whole tree was loaded"
+    );
 }
 
 #[test]
