@@ -28,10 +28,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 const TEMPLATES: [(&str, &str); 9] = [
-    (
-        "project.yaml",
-        include_str!("../examples/riverside-arena/project.yaml"),
-    ),
+    ("project.yaml", include_str!("../examples/riverside-arena/project.yaml")),
     (
         "risk-assessment.yaml",
         include_str!("../examples/riverside-arena/risk-assessment.yaml"),
@@ -40,18 +37,12 @@ const TEMPLATES: [(&str, &str); 9] = [
         "security-strategy.yaml",
         include_str!("../examples/riverside-arena/security-strategy.yaml"),
     ),
-    (
-        "site.yaml",
-        include_str!("../examples/riverside-arena/site.yaml"),
-    ),
+    ("site.yaml", include_str!("../examples/riverside-arena/site.yaml")),
     (
         "barrier-schedule.yaml",
         include_str!("../examples/riverside-arena/barrier-schedule.yaml"),
     ),
-    (
-        "glazing.yaml",
-        include_str!("../examples/riverside-arena/glazing.yaml"),
-    ),
+    ("glazing.yaml", include_str!("../examples/riverside-arena/glazing.yaml")),
     (
         "procedures.yaml",
         include_str!("../examples/riverside-arena/procedures.yaml"),
@@ -60,10 +51,7 @@ const TEMPLATES: [(&str, &str); 9] = [
         "security-plan.yaml",
         include_str!("../examples/riverside-arena/security-plan.yaml"),
     ),
-    (
-        "event.yaml",
-        include_str!("../examples/riverside-arena/event.yaml"),
-    ),
+    ("event.yaml", include_str!("../examples/riverside-arena/event.yaml")),
 ];
 
 /// A small deterministic generator (64-bit LCG), so every run builds the same tree.
@@ -168,11 +156,7 @@ fn child(phase: &str, dir: &Path) {
                 "--output".as_ref(),
                 out.as_os_str(),
             ]);
-            assert_eq!(
-                code,
-                std::process::ExitCode::SUCCESS,
-                "the generated tree must pass"
-            );
+            assert_eq!(code, std::process::ExitCode::SUCCESS, "the generated tree must pass");
         }
         other => panic!("unknown phase {other}"),
     }
@@ -205,10 +189,7 @@ fn measure(phase: &str, dir: &Path, threads: usize, runs: usize) -> (f64, u64) {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| a != "--bench")
-        .collect();
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
     if args.first().map(String::as_str) == Some("--child") {
         child(&args[1], Path::new(&args[2]));
         return;

@@ -28,6 +28,16 @@ struct RawConfig {
     follow_symlinks: Option<bool>,
     #[serde(default)]
     limits: RawLimits,
+    #[serde(default)]
+    rules: Vec<String>,
+    #[serde(default, rename = "martyns-law")]
+    martyns_law: RawMartynsLaw,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMartynsLaw {
+    commencement: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -57,6 +67,10 @@ pub struct Config {
     pub limits: Limits,
     /// The file's bytes, for the gate's record.
     pub text: Option<String>,
+    /// Extra rule-pack folders, resolved against the config's folder.
+    pub rule_dirs: Vec<PathBuf>,
+    /// Settings the packs read, by dotted name (`martyns-law.commencement`).
+    pub settings: std::collections::BTreeMap<String, String>,
 }
 
 /// Finds `standoff.yaml` in `start` or its parents, stopping at the repository root (the
@@ -84,8 +98,8 @@ pub fn discover(start: &Path) -> Option<PathBuf> {
 
 /// Reads and resolves a config file. `display` is the path as shown in messages.
 pub fn load(path: &Path, display: &str) -> Result<Config, ToolError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ToolError::message(format!("cannot read config {display}: {e}")))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| ToolError::message(format!("cannot read config {display}: {e}")))?;
     parse(&text, path, display)
 }
 
@@ -102,10 +116,7 @@ pub fn parse(text: &str, path: &Path, display: &str) -> Result<Config, ToolError
     };
     let outcome = yaml::load(text_no_bom, &Limits::default());
     if let Some(e) = outcome.error {
-        return Err(invalid(
-            display,
-            vec![located(e.span, e.message, "here", e.help)],
-        ));
+        return Err(invalid(display, vec![located(e.span, e.message, "here", e.help)]));
     }
     let mut documents = outcome.documents.into_iter();
     let Some(doc) = documents.next() else {
@@ -134,9 +145,7 @@ pub fn parse(text: &str, path: &Path, display: &str) -> Result<Config, ToolError
         });
     }
     let schemas = schema::schemas().map_err(ToolError::Message)?;
-    let validator = schemas
-        .validator("config.schema.json")
-        .map_err(ToolError::Message)?;
+    let validator = schemas.validator("config.schema.json").map_err(ToolError::Message)?;
     let issues = schema::validate(schemas, validator, &doc, text_no_bom);
     if !issues.is_empty() {
         let errors = issues
@@ -148,12 +157,7 @@ pub fn parse(text: &str, path: &Path, display: &str) -> Result<Config, ToolError
     let raw: RawConfig = serde_json::from_value(doc.value.clone()).map_err(|e| {
         invalid(
             display,
-            vec![located(
-                doc.root().span(),
-                format!("invalid config: {e}"),
-                "here",
-                None,
-            )],
+            vec![located(doc.root().span(), format!("invalid config: {e}"), "here", None)],
         )
     })?;
     let root = path.parent().map(Path::to_path_buf);
@@ -167,18 +171,20 @@ pub fn parse(text: &str, path: &Path, display: &str) -> Result<Config, ToolError
         max_file_size: raw.limits.max_file_size.unwrap_or(defaults.max_file_size),
         max_depth: raw.limits.max_depth.unwrap_or(defaults.max_depth),
         max_nodes: raw.limits.max_nodes.unwrap_or(defaults.max_nodes),
-        max_alias_nodes: raw
-            .limits
-            .max_alias_nodes
-            .unwrap_or(defaults.max_alias_nodes),
+        max_alias_nodes: raw.limits.max_alias_nodes.unwrap_or(defaults.max_alias_nodes),
         max_documents: raw.limits.max_documents.unwrap_or(defaults.max_documents),
-        max_scalar_bytes: raw
-            .limits
-            .max_scalar_bytes
-            .unwrap_or(defaults.max_scalar_bytes),
+        max_scalar_bytes: raw.limits.max_scalar_bytes.unwrap_or(defaults.max_scalar_bytes),
     };
+    let base = root.clone().unwrap_or_default();
+    let rule_dirs = raw.rules.iter().map(|d| base.join(d)).collect();
+    let mut settings = std::collections::BTreeMap::new();
+    if let Some(date) = raw.martyns_law.commencement {
+        settings.insert("martyns-law.commencement".to_owned(), date);
+    }
     Ok(Config {
         path: Some(path.to_owned()),
+        rule_dirs,
+        settings,
         root,
         exclude,
         fail_on: raw.fail_on.as_deref().and_then(Severity::parse),
@@ -217,9 +223,7 @@ fn compile_excludes(
         // An override glob selects; a `!` glob ignores. Every exclude is an ignore.
         let pattern = format!("!{}", glob.trim_start_matches('!'));
         if let Err(e) = builder.add(&pattern) {
-            let span = doc
-                .pointer(&format!("/exclude/{i}"))
-                .map_or(Span::at(0), |n| n.span());
+            let span = doc.pointer(&format!("/exclude/{i}")).map_or(Span::at(0), |n| n.span());
             errors.push(located(
                 span,
                 format!("invalid exclude glob: {e}"),
@@ -261,8 +265,7 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_located_with_a_suggestion() {
-        let Err(ToolError::Located { errors, .. }) = parse_text("fail-on: error\nexlude: [x]\n")
-        else {
+        let Err(ToolError::Located { errors, .. }) = parse_text("fail-on: error\nexlude: [x]\n") else {
             panic!("expected a located error");
         };
         assert_eq!(errors.len(), 1);

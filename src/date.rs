@@ -30,9 +30,7 @@ impl Date {
         }
         let digits = |r: std::ops::Range<usize>| -> Option<u32> {
             let s = text.get(r)?;
-            s.bytes()
-                .all(|c| c.is_ascii_digit())
-                .then(|| s.parse().ok())?
+            s.bytes().all(|c| c.is_ascii_digit()).then(|| s.parse().ok())?
         };
         let year = i32::try_from(digits(0..4)?).ok()?;
         let month = u8::try_from(digits(5..7)?).ok()?;
@@ -62,8 +60,7 @@ impl Date {
         let z = days + 719_468;
         let era = z.div_euclid(146_097);
         let day_of_era = z - era * 146_097;
-        let year_of_era =
-            (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+        let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
         let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
         let mp = (5 * day_of_year + 2) / 153;
         // Both are in range by construction (1..=31 and 1..=12).
@@ -127,14 +124,8 @@ mod tests {
 
     #[test]
     fn day_arithmetic_round_trips() {
-        assert_eq!(
-            Date::parse("1970-01-01").map(Date::days_since_epoch),
-            Some(0)
-        );
-        assert_eq!(
-            Date::parse("2000-03-01").map(Date::days_since_epoch),
-            Some(11_017)
-        );
+        assert_eq!(Date::parse("1970-01-01").map(Date::days_since_epoch), Some(0));
+        assert_eq!(Date::parse("2000-03-01").map(Date::days_since_epoch), Some(11_017));
         for days in (-800_000..800_000).step_by(997) {
             assert_eq!(Date::from_days_since_epoch(days).days_since_epoch(), days);
         }

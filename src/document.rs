@@ -128,9 +128,7 @@ pub fn recognise(file: FileId, index: u32, doc: &YamlDocument) -> Recognition {
                 .at(at)
                 .in_document(index, "/apiVersion")
                 .label("no apiVersion")
-                .help(format!(
-                    "add `apiVersion: {API_VERSION}` so standoff checks it"
-                )),
+                .help(format!("add `apiVersion: {API_VERSION}` so standoff checks it")),
             );
         }
         return Recognition::Foreign;
@@ -186,15 +184,11 @@ pub fn recognise(file: FileId, index: u32, doc: &YamlDocument) -> Recognition {
             None => format!("the kinds are: {}", known.join(", ")),
         };
         Recognition::Problem(
-            Finding::error(
-                "DOC-KIND",
-                file,
-                format!("unknown kind `{}`", quote(kind_text)),
-            )
-            .at(kind.span())
-            .in_document(index, "/kind")
-            .label("unknown kind")
-            .help(help),
+            Finding::error("DOC-KIND", file, format!("unknown kind `{}`", quote(kind_text)))
+                .at(kind.span())
+                .in_document(index, "/kind")
+                .label("unknown kind")
+                .help(help),
         )
     }
 }
@@ -215,10 +209,7 @@ mod tests {
             recognise_text("apiVersion: standoff/v1\nkind: Site\n"),
             Recognition::Design(Kind::Site)
         ));
-        assert!(matches!(
-            recognise_text("name: ci\non: push\n"),
-            Recognition::Foreign
-        ));
+        assert!(matches!(recognise_text("name: ci\non: push\n"), Recognition::Foreign));
         assert!(matches!(
             recognise_text("apiVersion: apps/v1\nkind: Deployment\n"),
             Recognition::Foreign

@@ -9,7 +9,10 @@ use rayon::prelude::*;
 use crate::date::Date;
 use crate::document::{Kind, Recognition, recognise};
 use crate::finding::{FileId, Finding, Severity, SeverityCounts};
+use crate::index::TreeIndex;
 use crate::project::{self, ProjectModel};
+use crate::rules::RuleSet;
+use crate::rules::eval::{self, EvalOptions, Tree};
 use crate::schema::{self, Schemas};
 use crate::stage::Stage;
 use crate::text::LineIndex;
@@ -96,13 +99,7 @@ pub struct LoadedFile {
 
 /// Decodes, loads, recognises and validates one file. Never fails: every problem is a finding.
 #[must_use]
-pub fn load_file(
-    file: FileId,
-    path: String,
-    input: FileInput,
-    limits: &Limits,
-    schemas: &Schemas,
-) -> LoadedFile {
+pub fn load_file(file: FileId, path: String, input: FileInput, limits: &Limits, schemas: &Schemas) -> LoadedFile {
     let mut findings = Vec::new();
     let text = match input {
         FileInput::Bytes(bytes) => match String::from_utf8(bytes) {
@@ -141,7 +138,10 @@ pub fn load_file(
                 Finding::error(
                     "YAML-LIMIT",
                     file,
-                    format!("the file is {size} bytes, more than the limit of {} bytes; it was not read", limits.max_file_size),
+                    format!(
+                        "the file is {size} bytes, more than the limit of {} bytes; it was not read",
+                        limits.max_file_size
+                    ),
                 )
                 .at(Span::at(0))
                 .help("if the file is genuine, raise `limits.max-file-size` in standoff.yaml"),
@@ -209,10 +209,7 @@ pub fn load_file(
                 let validator = match schemas.for_kind(kind) {
                     Ok(v) => v,
                     Err(message) => {
-                        findings.push(
-                            Finding::error("SCHEMA-INTERNAL", file, message)
-                                .at(Span::at(doc.start)),
-                        );
+                        findings.push(Finding::error("SCHEMA-INTERNAL", file, message).at(Span::at(doc.start)));
                         continue;
                     }
                 };
@@ -268,6 +265,12 @@ pub struct CheckOptions {
     pub stage: Option<Stage>,
     /// "Today" for every date comparison.
     pub as_of: Option<Date>,
+    /// Also evaluate the next stage's rules, as info.
+    pub lookahead: bool,
+    /// The review gate at the end of this stage.
+    pub gate: Option<Stage>,
+    /// Config settings the packs read (`martyns-law.commencement`).
+    pub settings: std::collections::BTreeMap<String, String>,
     /// Report only findings in these files (the pre-commit case); `None` reports everything.
     pub report_only: Option<HashSet<FileId>>,
 }
@@ -306,9 +309,7 @@ impl Checked {
     /// Whether findings in `file` are reported.
     #[must_use]
     pub fn is_reported(&self, file: FileId) -> bool {
-        self.report_only
-            .as_ref()
-            .is_none_or(|only| only.contains(&file))
+        self.report_only.as_ref().is_none_or(|only| only.contains(&file))
     }
 }
 
@@ -318,6 +319,7 @@ pub fn check(
     inputs: Vec<(String, FileInput)>,
     limits: &Limits,
     schemas: &Schemas,
+    rules: &RuleSet,
     options: &CheckOptions,
 ) -> Checked {
     let loaded: Vec<LoadedFile> = inputs
@@ -325,12 +327,12 @@ pub fn check(
         .enumerate()
         .map(|(i, (path, input))| load_file(FileId(i as u32), path, input, limits, schemas))
         .collect();
-    assemble(loaded, options)
+    assemble(loaded, schemas, rules, options)
 }
 
 /// Judges loaded files as one tree.
 #[must_use]
-pub fn assemble(loaded: Vec<LoadedFile>, options: &CheckOptions) -> Checked {
+pub fn assemble(loaded: Vec<LoadedFile>, schemas: &Schemas, rules: &RuleSet, options: &CheckOptions) -> Checked {
     let mut summary = Summary::default();
     let mut files = Vec::with_capacity(loaded.len());
     let mut documents = Vec::new();
@@ -353,7 +355,22 @@ pub fn assemble(loaded: Vec<LoadedFile>, options: &CheckOptions) -> Checked {
         findings.extend(file.findings);
     }
     let projects = project::build(&documents, options.stage);
-    findings.extend(projects.findings.iter().cloned());
+    let index = TreeIndex::build(&documents, &projects);
+    let tree = Tree {
+        documents: &documents,
+        files: &files,
+        projects: &projects,
+        index: &index,
+        schemas,
+    };
+    let eval_options = EvalOptions {
+        lookahead: options.lookahead,
+        as_of: options.as_of,
+        settings: options.settings.clone(),
+        gate: options.gate,
+        only: None,
+    };
+    findings.extend(eval::evaluate(rules, &tree, &eval_options));
     if let Some(only) = &options.report_only {
         findings.retain(|f| only.contains(&f.file));
     }

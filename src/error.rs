@@ -22,10 +22,7 @@ pub struct LocatedError {
 #[derive(Debug)]
 pub enum ToolError {
     /// One or more located problems in an input file of the tool, under a title.
-    Located {
-        title: String,
-        errors: Vec<LocatedError>,
-    },
+    Located { title: String, errors: Vec<LocatedError> },
     /// A problem without a location (a missing path, a bad argument value).
     Message(String),
 }

@@ -102,11 +102,7 @@ impl Finding {
     }
 
     #[must_use]
-    pub fn error(
-        rule: impl Into<Cow<'static, str>>,
-        file: FileId,
-        message: impl Into<String>,
-    ) -> Self {
+    pub fn error(rule: impl Into<Cow<'static, str>>, file: FileId, message: impl Into<String>) -> Self {
         Self::new(rule, Severity::Error, file, message)
     }
 

@@ -14,15 +14,19 @@
     )
 )]
 
+pub mod checks;
 pub mod cli;
 pub mod config;
 pub mod date;
 pub mod document;
+pub mod domain;
 pub mod engine;
 pub mod error;
 pub mod finding;
+pub mod index;
 pub mod project;
 pub mod report;
+pub mod rules;
 pub mod schema;
 pub mod stage;
 pub mod text;

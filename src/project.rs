@@ -66,18 +66,13 @@ pub fn build(documents: &[DesignDocument], stage_override: Option<Stage>) -> Pro
         }
         let Some(name) = doc.name() else { continue };
         if let Some(&first) = by_name.get(name) {
-            model.findings.push(duplicate_name(
-                doc,
-                &documents[model.projects[first].document],
-                name,
-            ));
+            model
+                .findings
+                .push(duplicate_name(doc, &documents[model.projects[first].document], name));
             continue;
         }
         let declared_stage = if doc.schema_valid {
-            doc.yaml
-                .value
-                .pointer("/spec/stage")
-                .and_then(Stage::from_json)
+            doc.yaml.value.pointer("/spec/stage").and_then(Stage::from_json)
         } else {
             None
         };
@@ -101,12 +96,20 @@ pub fn build(documents: &[DesignDocument], stage_override: Option<Stage>) -> Pro
                 && text != own
             {
                 model.findings.push(
-                        Finding::error("CORE-PROJECT", doc.file, format!("Project `{}` names another project, `{}`, in `metadata.project`", quote(own), quote(text)))
-                            .at(node.span())
-                            .in_document(doc.index, "/metadata/project")
-                            .label("a Project belongs to itself")
-                            .help("remove `metadata.project` from the Project, or make it the Project's own name"),
-                    );
+                    Finding::error(
+                        "CORE-PROJECT",
+                        doc.file,
+                        format!(
+                            "Project `{}` names another project, `{}`, in `metadata.project`",
+                            quote(own),
+                            quote(text)
+                        ),
+                    )
+                    .at(node.span())
+                    .in_document(doc.index, "/metadata/project")
+                    .label("a Project belongs to itself")
+                    .help("remove `metadata.project` from the Project, or make it the Project's own name"),
+                );
             }
             continue;
         }
@@ -118,8 +121,7 @@ pub fn build(documents: &[DesignDocument], stage_override: Option<Stage>) -> Pro
                     let help = match did_you_mean(text, names.iter().copied()) {
                         Some(m) => format!("did you mean `{m}`?"),
                         None if names.is_empty() => {
-                            "add the Project document to the tree, or check its folder too"
-                                .to_owned()
+                            "add the Project document to the tree, or check its folder too".to_owned()
                         }
                         None => format!("the Projects in this tree: {}", names.join(", ")),
                     };
@@ -186,9 +188,7 @@ pub fn build(documents: &[DesignDocument], stage_override: Option<Stage>) -> Pro
             continue;
         }
         match seen.get(&(project, doc.kind, name)) {
-            Some(&first) => model
-                .findings
-                .push(duplicate_name(doc, &documents[first], name)),
+            Some(&first) => model.findings.push(duplicate_name(doc, &documents[first], name)),
             None => {
                 seen.insert((project, doc.kind, name), i);
             }
@@ -206,11 +206,7 @@ fn duplicate_name(doc: &DesignDocument, first: &DesignDocument, name: &str) -> F
     Finding::error(
         "CORE-NAME-UNIQUE",
         doc.file,
-        format!(
-            "a second {} named `{}` in the same project",
-            doc.kind,
-            quote(name)
-        ),
+        format!("a second {} named `{}` in the same project", doc.kind, quote(name)),
     )
     .at(span(doc))
     .in_document(doc.index, "/metadata/name")

@@ -35,7 +35,7 @@ macro_rules! embed {
 }
 
 /// Every schema shipped in the binary.
-pub static EMBEDDED: [EmbeddedSchema; 11] = embed![
+pub static EMBEDDED: [EmbeddedSchema; 13] = embed![
     "common.schema.json",
     "project.schema.json",
     "risk-assessment.schema.json",
@@ -47,6 +47,8 @@ pub static EMBEDDED: [EmbeddedSchema; 11] = embed![
     "security-plan.schema.json",
     "event.schema.json",
     "config.schema.json",
+    "rule.schema.json",
+    "pack.schema.json",
 ];
 
 /// The parsed schemas and their lazily built validators.
@@ -76,9 +78,7 @@ impl Schemas {
                 .map_err(|e| format!("embedded schema {}: {e}", schema.file))?;
             by_uri.insert(uri, value);
         }
-        let registry = builder
-            .prepare()
-            .map_err(|e| format!("embedded schemas: {e}"))?;
+        let registry = builder.prepare().map_err(|e| format!("embedded schemas: {e}"))?;
         let validators = EMBEDDED.iter().map(|s| (s.file, OnceLock::new())).collect();
         Ok(Self {
             by_uri,
@@ -100,9 +100,7 @@ impl Schemas {
             .get(file)
             .ok_or_else(|| format!("no embedded schema {file}"))?;
         cell.get_or_init(|| {
-            let schema = self
-                .raw(file)
-                .ok_or_else(|| format!("no embedded schema {file}"))?;
+            let schema = self.raw(file).ok_or_else(|| format!("no embedded schema {file}"))?;
             jsonschema::draft202012::options()
                 .with_registry(&self.registry)
                 .offline()
@@ -180,11 +178,7 @@ fn quantity_keyword<'a>(
     let dimension = value
         .as_str()
         .and_then(Dimension::from_name)
-        .ok_or_else(|| {
-            ValidationError::schema(format!(
-                "x-standoff-quantity must name a dimension, not {value}"
-            ))
-        })?;
+        .ok_or_else(|| ValidationError::schema(format!("x-standoff-quantity must name a dimension, not {value}")))?;
     Ok(Box::new(QuantityKeyword(dimension)))
 }
 
@@ -201,12 +195,7 @@ pub struct SchemaIssue {
 
 /// Validates a document and maps every error to its location. Issues come in document order.
 #[must_use]
-pub fn validate(
-    schemas: &Schemas,
-    validator: &Validator,
-    doc: &YamlDocument,
-    text: &str,
-) -> Vec<SchemaIssue> {
+pub fn validate(schemas: &Schemas, validator: &Validator, doc: &YamlDocument, text: &str) -> Vec<SchemaIssue> {
     let mut issues = Vec::new();
     let mut seen = BTreeSet::new();
     for error in validator.iter_errors(&doc.value) {
@@ -219,9 +208,7 @@ pub fn validate(
             }
         }
     }
-    issues.sort_by(|a, b| {
-        (a.span.start, a.span.end, a.rule).cmp(&(b.span.start, b.span.end, b.rule))
-    });
+    issues.sort_by(|a, b| (a.span.start, a.span.end, a.rule).cmp(&(b.span.start, b.span.end, b.rule)));
     issues
 }
 
@@ -331,12 +318,7 @@ pub fn missing_anchor(node: &Node<'_>, text: &str) -> Span {
     first_line(text, node.span())
 }
 
-fn map_error(
-    schemas: &Schemas,
-    error: &ValidationError<'_>,
-    doc: &YamlDocument,
-    text: &str,
-) -> Vec<SchemaIssue> {
+fn map_error(schemas: &Schemas, error: &ValidationError<'_>, doc: &YamlDocument, text: &str) -> Vec<SchemaIssue> {
     let pointer = error.instance_path().as_str().to_owned();
     let (node, _) = doc.nearest(&pointer);
     let value = node.value();
@@ -368,9 +350,7 @@ fn map_error(
                     let span = child.and_then(|c| c.key_span()).unwrap_or(node.span());
                     let help = match did_you_mean(key, allowed.iter().copied()) {
                         Some(m) => Some(format!("did you mean `{m}`?")),
-                        None if !allowed.is_empty() => {
-                            Some(format!("allowed here: {}", allowed.join(", ")))
-                        }
+                        None if !allowed.is_empty() => Some(format!("allowed here: {}", allowed.join(", "))),
                         None => None,
                     };
                     SchemaIssue {
@@ -401,10 +381,7 @@ fn map_error(
                 rule: "SCHEMA-REQUIRED",
                 span: missing_anchor(&node, text),
                 pointer: format!("{pointer}/{}", escape_token(name)),
-                message: format!(
-                    "{where_} is missing the required property `{}`",
-                    quote(name)
-                ),
+                message: format!("{where_} is missing the required property `{}`", quote(name)),
                 label: format!("`{}` missing here", quote(name)),
                 help: Some(help),
             }]
@@ -412,16 +389,14 @@ fn map_error(
         ValidationErrorKind::Type { kind } => {
             let expected = expected_type_name(kind);
             let help = match value {
-                Value::String(s) if expected.contains("integer") || expected.contains("number") => {
-                    s.parse::<f64>()
-                        .is_ok()
-                        .then(|| "remove the quotes to write a number".to_owned())
+                Value::String(s) if expected.contains("integer") || expected.contains("number") => s
+                    .parse::<f64>()
+                    .is_ok()
+                    .then(|| "remove the quotes to write a number".to_owned()),
+                Value::String(s) if expected.contains("true or false") => {
+                    matches!(s.as_str(), "yes" | "no" | "on" | "off" | "y" | "n" | "Yes" | "No")
+                        .then(|| "YAML 1.2 reads this as text: write `true` or `false`".to_owned())
                 }
-                Value::String(s) if expected.contains("true or false") => matches!(
-                    s.as_str(),
-                    "yes" | "no" | "on" | "off" | "y" | "n" | "Yes" | "No"
-                )
-                .then(|| "YAML 1.2 reads this as text: write `true` or `false`".to_owned()),
                 Value::Number(_) | Value::Bool(_) if expected == "a string" => {
                     Some("quote the value to write it as text".to_owned())
                 }
@@ -441,9 +416,7 @@ fn map_error(
                 .as_array()
                 .map(|o| o.iter().filter_map(Value::as_str).collect())
                 .unwrap_or_default();
-            let suggestion = value
-                .as_str()
-                .and_then(|v| did_you_mean(v, options.iter().copied()));
+            let suggestion = value.as_str().and_then(|v| did_you_mean(v, options.iter().copied()));
             let help = match suggestion {
                 Some(m) => format!("did you mean `{m}`?"),
                 None => format!("allowed: {}", options.join(", ")),
@@ -485,24 +458,19 @@ fn map_error(
             vec![issue(
                 "SCHEMA-FORMAT",
                 node.span(),
-                format!(
-                    "{} is not valid for {where_}: expected {expected}",
-                    show(value)
-                ),
+                format!("{} is not valid for {where_}: expected {expected}", show(value)),
                 "not of the expected form",
                 help,
             )]
         }
-        ValidationErrorKind::Minimum { limit }
-        | ValidationErrorKind::ExclusiveMinimum { limit } => vec![issue(
+        ValidationErrorKind::Minimum { limit } | ValidationErrorKind::ExclusiveMinimum { limit } => vec![issue(
             "SCHEMA-RANGE",
             node.span(),
             format!("{} is below the minimum {limit} for {where_}", show(value)),
             "too small",
             None,
         )],
-        ValidationErrorKind::Maximum { limit }
-        | ValidationErrorKind::ExclusiveMaximum { limit } => vec![issue(
+        ValidationErrorKind::Maximum { limit } | ValidationErrorKind::ExclusiveMaximum { limit } => vec![issue(
             "SCHEMA-RANGE",
             node.span(),
             format!("{} is above the maximum {limit} for {where_}", show(value)),
@@ -557,24 +525,11 @@ fn map_error(
 /// String values a schema node allows through `enum` (directly or in an `anyOf`/`oneOf`).
 fn enum_values(schema: &Value) -> Vec<&str> {
     let mut out: Vec<&str> = Vec::new();
-    let direct = schema
-        .get("enum")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten();
+    let direct = schema.get("enum").and_then(Value::as_array).into_iter().flatten();
     out.extend(direct.filter_map(Value::as_str));
     for key in ["anyOf", "oneOf"] {
-        for branch in schema
-            .get(key)
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let values = branch
-                .get("enum")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten();
+        for branch in schema.get(key).and_then(Value::as_array).into_iter().flatten() {
+            let values = branch.get("enum").and_then(Value::as_array).into_iter().flatten();
             out.extend(values.filter_map(Value::as_str));
         }
     }
@@ -591,11 +546,7 @@ mod tests {
         let schemas = schemas().unwrap();
         for schema in &EMBEDDED {
             let raw = schemas.raw(schema.file).unwrap();
-            assert!(
-                jsonschema::meta::is_valid(raw),
-                "{} is not a valid schema",
-                schema.file
-            );
+            assert!(jsonschema::meta::is_valid(raw), "{} is not a valid schema", schema.file);
             assert_eq!(
                 raw.get("$id").and_then(Value::as_str),
                 Some(format!("{BASE_URI}{}", schema.file).as_str())
@@ -617,11 +568,8 @@ mod tests {
                     problems.push(format!("{path}: additionalProperties is not false"));
                 }
                 for (name, prop) in props {
-                    let described =
-                        prop.get("description").is_some() || path.ends_with("/metadata");
-                    if !described
-                        && !matches!(name.as_str(), "apiVersion" | "kind" | "metadata" | "spec")
-                    {
+                    let described = prop.get("description").is_some() || path.ends_with("/metadata");
+                    if !described && !matches!(name.as_str(), "apiVersion" | "kind" | "metadata" | "spec") {
                         problems.push(format!("{path}/{name}: no description"));
                     }
                 }
@@ -641,11 +589,7 @@ mod tests {
         let schemas = schemas().unwrap();
         let mut problems = Vec::new();
         for kind in Kind::ALL {
-            walk(
-                schemas.raw(kind_file(kind)).unwrap(),
-                kind_file(kind),
-                &mut problems,
-            );
+            walk(schemas.raw(kind_file(kind)).unwrap(), kind_file(kind), &mut problems);
         }
         assert!(problems.is_empty(), "{problems:#?}");
     }
@@ -707,36 +651,24 @@ mod tests {
         let doc = &load(text, &Limits::default()).documents[0];
         let issues = validate(schemas, schemas.for_kind(Kind::Site).unwrap(), doc, text);
         let at = |i: &SchemaIssue| &text[i.span.start as usize..i.span.end as usize];
-        let summary: Vec<(&str, &str, &str)> = issues
-            .iter()
-            .map(|i| (i.rule, i.pointer.as_str(), at(i)))
-            .collect();
+        let summary: Vec<(&str, &str, &str)> = issues.iter().map(|i| (i.rule, i.pointer.as_str(), at(i))).collect();
         assert_eq!(
             summary,
             [
                 ("SCHEMA-FORMAT", "/metadata/name", "Bad Name"),
-                (
-                    "SCHEMA-REQUIRED",
-                    "/spec/crowdedSpaces/0/id",
-                    "description: no id"
-                ),
+                ("SCHEMA-REQUIRED", "/spec/crowdedSpaces/0/id", "description: no id"),
                 ("SCHEMA-TYPE", "/spec/crowdedSpaces/0/capacity", "\"12\""),
                 ("SCHEMA-QUANTITY", "/spec/standoff/building", "30"),
                 ("SCHEMA-TYPE", "/spec/parking/0/controlled", "yes"),
             ]
         );
-        assert_eq!(
-            issues[2].help.as_deref(),
-            Some("remove the quotes to write a number")
-        );
+        assert_eq!(issues[2].help.as_deref(), Some("remove the quotes to write a number"));
         assert_eq!(
             issues[4].help.as_deref(),
             Some("YAML 1.2 reads this as text: write `true` or `false`")
         );
         assert!(
-            issues[3]
-                .message
-                .contains("`30` has no unit: write `30 m` or `30 mm`"),
+            issues[3].message.contains("`30` has no unit: write `30 m` or `30 mm`"),
             "{}",
             issues[3].message
         );

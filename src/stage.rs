@@ -47,10 +47,7 @@ impl Stage {
     #[must_use]
     pub fn from_json(value: &serde_json::Value) -> Option<Self> {
         match value {
-            serde_json::Value::Number(n) => n
-                .as_u64()
-                .and_then(|n| u8::try_from(n).ok())
-                .and_then(Self::new),
+            serde_json::Value::Number(n) => n.as_u64().and_then(|n| u8::try_from(n).ok()).and_then(Self::new),
             serde_json::Value::String(s) => s.parse().ok(),
             _ => None,
         }
@@ -62,8 +59,7 @@ impl FromStr for Stage {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         if let Ok(n) = s.parse::<u8>() {
-            return Self::new(n)
-                .ok_or_else(|| format!("stage {n} does not exist: RIBA stages run from 0 to 7"));
+            return Self::new(n).ok_or_else(|| format!("stage {n} does not exist: RIBA stages run from 0 to 7"));
         }
         if let Some(i) = STAGE_NAMES.iter().position(|name| *name == s) {
             return Ok(Self(i as u8));
@@ -91,21 +87,12 @@ mod tests {
     #[test]
     fn parses_numbers_and_names() {
         assert_eq!("4".parse::<Stage>().map(Stage::number), Ok(4));
-        assert_eq!(
-            "technical-design".parse::<Stage>().map(Stage::number),
-            Ok(4)
-        );
+        assert_eq!("technical-design".parse::<Stage>().map(Stage::number), Ok(4));
         assert!("8".parse::<Stage>().is_err());
         let e = "concept-desing".parse::<Stage>().unwrap_err();
         assert!(e.contains("did you mean `concept-design`"), "{e}");
-        assert_eq!(
-            Stage::from_json(&serde_json::json!(0)).map(Stage::number),
-            Some(0)
-        );
-        assert_eq!(
-            Stage::from_json(&serde_json::json!("use")).map(Stage::number),
-            Some(7)
-        );
+        assert_eq!(Stage::from_json(&serde_json::json!(0)).map(Stage::number), Some(0));
+        assert_eq!(Stage::from_json(&serde_json::json!("use")).map(Stage::number), Some(7));
         assert_eq!(Stage::from_json(&serde_json::json!(-1)), None);
     }
 }

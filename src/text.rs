@@ -140,14 +140,9 @@ impl LineIndex {
     #[must_use]
     pub fn line_col(&self, text: &str, offset: u32) -> LineCol {
         let offset = offset.min(text.len() as u32);
-        let line = self
-            .starts
-            .partition_point(|&s| s <= offset)
-            .saturating_sub(1);
+        let line = self.starts.partition_point(|&s| s <= offset).saturating_sub(1);
         let start = self.starts.get(line).copied().unwrap_or(0) as usize;
-        let column = text
-            .get(start..offset as usize)
-            .map_or(0, |s| s.chars().count());
+        let column = text.get(start..offset as usize).map_or(0, |s| s.chars().count());
         LineCol {
             line: line as u32 + 1,
             column: column as u32 + 1,
@@ -166,6 +161,18 @@ impl LineIndex {
         }
         end.max(offset)
     }
+}
+
+/// Lowercase hexadecimal of bytes (digests).
+#[must_use]
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
+    out
 }
 
 /// `1 error`, `2 errors`.
@@ -199,10 +206,7 @@ mod tests {
     fn suggestions() {
         let kinds = ["Project", "Site", "BarrierSchedule"];
         assert_eq!(did_you_mean("Sites", kinds), Some("Site"));
-        assert_eq!(
-            did_you_mean("barrierschedule", kinds),
-            Some("BarrierSchedule")
-        );
+        assert_eq!(did_you_mean("barrierschedule", kinds), Some("BarrierSchedule"));
         assert_eq!(did_you_mean("Event", kinds), None);
         assert_eq!(levenshtein("kitten", "sitting"), 3);
         assert_eq!(levenshtein("Stie", "Site"), 1);

@@ -221,10 +221,7 @@ pub enum QuantityError {
         suggestion: Option<String>,
     },
     /// Not of the form `<number> <unit>`.
-    Malformed {
-        text: String,
-        expected: Option<Dimension>,
-    },
+    Malformed { text: String, expected: Option<Dimension> },
 }
 
 impl fmt::Display for QuantityError {
@@ -232,25 +229,15 @@ impl fmt::Display for QuantityError {
         use crate::text::quote;
         match self {
             QuantityError::BareNumber { number, expected } => {
-                write!(
-                    f,
-                    "`{number}` has no unit: write {}",
-                    expected.examples(number)
-                )
+                write!(f, "`{number}` has no unit: write {}", expected.examples(number))
             }
-            QuantityError::Negative { text } => write!(
-                f,
-                "`{}` is negative; quantities here are never negative",
-                quote(text)
-            ),
+            QuantityError::Negative { text } => {
+                write!(f, "`{}` is negative; quantities here are never negative", quote(text))
+            }
             QuantityError::NonFinite { text } => {
                 write!(f, "`{}` is not a finite number", quote(text))
             }
-            QuantityError::WrongDimension {
-                text,
-                found,
-                expected,
-            } => write!(
+            QuantityError::WrongDimension { text, found, expected } => write!(
                 f,
                 "`{}` is a {found}, but this field is a {expected} (units: {})",
                 quote(text),
@@ -271,11 +258,7 @@ impl fmt::Display for QuantityError {
                 Ok(())
             }
             QuantityError::Malformed { text, expected } => {
-                write!(
-                    f,
-                    "`{}` is not a quantity: write a number and a unit",
-                    quote(text)
-                )?;
+                write!(f, "`{}` is not a quantity: write a number and a unit", quote(text))?;
                 if let Some(d) = expected {
                     write!(f, ", e.g. {}", d.examples("10"))?;
                 }
@@ -296,10 +279,7 @@ pub fn parse_as(text: &str, expected: Dimension) -> Result<Quantity, QuantityErr
 }
 
 /// Checks a JSON value in a quantity field (a bare number gets its own message).
-pub fn check_value(
-    value: &serde_json::Value,
-    expected: Dimension,
-) -> Result<Quantity, QuantityError> {
+pub fn check_value(value: &serde_json::Value, expected: Dimension) -> Result<Quantity, QuantityError> {
     match value {
         serde_json::Value::String(text) => parse_as(text, expected),
         serde_json::Value::Number(n) => {
@@ -379,8 +359,7 @@ fn parse_inner(text: &str, expected: Option<Dimension>) -> Result<Quantity, Quan
             .iter()
             .filter(|u| expected.is_none_or(|d| u.dimension == d))
             .map(|u| u.symbol);
-        let suggestion =
-            crate::text::did_you_mean(unit_text, candidates).map(|s| format!("{number} {s}"));
+        let suggestion = crate::text::did_you_mean(unit_text, candidates).map(|s| format!("{number} {s}"));
         return Err(QuantityError::UnknownUnit {
             text: owned(),
             unit: unit_text.to_owned(),
@@ -429,10 +408,7 @@ mod tests {
     #[test]
     fn errors_say_what_to_write() {
         let e = check_value(&serde_json::json!(48), Dimension::Speed).unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "`48` has no unit: write `48 km/h` or `48 mph`"
-        );
+        assert_eq!(e.to_string(), "`48` has no unit: write `48 km/h` or `48 mph`");
         let e = parse_as("48 kg", Dimension::Speed).unwrap_err();
         assert_eq!(
             e.to_string(),

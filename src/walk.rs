@@ -69,12 +69,8 @@ fn excluded(options: &WalkOptions, path: &Path, is_dir: bool) -> bool {
 #[must_use]
 pub fn walk(roots: &[PathBuf], options: &WalkOptions, skip: &[PathBuf]) -> Walked {
     let mut walked = Walked::default();
-    let skip: Vec<PathBuf> = skip
-        .iter()
-        .filter_map(|p| std::fs::canonicalize(p).ok())
-        .collect();
-    let is_skipped =
-        |p: &Path| !skip.is_empty() && std::fs::canonicalize(p).is_ok_and(|c| skip.contains(&c));
+    let skip: Vec<PathBuf> = skip.iter().filter_map(|p| std::fs::canonicalize(p).ok()).collect();
+    let is_skipped = |p: &Path| !skip.is_empty() && std::fs::canonicalize(p).is_ok_and(|c| skip.contains(&c));
     for root in roots {
         if root.is_file() {
             if excluded(options, root, false) {
@@ -160,15 +156,10 @@ fn problem(error: &ignore::Error, root: &Path) -> WalkProblem {
 fn describe(error: &ignore::Error) -> (Option<PathBuf>, String) {
     match error {
         ignore::Error::WithPath { path, err } => (Some(path.clone()), describe(err).1),
-        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
-            describe(err)
-        }
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => describe(err),
         ignore::Error::Loop { ancestor, child } => (
             Some(child.clone()),
-            format!(
-                "symbolic link loop: it points back to {}",
-                display(ancestor)
-            ),
+            format!("symbolic link loop: it points back to {}", display(ancestor)),
         ),
         ignore::Error::Io(e) => (None, format!("cannot read: {e}")),
         ignore::Error::Partial(errors) => {
@@ -182,10 +173,7 @@ fn describe(error: &ignore::Error) -> (Option<PathBuf>, String) {
 /// Removes `./` components so paths print as users type them.
 #[must_use]
 pub fn clean(path: &Path) -> PathBuf {
-    let cleaned: PathBuf = path
-        .components()
-        .filter(|c| *c != Component::CurDir)
-        .collect();
+    let cleaned: PathBuf = path.components().filter(|c| *c != Component::CurDir).collect();
     if cleaned.as_os_str().is_empty() {
         PathBuf::from(".")
     } else {

@@ -1,8 +1,6 @@
 //! End-to-end tests of the command line: exit codes, stdout and stderr, pinned.
 
-use crate::support::{
-    PROJECT, filters, finding_lines, json, run_in, standoff, transcript, write_tree,
-};
+use crate::support::{PROJECT, filters, finding_lines, json, run_in, standoff, transcript, write_tree};
 use std::path::Path;
 
 fn snapshot(name: &str, output: &std::process::Output) {
@@ -17,20 +15,14 @@ fn repo() -> &'static Path {
 
 #[test]
 fn clean_example_passes() {
-    let output = run_in(
-        repo(),
-        &["check", "examples/riverside-arena", "--as-of", "2026-11-24"],
-    );
+    let output = run_in(repo(), &["check", "examples/riverside-arena", "--as-of", "2026-11-24"]);
     assert_eq!(output.status.code(), Some(0), "{}", transcript(&output));
     snapshot("clean_example", &output);
 }
 
 #[test]
 fn defects_example_human() {
-    let output = run_in(
-        repo(),
-        &["check", "examples/defects", "--as-of", "2026-11-24"],
-    );
+    let output = run_in(repo(), &["check", "examples/defects", "--as-of", "2026-11-24"]);
     assert_eq!(output.status.code(), Some(1));
     snapshot("defects_human", &output);
 }
@@ -39,14 +31,7 @@ fn defects_example_human() {
 fn defects_example_json() {
     let output = run_in(
         repo(),
-        &[
-            "check",
-            "examples/defects",
-            "--format",
-            "json",
-            "--as-of",
-            "2026-11-24",
-        ],
+        &["check", "examples/defects", "--format", "json", "--as-of", "2026-11-24"],
     );
     assert_eq!(output.status.code(), Some(1));
     assert!(output.stderr.is_empty());
@@ -78,13 +63,7 @@ fn defects_are_located_exactly() {
         let text = std::fs::read_to_string(repo().join(file)).unwrap();
         let line = finding["line"].as_u64().unwrap() as usize;
         let column = finding["column"].as_u64().unwrap() as usize;
-        let at: String = text
-            .lines()
-            .nth(line - 1)
-            .unwrap()
-            .chars()
-            .skip(column - 1)
-            .collect();
+        let at: String = text.lines().nth(line - 1).unwrap().chars().skip(column - 1).collect();
         let rule = finding["rule"].as_str().unwrap();
         let pointer = finding["pointer"].as_str().unwrap_or_default();
         let last = pointer.rsplit('/').next().unwrap_or_default();
@@ -117,12 +96,7 @@ fn bad_arguments_exit_2() {
         &["frobnicate"],
     ] {
         let output = run_in(repo(), args);
-        assert_eq!(
-            output.status.code(),
-            Some(2),
-            "{args:?}: {}",
-            transcript(&output)
-        );
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", transcript(&output));
         assert!(output.stdout.is_empty(), "{args:?}");
     }
     let output = run_in(repo(), &["check", "--stage", "concept-desing"]);
@@ -163,21 +137,24 @@ fn config_is_found_by_walking_up_and_applies() {
         &[
             ("standoff.yaml", "exclude: [drafts/]\nstage: 4\n"),
             ("docs/project.yaml", PROJECT),
-            (
-                "docs/drafts/bad.yaml",
-                "apiVersion: standoff/v1\nkind: Sight\n",
-            ),
+            ("docs/drafts/bad.yaml", "apiVersion: standoff/v1\nkind: Sight\n"),
         ],
     );
-    let output = run_in(
-        &dir.path().join("docs"),
-        &["check", "--format", "json", "."],
-    );
-    assert_eq!(output.status.code(), Some(0), "{}", transcript(&output));
+    let output = run_in(&dir.path().join("docs"), &["check", "--format", "json", "."]);
     let report = json(&output);
+    // Judged at stage 4 (the config), the documents due by stages 1 and 2 are overdue; the
+    // excluded draft is not read at all.
+    assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
+    let rules: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["CORE-RISK-ASSESSMENT", "CORE-SECURITY-STRATEGY", "CORE-SITE"]);
     assert_eq!(report["summary"]["files"], 1);
     assert_eq!(report["projects"][0]["stage"], 4);
-    assert_eq!(report["projects"][0]["declaredStage"], 2);
+    assert_eq!(report["projects"][0]["declaredStage"], 0);
 }
 
 #[test]
@@ -196,17 +173,13 @@ fn fail_on_sets_the_threshold() {
     );
     assert_eq!(run_in(dir.path(), &["check"]).status.code(), Some(0));
     assert_eq!(
-        run_in(dir.path(), &["check", "--fail-on", "warning"])
-            .status
-            .code(),
+        run_in(dir.path(), &["check", "--fail-on", "warning"]).status.code(),
         Some(1)
     );
     std::fs::write(dir.path().join("standoff.yaml"), "fail-on: warning\n").unwrap();
     assert_eq!(run_in(dir.path(), &["check"]).status.code(), Some(1));
     assert_eq!(
-        run_in(dir.path(), &["check", "--fail-on", "error"])
-            .status
-            .code(),
+        run_in(dir.path(), &["check", "--fail-on", "error"]).status.code(),
         Some(0)
     );
 }
@@ -228,19 +201,13 @@ fn pre_commit_reports_only_the_given_files_with_the_tree_as_context() {
             ("sites/b.yaml", &site("site-b", "30")),
         ],
     );
-    let output = run_in(
-        &dir.path().join("sites"),
-        &["check", "--format", "json", "a.yaml"],
-    );
+    let output = run_in(&dir.path().join("sites"), &["check", "--format", "json", "a.yaml"]);
     let report = json(&output);
     assert_eq!(output.status.code(), Some(1));
     // Only a.yaml is reported; the Project two folders up gave the context (no CORE-PROJECT).
     assert_eq!(finding_lines(&report), ["SCHEMA-QUANTITY a.yaml:11:20"]);
     assert_eq!(report["summary"]["files"], 1);
-    assert_eq!(
-        report["summary"]["contextFiles"], 2,
-        "the whole tree was loaded"
-    );
+    assert_eq!(report["summary"]["contextFiles"], 2, "the whole tree was loaded");
 }
 
 #[test]
@@ -273,10 +240,7 @@ fn output_file_and_colour() {
 
 #[test]
 fn stage_override_is_shown() {
-    let output = run_in(
-        repo(),
-        &["check", "examples/riverside-arena", "--stage", "1"],
-    );
+    let output = run_in(repo(), &["check", "examples/riverside-arena", "--stage", "1"]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         stdout.contains("judged at stage 1 (preparation-and-briefing), declared 4"),
@@ -292,10 +256,7 @@ fn gitignore_is_honoured_outside_a_repository() {
         &[
             (".gitignore", "generated/\n"),
             ("project.yaml", PROJECT),
-            (
-                "generated/bad.yaml",
-                "apiVersion: standoff/v1\nkind: Nope\n",
-            ),
+            ("generated/bad.yaml", "apiVersion: standoff/v1\nkind: Nope\n"),
         ],
     );
     let output = run_in(dir.path(), &["check", "--format", "json"]);
@@ -327,17 +288,11 @@ fn project_membership_and_unique_names() {
 fn no_project_is_one_finding_not_a_cascade() {
     let dir = tempfile::tempdir().unwrap();
     let site = |n: &str| {
-        format!(
-            "apiVersion: standoff/v1\nkind: Site\nmetadata:\n  name: {n}\nspec:\n  crowdedSpaces: [{{id: p}}]\n"
-        )
+        format!("apiVersion: standoff/v1\nkind: Site\nmetadata:\n  name: {n}\nspec:\n  crowdedSpaces: [{{id: p}}]\n")
     };
     write_tree(
         dir.path(),
-        &[
-            ("a.yaml", &site("a")),
-            ("b.yaml", &site("b")),
-            ("c.yaml", &site("c")),
-        ],
+        &[("a.yaml", &site("a")), ("b.yaml", &site("b")), ("c.yaml", &site("c"))],
     );
     let report = json(&run_in(dir.path(), &["check", "--format", "json"]));
     assert_eq!(finding_lines(&report), ["CORE-PROJECT a.yaml:3:1"]);

@@ -42,9 +42,7 @@ fn same(a: &serde_json::Value, b: &serde_json::Value) -> bool {
     use serde_json::Value;
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b))
-        }
+        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b)),
         (Value::Object(x), Value::Object(y)) => {
             x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
         }
@@ -53,27 +51,17 @@ fn same(a: &serde_json::Value, b: &serde_json::Value) -> bool {
 }
 
 #[test]
-#[allow(
-    clippy::print_stderr,
-    reason = "the pass rate is the point of this test's output"
-)]
+#[allow(clippy::print_stderr, reason = "the pass rate is the point of this test's output")]
 fn yaml_test_suite() {
     let Some(dir) = suite() else {
-        eprintln!(
-            "yaml-test-suite not found at ../shared/data/yaml-test-suite: conformance not measured"
-        );
+        eprintln!("yaml-test-suite not found at ../shared/data/yaml-test-suite: conformance not measured");
         return;
     };
-    let (mut valid, mut valid_ok, mut json_cases, mut json_ok, mut errors, mut errors_ok) =
-        (0, 0, 0, 0, 0, 0);
+    let (mut valid, mut valid_ok, mut json_cases, mut json_ok, mut errors, mut errors_ok) = (0, 0, 0, 0, 0, 0);
     let mut refused = Vec::new();
     let mut failures = Vec::new();
     for case in cases(&dir) {
-        let name = case
-            .strip_prefix(&dir)
-            .unwrap()
-            .to_string_lossy()
-            .into_owned();
+        let name = case.strip_prefix(&dir).unwrap().to_string_lossy().into_owned();
         let bytes = std::fs::read(case.join("in.yaml")).unwrap();
         let text = String::from_utf8_lossy(&bytes);
         let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
@@ -90,8 +78,8 @@ fn yaml_test_suite() {
         valid += 1;
         if let Some(error) = &outcome.error {
             let id = name.split('/').next().unwrap_or_default();
-            let on_purpose = error.kind == LoadErrorKind::ComplexKey
-                || REFUSED_ON_PURPOSE.iter().any(|(c, _)| *c == id);
+            let on_purpose =
+                error.kind == LoadErrorKind::ComplexKey || REFUSED_ON_PURPOSE.iter().any(|(c, _)| *c == id);
             if on_purpose {
                 refused.push(format!("{name}: {}", error.message));
             } else {
@@ -102,19 +90,15 @@ fn yaml_test_suite() {
         valid_ok += 1;
         if let Ok(expected_text) = std::fs::read_to_string(case.join("in.json")) {
             json_cases += 1;
-            let expected: Vec<serde_json::Value> =
-                serde_json::Deserializer::from_str(&expected_text)
-                    .into_iter::<serde_json::Value>()
-                    .collect::<Result<_, _>>()
-                    .unwrap_or_default();
-            let got: Vec<serde_json::Value> =
-                outcome.documents.iter().map(|d| d.value.clone()).collect();
+            let expected: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&expected_text)
+                .into_iter::<serde_json::Value>()
+                .collect::<Result<_, _>>()
+                .unwrap_or_default();
+            let got: Vec<serde_json::Value> = outcome.documents.iter().map(|d| d.value.clone()).collect();
             if expected.len() == got.len() && expected.iter().zip(&got).all(|(e, g)| same(e, g)) {
                 json_ok += 1;
             } else {
-                failures.push(format!(
-                    "{name}: JSON differs: expected {expected:?}, got {got:?}"
-                ));
+                failures.push(format!("{name}: JSON differs: expected {expected:?}, got {got:?}"));
             }
         }
     }

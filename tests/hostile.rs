@@ -16,11 +16,7 @@ fn check_json(files: &[(&str, &[u8])], extra_args: &[&str]) -> (Option<i32>, ser
     args.extend_from_slice(extra_args);
     let output = run_in(dir.path(), &args);
     let code = output.status.code();
-    assert!(
-        code == Some(0) || code == Some(1),
-        "{}",
-        transcript(&output)
-    );
+    assert!(code == Some(0) || code == Some(1), "{}", transcript(&output));
     (code, json(&output))
 }
 
@@ -32,9 +28,7 @@ fn only_finding(report: &serde_json::Value) -> &serde_json::Value {
 
 #[test]
 fn billion_laughs_hits_the_alias_budget() {
-    let mut text = String::from(
-        "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
-    );
+    let mut text = String::from("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
     let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
     for pair in names.windows(2) {
         let refs = vec![format!("*{}", pair[0]); 9].join(",");
@@ -57,10 +51,7 @@ fn billion_laughs_hits_the_alias_budget() {
 fn deep_nesting_is_a_located_limit() {
     let cases: [(&str, String); 3] = [
         ("flow-seq.yaml", "[".repeat(100_000) + &"]".repeat(100_000)),
-        (
-            "flow-map.yaml",
-            "{a: ".repeat(100_000) + "1" + &"}".repeat(100_000),
-        ),
+        ("flow-map.yaml", "{a: ".repeat(100_000) + "1" + &"}".repeat(100_000)),
         ("block-seq.yaml", "- ".repeat(100_000) + "x\n"),
     ];
     for (name, text) in &cases {
@@ -70,10 +61,7 @@ fn deep_nesting_is_a_located_limit() {
         assert_eq!(finding["rule"], "YAML-LIMIT", "{name}");
         assert_eq!(finding["line"], 1, "{name}");
         assert!(
-            finding["message"]
-                .as_str()
-                .unwrap()
-                .contains("nested deeper than"),
+            finding["message"].as_str().unwrap().contains("nested deeper than"),
             "{name}: {finding}"
         );
     }
@@ -98,9 +86,8 @@ fn a_raised_depth_limit_applies() {
 
 #[test]
 fn a_20_mb_document_loads_completely() {
-    let mut text = String::from(
-        "apiVersion: standoff/v1\nkind: Site\nmetadata:\n  name: big-site\nspec:\n  crowdedSpaces:\n",
-    );
+    let mut text =
+        String::from("apiVersion: standoff/v1\nkind: Site\nmetadata:\n  name: big-site\nspec:\n  crowdedSpaces:\n");
     let mut n = 0;
     while text.len() < 20 * 1024 * 1024 {
         writeln!(
@@ -116,10 +103,7 @@ fn a_20_mb_document_loads_completely() {
     // One defect at the very end proves the whole file was read and located.
     text.push_str("  standoff:\n    building: 30\n");
     let (code, report) = check_json(
-        &[
-            ("project.yaml", PROJECT.as_bytes()),
-            ("big.yaml", text.as_bytes()),
-        ],
+        &[("project.yaml", PROJECT.as_bytes()), ("big.yaml", text.as_bytes())],
         &[],
     );
     assert_eq!(code, Some(1));
@@ -139,24 +123,17 @@ fn invalid_utf8_is_reported_with_its_offset() {
         (finding["line"].as_u64(), finding["column"].as_u64()),
         (Some(2), Some(4))
     );
-    assert!(
-        finding["message"]
-            .as_str()
-            .unwrap()
-            .contains("byte 0xff at offset 11")
-    );
+    assert!(finding["message"].as_str().unwrap().contains("byte 0xff at offset 11"));
 }
 
-const SITE_WITH_TYPO: &str = "apiVersion: standoff/v1\nkind: Site\nmetadata:\n  name: s\nspec:\n  crowdedSpaces: [{id: p}]\n  entrences: []\n";
+const SITE_WITH_TYPO: &str =
+    "apiVersion: standoff/v1\nkind: Site\nmetadata:\n  name: s\nspec:\n  crowdedSpaces: [{id: p}]\n  entrences: []\n";
 
 #[test]
 fn bom_and_crlf_keep_columns_right() {
     let mut bom = b"\xef\xbb\xbf".to_vec();
     bom.extend_from_slice(b"kind: Sitte\napiVersion: standoff/v1\n");
-    let (_, report) = check_json(
-        &[("project.yaml", PROJECT.as_bytes()), ("bom.yaml", &bom)],
-        &[],
-    );
+    let (_, report) = check_json(&[("project.yaml", PROJECT.as_bytes()), ("bom.yaml", &bom)], &[]);
     assert_eq!(finding_lines(&report), ["DOC-KIND bom.yaml:1:7"]);
 
     let crlf = SITE_WITH_TYPO.replace('\n', "\r\n");
@@ -168,10 +145,7 @@ fn bom_and_crlf_keep_columns_right() {
         ],
         &[],
     );
-    assert_eq!(
-        finding_lines(&report),
-        ["SCHEMA-UNKNOWN-PROPERTY crlf.yaml:7:3"]
-    );
+    assert_eq!(finding_lines(&report), ["SCHEMA-UNKNOWN-PROPERTY crlf.yaml:7:3"]);
     assert_eq!(
         report["findings"][0]["end"],
         serde_json::json!({"line": 7, "column": 12})
@@ -191,14 +165,10 @@ fn duplicate_keys_point_at_both() {
 
 #[test]
 fn every_document_of_a_multi_document_file_is_checked() {
-    let text =
-        format!("{PROJECT}---\n# a CI file in the same stream\nname: build\n---\n{SITE_WITH_TYPO}");
+    let text = format!("{PROJECT}---\n# a CI file in the same stream\nname: build\n---\n{SITE_WITH_TYPO}");
     let (code, report) = check_json(&[("all.yaml", text.as_bytes())], &[]);
     assert_eq!(code, Some(1));
-    assert_eq!(
-        finding_lines(&report),
-        ["SCHEMA-UNKNOWN-PROPERTY all.yaml:19:3"]
-    );
+    assert_eq!(finding_lines(&report), ["SCHEMA-UNKNOWN-PROPERTY all.yaml:19:3"]);
     assert_eq!(report["findings"][0]["document"], 2);
     assert_eq!(report["findings"][0]["pointer"], "/spec/entrences");
     assert_eq!(report["summary"]["documents"], 2);
@@ -228,11 +198,7 @@ fn symlink_loops_are_reported_not_followed_forever() {
     write_tree(dir.path(), &[("project.yaml", PROJECT)]);
     std::fs::create_dir(dir.path().join("sub")).unwrap();
     std::os::unix::fs::symlink(dir.path(), dir.path().join("sub/loop")).unwrap();
-    std::os::unix::fs::symlink(
-        dir.path().join("missing.yaml"),
-        dir.path().join("dangling.yaml"),
-    )
-    .unwrap();
+    std::os::unix::fs::symlink(dir.path().join("missing.yaml"), dir.path().join("dangling.yaml")).unwrap();
 
     // Default: links are not followed, and each is reported as info.
     let output = run_in(dir.path(), &["check", "--format", "json"]);
@@ -252,14 +218,9 @@ fn symlink_loops_are_reported_not_followed_forever() {
     assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
     let report = json(&output);
     let lines = finding_lines(&report);
+    assert!(lines.contains(&"FILE-READ sub/loop:null:null".to_owned()), "{lines:?}");
     assert!(
-        lines.contains(&"FILE-READ sub/loop:null:null".to_owned()),
-        "{lines:?}"
-    );
-    assert!(
-        lines
-            .iter()
-            .any(|l| l.starts_with("FILE-READ dangling.yaml")),
+        lines.iter().any(|l| l.starts_with("FILE-READ dangling.yaml")),
         "{lines:?}"
     );
     assert_eq!(report["summary"]["documents"], 1);

@@ -64,7 +64,7 @@ pub(crate) fn filters() -> Vec<(&'static str, &'static str)> {
 }
 
 /// A minimal valid Project document.
-pub(crate) const PROJECT: &str = "apiVersion: standoff/v1\nkind: Project\nmetadata:\n  name: test-project\nspec:\n  stage: 2\n  jurisdiction: GB-ENG\n  uses: [halls]\n";
+pub(crate) const PROJECT: &str = "apiVersion: standoff/v1\nkind: Project\nmetadata:\n  name: test-project\nspec:\n  stage: 0\n  jurisdiction: GB-ENG\n  uses: [halls]\n";
 
 /// Writes files (path, content) under `dir`.
 pub(crate) fn write_tree(dir: &Path, files: &[(&str, &str)]) {

@@ -6,13 +6,14 @@ use std::fmt;
 use std::io::{self, Write};
 
 use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
-    MietteSpanContents, SourceCode, SourceSpan, SpanContents,
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode,
+    SourceSpan, SpanContents,
 };
 
 use super::HumanOptions;
 use crate::engine::Checked;
 use crate::finding::{FileId, Finding, Severity};
+use crate::rules::RuleSet;
 use crate::text::{plural, quote, sanitize_source};
 
 /// A file's text under its display name, for miette, without copying the text.
@@ -28,9 +29,7 @@ impl SourceCode for NamedText<'_> {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let inner = self
-            .text
-            .read_span(span, context_lines_before, context_lines_after)?;
+        let inner = self.text.read_span(span, context_lines_before, context_lines_after)?;
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.to_owned(),
             inner.data(),
@@ -90,10 +89,7 @@ impl Diagnostic for Rendered<'_> {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.finding
-            .help
-            .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.finding.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
@@ -103,8 +99,7 @@ impl Diagnostic for Rendered<'_> {
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         self.source.as_ref()?;
         let span = self.finding.span?;
-        let primary =
-            LabeledSpan::new_primary_with_span(self.finding.label.clone(), source_span(span));
+        let primary = LabeledSpan::new_primary_with_span(self.finding.label.clone(), source_span(span));
         let same_file = self
             .finding
             .related
@@ -118,9 +113,7 @@ impl Diagnostic for Rendered<'_> {
         if self.elsewhere.is_empty() {
             return None;
         }
-        Some(Box::new(
-            self.elsewhere.iter().map(|r| r as &dyn Diagnostic),
-        ))
+        Some(Box::new(self.elsewhere.iter().map(|r| r as &dyn Diagnostic)))
     }
 }
 
@@ -148,12 +141,10 @@ impl Diagnostic for RelatedElsewhere<'_> {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        Some(Box::new(std::iter::once(
-            LabeledSpan::new_primary_with_span(
-                Some(self.message.to_owned()),
-                source_span(self.span),
-            ),
-        )))
+        Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(
+            Some(self.message.to_owned()),
+            source_span(self.span),
+        ))))
     }
 }
 
@@ -171,15 +162,13 @@ pub fn handler(color: bool, width: usize) -> GraphicalReportHandler {
 }
 
 /// Writes every finding, then the summary.
-pub fn write(checked: &Checked, options: &HumanOptions, out: &mut dyn Write) -> io::Result<()> {
+pub fn write(checked: &Checked, rules: &RuleSet, options: &HumanOptions, out: &mut dyn Write) -> io::Result<()> {
     let handler = handler(options.color, options.width);
     let mut sanitized: HashMap<FileId, Cow<'_, str>> = HashMap::new();
     for finding in &checked.findings {
         for file in std::iter::once(finding.file).chain(finding.related.iter().map(|r| r.file)) {
             if let Some(source) = checked.files.get(file.0 as usize) {
-                sanitized
-                    .entry(file)
-                    .or_insert_with(|| sanitize_source(&source.text));
+                sanitized.entry(file).or_insert_with(|| sanitize_source(&source.text));
             }
         }
     }
@@ -191,12 +180,7 @@ pub fn write(checked: &Checked, options: &HumanOptions, out: &mut dyn Write) -> 
             text,
         })
     };
-    let path_of = |file: FileId| {
-        checked
-            .files
-            .get(file.0 as usize)
-            .map_or("?", |s| s.path.as_str())
-    };
+    let path_of = |file: FileId| checked.files.get(file.0 as usize).map_or("?", |s| s.path.as_str());
     for finding in &checked.findings {
         let has_text = checked
             .files
@@ -219,6 +203,19 @@ pub fn write(checked: &Checked, options: &HumanOptions, out: &mut dyn Write) -> 
                 })
             })
             .collect();
+        // The guidance behind a rule goes under its help.
+        let with_source;
+        let finding = match rules.get(&finding.rule).and_then(|r| r.sources.first()) {
+            Some(s) => {
+                let mut f = finding.clone();
+                let clause = s.clause.as_ref().map(|c| format!(", {c}")).unwrap_or_default();
+                let line = format!("source: {}{clause} ({})", s.title, s.url);
+                f.help = Some(f.help.map_or(line.clone(), |h| format!("{h}\n{line}")));
+                with_source = f;
+                &with_source
+            }
+            None => finding,
+        };
         let rendered = Rendered {
             finding,
             source,
@@ -238,9 +235,7 @@ pub fn write(checked: &Checked, options: &HumanOptions, out: &mut dyn Write) -> 
                 .render_report(&mut text, &bare_rendered)
                 .map_err(io::Error::other)?;
         } else {
-            handler
-                .render_report(&mut text, &rendered)
-                .map_err(io::Error::other)?;
+            handler.render_report(&mut text, &rendered).map_err(io::Error::other)?;
         }
         out.write_all(text.as_bytes())?;
         writeln!(out)?;
@@ -253,17 +248,11 @@ pub fn write(checked: &Checked, options: &HumanOptions, out: &mut dyn Write) -> 
 
 fn write_summary(checked: &Checked, options: &HumanOptions, out: &mut dyn Write) -> io::Result<()> {
     let s = &checked.summary;
-    let reported_projects = checked
-        .projects
-        .projects
-        .iter()
-        .enumerate()
-        .filter(|(p, _)| {
-            checked.documents.iter().enumerate().any(|(d, doc)| {
-                checked.projects.membership.get(d).copied().flatten() == Some(*p)
-                    && checked.is_reported(doc.file)
-            })
-        });
+    let reported_projects = checked.projects.projects.iter().enumerate().filter(|(p, _)| {
+        checked.documents.iter().enumerate().any(|(d, doc)| {
+            checked.projects.membership.get(d).copied().flatten() == Some(*p) && checked.is_reported(doc.file)
+        })
+    });
     for (_, project) in reported_projects {
         let stage = project.stage.map_or_else(
             || "stage unknown: its Project document is invalid".to_owned(),

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::positions;
 use crate::engine::Checked;
+use crate::rules::{RuleSet, Source};
 use crate::text::LineCol;
 
 /// The version of this JSON layout.
@@ -35,6 +36,7 @@ struct JsonFinding<'a> {
     pointer: Option<&'a str>,
     message: &'a str,
     help: Option<&'a str>,
+    sources: &'a [Source],
     related: Vec<JsonRelated<'a>>,
 }
 
@@ -71,13 +73,8 @@ struct JsonProject<'a> {
 }
 
 /// Writes the report as pretty-printed JSON followed by a newline.
-pub fn write(checked: &Checked, out: &mut dyn Write) -> io::Result<()> {
-    let path = |file: crate::finding::FileId| {
-        checked
-            .files
-            .get(file.0 as usize)
-            .map_or("", |f| f.path.as_str())
-    };
+pub fn write(checked: &Checked, rules: &RuleSet, out: &mut dyn Write) -> io::Result<()> {
+    let path = |file: crate::finding::FileId| checked.files.get(file.0 as usize).map_or("", |f| f.path.as_str());
     let findings = checked
         .findings
         .iter()
@@ -94,6 +91,7 @@ pub fn write(checked: &Checked, out: &mut dyn Write) -> io::Result<()> {
                 pointer: f.pointer.as_deref(),
                 message: &f.message,
                 help: f.help.as_deref(),
+                sources: rules.get(&f.rule).map_or(&[], |r| r.sources.as_slice()),
                 related: f
                     .related
                     .iter()

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crate::engine::Checked;
 use crate::finding::Finding;
+use crate::rules::RuleSet;
 use crate::text::LineCol;
 use crate::yaml::Span;
 
@@ -32,16 +33,17 @@ pub struct HumanOptions {
     pub elapsed: Option<Duration>,
 }
 
-/// Writes the report in `format`.
+/// Writes the report in `format`; `rules` gives each finding's rule metadata (sources).
 pub fn write(
     format: Format,
     checked: &Checked,
+    rules: &RuleSet,
     human: &HumanOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     match format {
-        Format::Human => human::write(checked, human, out),
-        Format::Json => json::write(checked, out),
+        Format::Human => human::write(checked, rules, human, out),
+        Format::Json => json::write(checked, rules, out),
     }
 }
 
@@ -54,13 +56,6 @@ pub fn positions(checked: &Checked, finding: &Finding) -> Option<(LineCol, LineC
 }
 
 #[must_use]
-pub fn span_positions(
-    text: &str,
-    lines: &crate::text::LineIndex,
-    span: Span,
-) -> (LineCol, LineCol) {
-    (
-        lines.line_col(text, span.start),
-        lines.line_col(text, span.end),
-    )
+pub fn span_positions(text: &str, lines: &crate::text::LineIndex, span: Span) -> (LineCol, LineCol) {
+    (lines.line_col(text, span.start), lines.line_col(text, span.end))
 }

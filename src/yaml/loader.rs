@@ -67,10 +67,7 @@ pub fn load(text: &str, limits: &Limits) -> LoadOutcome {
         nodes: 0,
         alias_nodes: 0,
     };
-    let error = loader
-        .run(text)
-        .err()
-        .map(|e| loader.explain_syntax_error(e, text));
+    let error = loader.run(text).err().map(|e| loader.explain_syntax_error(e, text));
     LoadOutcome {
         documents: loader.documents,
         error,
@@ -158,10 +155,7 @@ impl Loader<'_> {
                         return Err(limit(
                             LoadErrorKind::Documents,
                             span,
-                            format!(
-                                "more than {} YAML documents in one file",
-                                self.limits.max_documents
-                            ),
+                            format!("more than {} YAML documents in one file", self.limits.max_documents),
                             "max-documents",
                         ));
                     }
@@ -211,8 +205,7 @@ impl Loader<'_> {
                             return Err(e);
                         }
                         if anchor != 0 {
-                            doc.anchors
-                                .insert(anchor, (Value::String(value.to_string()), None));
+                            doc.anchors.insert(anchor, (Value::String(value.to_string()), None));
                         }
                         doc.set_key(value.into_owned(), span)?;
                         continue;
@@ -259,11 +252,7 @@ impl Loader<'_> {
                     } else {
                         Container::Seq(Vec::new())
                     };
-                    doc.stack.push(Frame {
-                        id,
-                        anchor,
-                        container,
-                    });
+                    doc.stack.push(Frame { id, anchor, container });
                 }
                 Event::SequenceEnd | Event::MappingEnd => {
                     let doc = self.doc_mut()?;
@@ -272,10 +261,7 @@ impl Loader<'_> {
                     };
                     let end = doc.spans.len() as u32;
                     let last_child_end = if end > frame.id + 1 {
-                        doc.spans[frame.id as usize + 1..]
-                            .iter()
-                            .map(|e| e.value.end)
-                            .max()
+                        doc.spans[frame.id as usize + 1..].iter().map(|e| e.value.end).max()
                     } else {
                         None
                     };
@@ -284,9 +270,7 @@ impl Loader<'_> {
                     // Flow collections end at their bracket; block collections end where their
                     // last child ends (the parser puts the end event at the next token).
                     entry.value.end = if span.is_empty() {
-                        last_child_end
-                            .unwrap_or(entry.value.start)
-                            .max(entry.value.start)
+                        last_child_end.unwrap_or(entry.value.start).max(entry.value.start)
                     } else {
                         span.end
                     };
@@ -358,30 +342,19 @@ impl Loader<'_> {
         });
         if let Some((start, opener)) = open_flow {
             let closer = if opener == '[' { ']' } else { '}' };
-            error.related = Some((
-                Span::new(start, start + 1),
-                format!("this `{opener}` is not closed"),
-            ));
-            error.help = Some(format!(
-                "close the `{opener}` with `{closer}` before this point"
-            ));
+            error.related = Some((Span::new(start, start + 1), format!("this `{opener}` is not closed")));
+            error.help = Some(format!("close the `{opener}` with `{closer}` before this point"));
         } else if error.help.is_none() {
-            error.help = Some(
-                "check the indentation and the `:` and `-` indicators around this point".into(),
-            );
+            error.help = Some("check the indentation and the `:` and `-` indicators around this point".into());
         }
         error
     }
 
     fn doc_mut(&mut self) -> Result<&mut DocBuilder, LoadError> {
         // The parser always opens a document before any node; this guards the invariant.
-        self.doc.as_mut().ok_or_else(|| {
-            err(
-                LoadErrorKind::Syntax,
-                Span::at(0),
-                "a node outside any document",
-            )
-        })
+        self.doc
+            .as_mut()
+            .ok_or_else(|| err(LoadErrorKind::Syntax, Span::at(0), "a node outside any document"))
     }
 
     fn count_nodes(&mut self, count: usize, span: Span) -> Result<(), LoadError> {
@@ -404,10 +377,7 @@ impl DocBuilder {
         matches!(
             self.stack.last(),
             Some(Frame {
-                container: Container::Map {
-                    pending_key: None,
-                    ..
-                },
+                container: Container::Map { pending_key: None, .. },
                 ..
             })
         )
@@ -428,11 +398,7 @@ impl DocBuilder {
             for _ in 0..position {
                 child = self.spans.get(child as usize).map_or(child + 1, |e| e.end);
             }
-            let first = self
-                .spans
-                .get(child as usize)
-                .and_then(|e| e.key)
-                .unwrap_or(span);
+            let first = self.spans.get(child as usize).and_then(|e| e.key).unwrap_or(span);
             let mut e = err(
                 LoadErrorKind::DuplicateKey,
                 span,
@@ -514,11 +480,7 @@ impl DocBuilder {
 }
 
 fn complex_key(span: Span) -> LoadError {
-    let mut e = err(
-        LoadErrorKind::ComplexKey,
-        span,
-        "a mapping or sequence used as a key",
-    );
+    let mut e = err(LoadErrorKind::ComplexKey, span, "a mapping or sequence used as a key");
     e.help = Some("keys in design documents are plain strings".into());
     e
 }
@@ -572,10 +534,7 @@ mod tests {
         assert_eq!(slice(text, c.key_span().unwrap()), "c");
         let e = doc.pointer("/b/d/1/e").unwrap();
         assert_eq!(slice(text, e.span()), "f");
-        assert_eq!(
-            slice(text, doc.pointer("/b/d").unwrap().span()),
-            "[1, {e: f}]"
-        );
+        assert_eq!(slice(text, doc.pointer("/b/d").unwrap().span()), "[1, {e: f}]");
         assert_eq!(
             slice(text, doc.pointer("/b").unwrap().span()),
             "c: \"x\"\n  d: [1, {e: f}]"
@@ -608,10 +567,7 @@ mod tests {
     fn non_ascii_spans_are_bytes() {
         let text = "é: \"☕ café\"\nk: v\n";
         let doc = &load_ok(text)[0];
-        assert_eq!(
-            slice(text, doc.pointer("/é").unwrap().span()),
-            "\"☕ café\""
-        );
+        assert_eq!(slice(text, doc.pointer("/é").unwrap().span()), "\"☕ café\"");
         assert_eq!(slice(text, doc.pointer("/k").unwrap().span()), "v");
     }
 
@@ -655,9 +611,8 @@ mod tests {
 
     #[test]
     fn alias_budget_stops_billion_laughs() {
-        let mut text = String::from(
-            "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
-        );
+        let mut text =
+            String::from("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
         for (prev, name) in ["a", "b", "c", "d", "e", "f", "g", "h"]
             .iter()
             .zip(["b", "c", "d", "e", "f", "g", "h", "i"])

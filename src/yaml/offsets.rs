@@ -22,11 +22,7 @@ impl<'a> Offsets<'a> {
                 ascii: true,
             };
         }
-        let checkpoints = text
-            .char_indices()
-            .step_by(STEP)
-            .map(|(byte, _)| byte as u32)
-            .collect();
+        let checkpoints = text.char_indices().step_by(STEP).map(|(byte, _)| byte as u32).collect();
         Self {
             text,
             checkpoints,

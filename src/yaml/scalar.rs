@@ -13,19 +13,14 @@ pub(crate) struct TagMismatch {
 }
 
 /// Resolves one scalar event into a JSON value.
-pub(crate) fn resolve(
-    text: &str,
-    style: ScalarStyle,
-    tag: Option<&Tag>,
-) -> Result<Value, TagMismatch> {
+pub(crate) fn resolve(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Result<Value, TagMismatch> {
     if let Some(tag) = tag {
         if tag.is_yaml_core_schema() {
             return resolve_core_tag(text, &tag.suffix);
         }
         // The non-specific tag `!` forces a string; other local or global tags are not part of
         // the design-document model and are ignored (the value is read as if untagged).
-        let non_specific = (tag.handle == "!" && tag.suffix.is_empty())
-            || (tag.handle.is_empty() && tag.suffix == "!");
+        let non_specific = (tag.handle == "!" && tag.suffix.is_empty()) || (tag.handle.is_empty() && tag.suffix == "!");
         if non_specific {
             return Ok(Value::String(text.to_owned()));
         }
@@ -189,10 +184,7 @@ mod tests {
             (".inf", json!(".inf")),
             (".nan", json!(".nan")),
             ("1e999", json!("1e999")),
-            (
-                "18446744073709551615",
-                json!(18_446_744_073_709_551_615_u64),
-            ),
+            ("18446744073709551615", json!(18_446_744_073_709_551_615_u64)),
             ("85 m", json!("85 m")),
             ("2026-01-01", json!("2026-01-01")),
         ];

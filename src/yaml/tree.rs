@@ -49,6 +49,35 @@ impl YamlDocument {
         self.root().nearest(pointer)
     }
 
+    /// The node `id` and everything below it, as a document of its own (its spans still point
+    /// into the same text): how a rule's inline test documents are checked.
+    #[must_use]
+    pub fn subtree(&self, id: u32) -> Option<YamlDocument> {
+        let root = self.spans.get(id as usize)?;
+        let value = {
+            let mut node = self.root();
+            // Walk down to the node with this id (ids are preorder, so follow the range).
+            while node.id() != id {
+                node = node.child_ids_containing(id).and_then(|(child, _)| child)?;
+            }
+            node.value().clone()
+        };
+        let spans = self.spans[id as usize..root.end as usize]
+            .iter()
+            .enumerate()
+            .map(|(i, e)| SpanEntry {
+                key: if i == 0 { None } else { e.key },
+                value: e.value,
+                end: e.end - id,
+            })
+            .collect();
+        Some(YamlDocument {
+            value,
+            spans,
+            start: root.value.start,
+        })
+    }
+
     /// The spans of node `id`; a document always has its root entry.
     fn entry(&self, id: u32) -> SpanEntry {
         self.spans.get(id as usize).copied().unwrap_or(SpanEntry {
@@ -100,8 +129,42 @@ impl<'a> Node<'a> {
     fn child_ids(&self) -> impl Iterator<Item = u32> + 'a {
         let (first, end) = self.child_range();
         let doc = self.doc;
-        std::iter::successors(Some(first), move |&id| Some(doc.entry(id).end))
-            .take_while(move |&id| id < end)
+        std::iter::successors(Some(first), move |&id| Some(doc.entry(id).end)).take_while(move |&id| id < end)
+    }
+
+    /// The child whose subtree holds node `id`.
+    fn child_ids_containing(&self, id: u32) -> Option<(Option<Node<'a>>, u32)> {
+        match self.value {
+            Value::Object(map) => map
+                .values()
+                .zip(self.child_ids())
+                .find(|(_, child)| *child <= id && id < self.doc.entry(*child).end)
+                .map(|(value, child)| {
+                    (
+                        Some(Node {
+                            doc: self.doc,
+                            value,
+                            id: child,
+                        }),
+                        child,
+                    )
+                }),
+            Value::Array(items) => items
+                .iter()
+                .zip(self.child_ids())
+                .find(|(_, child)| *child <= id && id < self.doc.entry(*child).end)
+                .map(|(value, child)| {
+                    (
+                        Some(Node {
+                            doc: self.doc,
+                            value,
+                            id: child,
+                        }),
+                        child,
+                    )
+                }),
+            _ => None,
+        }
     }
 
     /// The value of `key` in a mapping.

@@ -1,0 +1,255 @@
+//! `standoff check`: walk, read, load, validate, judge, report.
+
+use std::collections::HashSet;
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use super::{CheckArgs, GlobalArgs, use_color, width};
+use crate::config::{self, Config};
+use crate::date::Date;
+use crate::engine::{self, CheckOptions, FileInput};
+use crate::error::ToolError;
+use crate::finding::{FileId, Severity};
+use crate::report::{self, HumanOptions};
+use crate::rules::{self, RuleSet};
+use crate::schema;
+use crate::walk::{self, WalkOptions, WalkProblemKind};
+use crate::yaml::Limits;
+
+/// The tree to load for the given paths, and the files to report on (the pre-commit case).
+struct Scope {
+    roots: Vec<PathBuf>,
+    report_only: Option<Vec<PathBuf>>,
+}
+
+fn scope(paths: &[PathBuf], config: &Config) -> Scope {
+    let all_files = paths.iter().all(|p| p.is_file());
+    if !all_files {
+        return Scope {
+            roots: paths.to_vec(),
+            report_only: None,
+        };
+    }
+    // The folder of the nearest standoff.yaml, else the repository root, else the files'
+    // common folder.
+    let root = config
+        .root
+        .clone()
+        .or_else(|| paths.first().and_then(|p| repository_root(p)))
+        .unwrap_or_else(|| common_folder(paths));
+    Scope {
+        roots: vec![root],
+        report_only: Some(paths.to_vec()),
+    }
+}
+
+fn repository_root(path: &Path) -> Option<PathBuf> {
+    let absolute = std::fs::canonicalize(path).ok()?;
+    absolute
+        .ancestors()
+        .skip(1)
+        .find(|d| d.join(".git").exists())
+        .map(Path::to_path_buf)
+}
+
+fn common_folder(paths: &[PathBuf]) -> PathBuf {
+    let absolute: Vec<PathBuf> = paths.iter().filter_map(|p| std::fs::canonicalize(p).ok()).collect();
+    let Some(first) = absolute.first() else {
+        return PathBuf::from(".");
+    };
+    let mut common = first.parent().map(Path::to_path_buf).unwrap_or_default();
+    for p in &absolute[1..] {
+        while !p.starts_with(&common) {
+            if !common.pop() {
+                break;
+            }
+        }
+    }
+    common
+}
+
+fn read_input(path: &Path, limits: &Limits) -> FileInput {
+    use std::io::Read as _;
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) => return FileInput::Unreadable(e.to_string()),
+    };
+    let size = file.metadata().map_or(0, |m| m.len());
+    if size > limits.max_file_size {
+        return FileInput::TooLarge { size };
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    // Read at most one byte past the limit: a file that grows while read is still bounded.
+    match file.take(limits.max_file_size + 1).read_to_end(&mut bytes) {
+        Ok(_) if bytes.len() as u64 > limits.max_file_size => FileInput::TooLarge {
+            size: bytes.len() as u64,
+        },
+        Ok(_) => FileInput::Bytes(bytes),
+        Err(e) => FileInput::Unreadable(e.to_string()),
+    }
+}
+
+/// The built-in packs plus the extra pack folders (the config's `rules`, then `--rules`).
+pub(super) fn load_rules(config: &Config, extra: &[PathBuf]) -> Result<RuleSet, ToolError> {
+    let mut packs = rules::builtin_packs();
+    for dir in config.rule_dirs.iter().chain(extra) {
+        if !dir.is_dir() {
+            return Err(ToolError::message(format!(
+                "{}: no such rules folder",
+                walk::display(dir)
+            )));
+        }
+        packs.extend(rules::read_packs(dir, &walk::display(dir))?);
+    }
+    rules::load(packs)
+}
+
+/// The config for a run: `--config`, else the nearest `standoff.yaml` above the first path.
+pub(super) fn find_config(explicit: Option<&PathBuf>, first_path: Option<&PathBuf>) -> Result<Config, ToolError> {
+    match explicit {
+        Some(path) => {
+            if !path.is_file() {
+                return Err(ToolError::message(format!(
+                    "{}: no such config file",
+                    walk::display(path)
+                )));
+            }
+            config::load(path, &walk::display(path))
+        }
+        None => match first_path.and_then(|p| config::discover(p)) {
+            Some(path) => config::load(&path, &walk::display(&path)),
+            None => Ok(Config::default()),
+        },
+    }
+}
+
+#[allow(clippy::print_stderr, reason = "-v prints what was walked to stderr")]
+pub(super) fn run(args: &CheckArgs, global: &GlobalArgs) -> Result<ExitCode, ToolError> {
+    let started = Instant::now();
+    for path in &args.paths {
+        if std::fs::symlink_metadata(path).is_err() {
+            return Err(ToolError::message(format!(
+                "{}: no such file or folder",
+                walk::display(path)
+            )));
+        }
+    }
+    let config = find_config(args.config.as_ref(), args.paths.first())?;
+    let schemas = schema::schemas().map_err(ToolError::Message)?;
+    let rules = load_rules(&config, &args.rules)?;
+    let scope = scope(&args.paths, &config);
+    let options = WalkOptions {
+        follow_symlinks: config.follow_symlinks,
+        exclude: config.exclude.clone(),
+    };
+    let skip: Vec<PathBuf> = config.path.iter().cloned().collect();
+    let mut walked = walk::walk(&scope.roots, &options, &skip);
+    // In the pre-commit case, a named file is checked even when the walk would not pick it.
+    let report_paths: Option<HashSet<PathBuf>> = scope
+        .report_only
+        .as_ref()
+        .map(|files| files.iter().filter_map(|f| std::fs::canonicalize(f).ok()).collect());
+    if let Some(named) = &scope.report_only {
+        let walked_canonical: HashSet<PathBuf> = walked
+            .files
+            .iter()
+            .filter_map(|c| std::fs::canonicalize(&c.path).ok())
+            .collect();
+        for file in named {
+            let canonical = std::fs::canonicalize(file).ok();
+            if canonical.is_some_and(|c| !walked_canonical.contains(&c)) {
+                walked.files.push(walk::Candidate {
+                    path: walk::clean(file),
+                });
+            }
+        }
+    }
+    let mut inputs: Vec<(PathBuf, Option<FileInput>)> = walked.files.into_iter().map(|c| (c.path, None)).collect();
+    for problem in walked.problems {
+        let (rule, severity) = match problem.kind {
+            WalkProblemKind::Unreadable => ("FILE-READ", Severity::Error),
+            WalkProblemKind::SymlinkSkipped => ("FILE-SYMLINK", Severity::Info),
+        };
+        let message = match problem.kind {
+            WalkProblemKind::SymlinkSkipped => format!(
+                "{}; set `follow-symlinks: true` in standoff.yaml to check what it points to",
+                problem.message
+            ),
+            WalkProblemKind::Unreadable => problem.message,
+        };
+        inputs.push((
+            problem.path,
+            Some(FileInput::WalkProblem {
+                rule,
+                severity,
+                message,
+            }),
+        ));
+    }
+    inputs.sort_by(|a, b| a.0.cmp(&b.0));
+    if global.verbose {
+        for (path, input) in &inputs {
+            let note = if input.is_some() { " (not read)" } else { "" };
+            eprintln!("walked {}{note}", walk::display(path));
+        }
+    }
+    let limits = config.limits;
+    let report_ids: Option<HashSet<FileId>> = report_paths.map(|wanted| {
+        inputs
+            .iter()
+            .enumerate()
+            .filter(|(_, (p, _))| std::fs::canonicalize(p).is_ok_and(|c| wanted.contains(&c)))
+            .map(|(i, _)| FileId(i as u32))
+            .collect()
+    });
+    let read: Vec<(String, FileInput)> = inputs
+        .into_par_iter()
+        .map(|(path, input)| {
+            let input = input.unwrap_or_else(|| read_input(&path, &limits));
+            (walk::display(&path), input)
+        })
+        .collect();
+    let check_options = CheckOptions {
+        stage: args.stage.or(config.stage),
+        as_of: Some(args.as_of.unwrap_or_else(Date::today_utc)),
+        lookahead: args.lookahead,
+        gate: None,
+        settings: config.settings.clone(),
+        report_only: report_ids,
+    };
+    let checked = engine::check(read, &limits, schemas, &rules, &check_options);
+    let fail_on = args.fail_on.or(config.fail_on).unwrap_or(Severity::Error);
+    let to_file = args.output.is_some();
+    let color = !to_file && use_color(global.color, io::stdout().is_terminal());
+    let human = HumanOptions {
+        color,
+        width: width(),
+        quiet: global.quiet,
+        elapsed: Some(started.elapsed()),
+    };
+    let mut buffer = Vec::new();
+    report::write(args.format, &checked, &rules, &human, &mut buffer)
+        .map_err(|e| ToolError::message(format!("cannot render the report: {e}")))?;
+    if let Some(path) = &args.output {
+        std::fs::write(path, &buffer)
+            .map_err(|e| ToolError::message(format!("cannot write {}: {e}", walk::display(path))))?;
+    } else {
+        let mut stdout = io::stdout().lock();
+        // A closed pipe (`standoff check | head`) is not an error.
+        match stdout.write_all(&buffer).and_then(|()| stdout.flush()) {
+            Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+                return Err(ToolError::message(format!("cannot write the report: {e}")));
+            }
+            _ => {}
+        }
+    }
+    Ok(if checked.summary.findings.reaches(fail_on) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

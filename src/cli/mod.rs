@@ -1,0 +1,236 @@
+//! The command line: arguments (clap derive) and the commands that adapt the engine to files,
+//! terminals and exit codes.
+
+mod check;
+mod rating;
+mod rules;
+
+use std::io::{self, IsTerminal};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::date::Date;
+use crate::error::ToolError;
+use crate::finding::Severity;
+use crate::report::{self, Format};
+use crate::stage::Stage;
+
+/// Lint the protective-security design documents of buildings, venues, public spaces and
+/// events, from RIBA stage 0.
+#[derive(Debug, Parser)]
+#[command(name = "standoff", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// When to colour the output (`NO_COLOR` is honoured; never when not a terminal).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true, help_heading = "Global options")]
+    pub color: ColorChoice,
+    /// Print only the findings, no summary.
+    #[arg(
+        short,
+        long,
+        global = true,
+        conflicts_with = "verbose",
+        help_heading = "Global options"
+    )]
+    pub quiet: bool,
+    /// Also print what was walked and skipped (to stderr).
+    #[arg(short, long, global = true, help_heading = "Global options")]
+    pub verbose: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check design documents: schemas and rules, with exact locations.
+    #[command(visible_alias = "lint")]
+    Check(CheckArgs),
+    /// List the rules (built-in packs and any extra packs).
+    Rules(RulesArgs),
+    /// Explain a rule: why it exists, how to comply, its sources and an example.
+    Explain(ExplainArgs),
+    /// Run every rule's own test cases.
+    Test(TestArgs),
+    /// Decode a crash-rating string as a datasheet prints it (PAS 68, IWA 14-1, ISO 22343-1,
+    /// ASTM F2656, `DoS` K ratings).
+    Rating(RatingArgs),
+}
+
+/// The format of a listing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// Also load the rule packs in this folder (repeatable).
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The rule id (e.g. HVM-GAP) or built-in check id (e.g. SCHEMA-QUANTITY).
+    pub id: String,
+    /// Also load the rule packs in this folder (repeatable).
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Rule-pack folders to test (a pack, or a folder of packs) [default: the built-in packs].
+    pub dirs: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RatingArgs {
+    /// The rating text, as the datasheet prints it (quote it).
+    pub text: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Files or folders to check. When every path is a file (a pre-commit hook), the whole
+    /// tree they belong to is loaded for context and only findings in these files are reported.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Judge every project as if at this RIBA stage (0-7 or a stage name).
+    #[arg(long, value_parser = parse_stage)]
+    pub stage: Option<Stage>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when any finding is at or above this severity [default: error, or the config's].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<Severity>,
+    /// Use this config file instead of searching for standoff.yaml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The date taken as today for every date comparison (YYYY-MM-DD) [default: today, UTC].
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub as_of: Option<Date>,
+    /// Also load the rule packs in this folder (repeatable; adds to the config's `rules`).
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+    /// Also evaluate the rules due at the next stage, reported as info.
+    #[arg(long)]
+    pub lookahead: bool,
+}
+
+fn parse_stage(text: &str) -> Result<Stage, String> {
+    text.parse()
+}
+
+fn parse_date(text: &str) -> Result<Date, String> {
+    Date::parse(text).ok_or_else(|| format!("`{text}` is not a calendar date: write YYYY-MM-DD"))
+}
+
+/// Runs the command line; the result is the exit code.
+#[must_use]
+pub fn main() -> ExitCode {
+    main_from(std::env::args_os())
+}
+
+/// Runs the command line with these arguments (the first is the program name).
+#[must_use]
+pub fn main_from<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = Cli::parse_from(args);
+    let color = use_color(cli.global.color, io::stderr().is_terminal());
+    match run(&cli) {
+        Ok(code) => code,
+        Err(error) => {
+            print_tool_error(&error, color);
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => is_terminal && !no_color,
+    }
+}
+
+fn width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .filter(|w| *w >= 40)
+        .unwrap_or(100)
+}
+
+/// Prints an error of the tool's own inputs to stderr, located when it can be.
+#[allow(clippy::print_stderr, reason = "the command line's error channel")]
+fn print_tool_error(error: &ToolError, color: bool) {
+    match error {
+        ToolError::Message(text) => eprintln!("error: {text}"),
+        ToolError::Located { title, errors } => {
+            eprintln!("error: {title}");
+            let handler = report::human::handler(color, width());
+            for e in errors {
+                let text = crate::text::sanitize_source(&e.text);
+                let diagnostic = miette::MietteDiagnostic::new(e.message.clone())
+                    .with_severity(miette::Severity::Error)
+                    .with_label(miette::LabeledSpan::new_primary_with_span(
+                        Some(e.label.clone()),
+                        miette::SourceSpan::new((e.span.start as usize).into(), e.span.len() as usize),
+                    ));
+                let diagnostic = match &e.help {
+                    Some(help) => diagnostic.with_help(help.clone()),
+                    None => diagnostic,
+                };
+                let report = miette::Report::new(diagnostic)
+                    .with_source_code(miette::NamedSource::new(e.path.clone(), text.into_owned()));
+                let mut out = String::new();
+                if handler.render_report(&mut out, report.as_ref()).is_ok() {
+                    eprint!("{out}");
+                } else {
+                    eprintln!("error: {}: {}", e.path, e.message);
+                }
+            }
+        }
+    }
+}
+
+fn run(cli: &Cli) -> Result<ExitCode, ToolError> {
+    match &cli.command {
+        Command::Check(args) => check::run(args, &cli.global),
+        Command::Rules(args) => rules::list(args),
+        Command::Explain(args) => rules::explain(args),
+        Command::Test(args) => rules::test(args, &cli.global),
+        Command::Rating(args) => rating::run(args),
+    }
+}

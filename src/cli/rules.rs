@@ -1,0 +1,295 @@
+//! `standoff rules`, `standoff explain` and `standoff test`.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::{ExplainArgs, GlobalArgs, ListFormat, RulesArgs, TestArgs};
+use crate::checks::builtin_check;
+use crate::config::Config;
+use crate::error::ToolError;
+use crate::rules::selftest::{self, Outcome};
+use crate::rules::{self, Rule, RuleSet, RuleStage};
+use crate::schema;
+use crate::walk;
+
+fn load(extra: &[PathBuf]) -> Result<RuleSet, ToolError> {
+    super::check::load_rules(&Config::default(), extra)
+}
+
+fn print(text: &str) -> Result<ExitCode, ToolError> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(ToolError::message(format!("cannot write: {e}"))),
+        _ => Ok(ExitCode::SUCCESS),
+    }
+}
+
+fn stage_text(rule: &Rule) -> String {
+    match rule.stage {
+        RuleStage::Always => "always".to_owned(),
+        RuleStage::Due(s) => s.number().to_string(),
+    }
+}
+
+fn kinds_text(rule: &Rule) -> String {
+    rule.kinds.iter().map(|k| k.name()).collect::<Vec<_>>().join(", ")
+}
+
+/// The rules as JSON values (shared by `rules --format json`).
+fn rule_json(set: &RuleSet, rule: &Rule) -> serde_json::Value {
+    let pack = set.pack_of(rule);
+    serde_json::json!({
+        "id": rule.id,
+        "pack": pack.map(|p| p.name.as_str()),
+        "packVersion": pack.map(|p| p.version.as_str()),
+        "title": rule.title,
+        "severity": rule.severity.as_str(),
+        "stage": match rule.stage { RuleStage::Always => serde_json::json!("always"), RuleStage::Due(s) => serde_json::json!(s.number()) },
+        "kinds": rule.kinds.iter().map(|k| k.name()).collect::<Vec<_>>(),
+        "select": rule.select.text,
+        "help": rule.help,
+        "why": rule.why,
+        "sources": rule.sources,
+    })
+}
+
+pub(super) fn list(args: &RulesArgs) -> Result<ExitCode, ToolError> {
+    let set = load(&args.rules)?;
+    if args.format == ListFormat::Json {
+        let rules: Vec<serde_json::Value> = set.rules.iter().map(|r| rule_json(&set, r)).collect();
+        let packs: Vec<serde_json::Value> = set
+            .packs
+            .iter()
+            .map(|p| serde_json::json!({"name": p.name, "title": p.title, "version": p.version, "origin": p.origin, "sha256": p.digest, "rules": set.rules.iter().filter(|r| set.pack_of(r).is_some_and(|q| q.name == p.name)).count()}))
+            .collect();
+        let text = serde_json::to_string_pretty(&serde_json::json!({"packs": packs, "rules": rules}))
+            .map_err(|e| ToolError::message(e.to_string()))?;
+        return print(&format!("{text}\n"));
+    }
+    let id_width = set.rules.iter().map(|r| r.id.len()).max().unwrap_or(2).max(2);
+    let pack_width = set.packs.iter().map(|p| p.name.len()).max().unwrap_or(4).max(4);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:id_width$}  {:8}  {:6}  {:pack_width$}  TITLE",
+        "ID", "SEVERITY", "STAGE", "PACK"
+    );
+    for rule in &set.rules {
+        let pack = set.pack_of(rule).map_or("", |p| p.name.as_str());
+        let _ = writeln!(
+            out,
+            "{:id_width$}  {:8}  {:6}  {pack:pack_width$}  {}",
+            rule.id,
+            rule.severity.as_str(),
+            stage_text(rule),
+            rule.title
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n{} rules in {} packs: {}",
+        set.rules.len(),
+        set.packs.len(),
+        set.packs
+            .iter()
+            .map(|p| format!("{} {}", p.name, p.version))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    print(&out)
+}
+
+/// Wraps text to `width` columns with an indent.
+fn wrap(text: &str, indent: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && indent.len() + line.len() + 1 + word.len() > width {
+            let _ = writeln!(out, "{indent}{line}");
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        let _ = writeln!(out, "{indent}{line}");
+    }
+    out
+}
+
+/// The text of the first invalid case's first document, as written in the rule file.
+fn example(rule: &Rule) -> Option<(String, Vec<String>)> {
+    let case = rule.tests.iter().find(|c| !c.valid)?;
+    let id = *case.documents.first()?;
+    let doc = rule.file.yaml.subtree(id)?;
+    let span = doc.root().span();
+    let text = rule.file.text.get(span.start as usize..span.end as usize)?;
+    // The first line starts mid-line (after `- `); re-indent the rest by its column.
+    let line_start = rule.file.text[..span.start as usize].rfind('\n').map_or(0, |i| i + 1);
+    let column = span.start as usize - line_start;
+    let mut lines = text.lines();
+    let mut out = String::new();
+    if let Some(first) = lines.next() {
+        let _ = writeln!(out, "  {first}");
+    }
+    for line in lines {
+        let trimmed = if line.len() >= column && line[..column].trim().is_empty() {
+            &line[column..]
+        } else {
+            line.trim_start()
+        };
+        let _ = writeln!(out, "  {trimmed}");
+    }
+    let expected = case
+        .expect
+        .iter()
+        .filter(|(d, _)| *d == 0)
+        .map(|(_, p)| p.clone())
+        .collect();
+    Some((out, expected))
+}
+
+pub(super) fn explain(args: &ExplainArgs) -> Result<ExitCode, ToolError> {
+    let set = load(&args.rules)?;
+    let Some(rule) = set.get(&args.id) else {
+        if let Some(check) = builtin_check(&args.id) {
+            let mut out = format!(
+                "{}: {}\nbuilt-in check · error · any stage\n\nWhy\n",
+                check.id, check.title
+            );
+            out.push_str(&wrap(check.why, "  ", 96));
+            out.push_str("\nHow to fix\n");
+            out.push_str(&wrap(check.help, "  ", 96));
+            return print(&out);
+        }
+        let ids = set
+            .rules
+            .iter()
+            .map(|r| r.id.as_str())
+            .chain(crate::checks::BUILTIN_CHECKS.iter().map(|c| c.id));
+        let hint = crate::text::did_you_mean(&args.id, ids)
+            .map(|m| format!("; did you mean {m}?"))
+            .unwrap_or_default();
+        return Err(ToolError::message(format!(
+            "no rule or check `{}`{hint} (`standoff rules` lists them)",
+            crate::text::quote(&args.id)
+        )));
+    };
+    let pack = set.pack_of(rule);
+    let mut out = format!("{}: {}\n", rule.id, rule.title);
+    let due = match rule.stage {
+        RuleStage::Always => "at every stage".to_owned(),
+        RuleStage::Due(s) => format!("due by the end of stage {s}"),
+    };
+    let _ = writeln!(
+        out,
+        "pack {} {} · {} · {due} · reads {}{}",
+        pack.map_or("?", |p| p.name.as_str()),
+        pack.map_or("", |p| p.version.as_str()),
+        rule.severity,
+        kinds_text(rule),
+        if rule.select.text.is_empty() {
+            String::new()
+        } else {
+            format!(" at {}", rule.select.text)
+        }
+    );
+    if !rule.jurisdictions.is_empty() {
+        let _ = writeln!(out, "applies in {}", rule.jurisdictions.join(", "));
+    }
+    out.push_str("\nWhy\n");
+    out.push_str(&wrap(&rule.why, "  ", 96));
+    out.push_str("\nHow to comply\n");
+    out.push_str(&wrap(&rule.help, "  ", 96));
+    out.push_str("\nSources\n");
+    for source in &rule.sources {
+        let clause = source.clause.as_ref().map(|c| format!(", {c}")).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  - {}{clause} [{}]\n    {}",
+            source.title,
+            source.confidence.as_str(),
+            source.url
+        );
+    }
+    if let Some((text, expected)) = example(rule) {
+        out.push_str("\nExample that is reported\n");
+        out.push_str(&text);
+        if !expected.is_empty() {
+            let _ = writeln!(out, "  → reported at {}", expected.join(", "));
+        }
+    }
+    let _ = writeln!(out, "\nDefined in {}", rule.file.path);
+    print(&out)
+}
+
+pub(super) fn test(args: &TestArgs, global: &GlobalArgs) -> Result<ExitCode, ToolError> {
+    let set = load(&args.dirs)?;
+    let schemas = schema::schemas().map_err(ToolError::Message)?;
+    let tested_packs: Vec<String> = if args.dirs.is_empty() {
+        rules::builtin_packs().into_iter().map(|p| p.name).collect()
+    } else {
+        let mut names = Vec::new();
+        for dir in &args.dirs {
+            names.extend(rules::read_packs(dir, &walk::display(dir))?.into_iter().map(|p| p.name));
+        }
+        names
+    };
+    let results = selftest::run(&set, schemas);
+    let mut out = String::new();
+    let (mut rules_run, mut cases, mut failed) = (0, 0, 0);
+    let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for rule in &set.rules {
+        if !set.pack_of(rule).is_some_and(|p| tested_packs.contains(&p.name)) {
+            continue;
+        }
+        rules_run += 1;
+        let mine: Vec<_> = results.iter().filter(|r| std::ptr::eq(r.rule, rule)).collect();
+        let bad: Vec<_> = mine.iter().filter(|r| !r.outcome.passed()).collect();
+        for r in &mine {
+            cases += 1;
+            *counts.entry(r.outcome.name()).or_default() += 1;
+        }
+        failed += bad.len();
+        let valid = mine.iter().filter(|r| r.case.valid).count();
+        let summary = format!("{valid} valid, {} invalid", mine.len() - valid);
+        if bad.is_empty() {
+            if !global.quiet {
+                let _ = writeln!(out, "ok    {:28} {summary}", rule.id);
+            }
+            continue;
+        }
+        let _ = writeln!(out, "FAIL  {:28} {summary}", rule.id);
+        for r in bad {
+            let name = r.case.name.as_ref().map(|n| format!(" ({n})")).unwrap_or_default();
+            let detail = match &r.outcome {
+                Outcome::Missing(at) => format!("not reported at {}", at.join(", ")),
+                Outcome::Noisy(at) => format!("reported where it should not be: {}", at.join(", ")),
+                Outcome::Error(e) => e.clone(),
+                Outcome::Validated | Outcome::Reported => String::new(),
+            };
+            let _ = writeln!(
+                out,
+                "      {} {}{name}: {}: {detail}",
+                rule.file.path,
+                r.case.pointer,
+                r.outcome.name()
+            );
+        }
+    }
+    let breakdown: Vec<String> = ["validated", "reported", "missing", "noisy", "error"]
+        .iter()
+        .map(|k| format!("{} {k}", counts.get(k).copied().unwrap_or(0)))
+        .collect();
+    let _ = writeln!(out, "\n{rules_run} rules, {cases} cases: {}", breakdown.join(", "));
+    print(&out)?;
+    Ok(if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

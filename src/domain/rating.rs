@@ -1,0 +1,896 @@
+//! Crash-rating strings as datasheets print them: PAS 68, IWA 14-1 / ISO 22343-1, ASTM F2656
+//! and the legacy US `DoS` K ratings (domain.md §4.3, R8, R9).
+//!
+//! Real strings are messy (round brackets, spaces for slashes, a standard and edition in front,
+//! mph words, two ratings in one line). Whatever is unambiguous is read; anything else is a
+//! [`RatingProblem`] quoting what could not be read. Nothing is guessed.
+
+use std::fmt::{self, Write as _};
+use std::sync::LazyLock;
+
+use regex::{Captures, Regex};
+use serde::Serialize;
+
+use crate::units::{self, Quantity};
+
+/// A test standard with a rating grammar.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Standard {
+    #[serde(rename = "pas-68")]
+    Pas68,
+    #[serde(rename = "iwa-14-1")]
+    Iwa14_1,
+    #[serde(rename = "iso-22343-1")]
+    Iso22343_1,
+    #[serde(rename = "astm-f2656")]
+    AstmF2656,
+    #[serde(rename = "dos-sd-std-02.01")]
+    DosSdStd0201,
+}
+
+impl Standard {
+    /// The id used in documents (`standard:` of a barrier).
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pas68 => "pas-68",
+            Self::Iwa14_1 => "iwa-14-1",
+            Self::Iso22343_1 => "iso-22343-1",
+            Self::AstmF2656 => "astm-f2656",
+            Self::DosSdStd0201 => "dos-sd-std-02.01",
+        }
+    }
+
+    #[must_use]
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Pas68 => "PAS 68",
+            Self::Iwa14_1 => "IWA 14-1",
+            Self::Iso22343_1 => "ISO 22343-1",
+            Self::AstmF2656 => "ASTM F2656",
+            Self::DosSdStd0201 => "DoS SD-STD-02.01",
+        }
+    }
+
+    /// A barrier's `standard` (PAS 170-1 and ASTM F3016 have no rating grammar: `None`).
+    #[must_use]
+    pub fn from_document(text: &str) -> Option<Self> {
+        match text {
+            "pas-68" => Some(Self::Pas68),
+            "iwa-14-1" => Some(Self::Iwa14_1),
+            "iso-22343-1" => Some(Self::Iso22343_1),
+            "astm-f2656" => Some(Self::AstmF2656),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SpeedUnit {
+    #[serde(rename = "km/h")]
+    KmH,
+    Mph,
+}
+
+/// A rated test speed, in the unit the rating gives it.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct RatedSpeed {
+    pub value: f64,
+    pub unit: SpeedUnit,
+}
+
+impl RatedSpeed {
+    #[must_use]
+    pub fn kmh(&self) -> f64 {
+        match self.unit {
+            SpeedUnit::KmH => self.value,
+            SpeedUnit::Mph => self.value * 1.609_344,
+        }
+    }
+
+    /// As a quantity (for nominal-class comparisons).
+    #[must_use]
+    pub fn quantity(&self) -> Option<Quantity> {
+        let unit = match self.unit {
+            SpeedUnit::KmH => "km/h",
+            SpeedUnit::Mph => "mph",
+        };
+        units::parse(&format!("{} {unit}", self.value)).ok()
+    }
+}
+
+impl fmt::Display for RatedSpeed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let unit = match self.unit {
+            SpeedUnit::KmH => "km/h",
+            SpeedUnit::Mph => "mph",
+        };
+        write!(f, "{} {unit}", number(self.value))
+    }
+}
+
+/// Where a test mass comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MassSource {
+    /// Written in the rating.
+    Stated,
+    /// The standard's vehicle, from a CONFIRMED source.
+    Confirmed,
+    /// The standard's vehicle, from a SECONDARY source only.
+    Secondary,
+}
+
+/// One decoded rating.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Rating {
+    /// The part of the input it was read from.
+    pub text: String,
+    pub standard: Option<Standard>,
+    pub edition: Option<String>,
+    pub test_method: Option<String>,
+    pub mass_kg: Option<f64>,
+    pub mass_source: Option<MassSource>,
+    pub vehicle_class: Option<String>,
+    pub speed: Option<RatedSpeed>,
+    pub angle_deg: Option<f64>,
+    /// For ASTM P and `DoS` L ratings: the upper bound of the band.
+    pub penetration_m: Option<f64>,
+    pub debris_m: Option<f64>,
+    pub astm_vehicle: Option<String>,
+    pub p_rating: Option<u8>,
+    pub k_rating: Option<u8>,
+    pub l_rating: Option<u8>,
+}
+
+/// Why a rating string could not be read.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RatingProblem {
+    pub text: String,
+    pub fragment: Option<String>,
+    pub reason: String,
+}
+
+impl fmt::Display for RatingProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let quote = crate::text::quote;
+        match &self.fragment {
+            Some(fragment) if fragment != &self.text => {
+                write!(
+                    f,
+                    "cannot read `{}` in `{}`: {}",
+                    quote(fragment),
+                    quote(&self.text),
+                    self.reason
+                )
+            }
+            _ => write!(f, "cannot read `{}`: {}", quote(&self.text), self.reason),
+        }
+    }
+}
+
+/// 15,000 lb: the medium-duty truck of ASTM F2656 (M) and of `DoS` SD-STD-02.01 (CONFIRMED:
+/// ASTM F2656-07 introduction; <https://deltascientific.com/2026/02/24/astm-f2656-explained>/).
+const LB_15000_KG: f64 = 15_000.0 * 0.453_592_37;
+
+fn regex(pattern: &str) -> Option<Regex> {
+    Regex::new(pattern).ok()
+}
+
+static PREFIX: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    regex(
+        r"(?ix)^
+        (?P<std>
+            PAS \s* 68
+          | PAS \s* 170 (?: \s* - \s* 1)?
+          | IWA \s* 14 (?: \s* - \s* 1)?
+          | ISO \s* 22343 (?: \s* - \s* 1)?
+          | (?: ASTM \s* )? F \s* 2656 (?: \s* / \s* F \s* 2656 \s* M)?
+          | (?: ASTM \s* )? F \s* 3016 (?: \s* / \s* F \s* 3016 \s* M)?
+          | (?: (?: US \s* )? DoS \s* )? SD \s* - \s* STD \s* - \s* 02\.01
+          | (?: US \s* )? DoS
+        )
+        (?: \s* [:\-] \s* (?P<ed>\d{2,4}) \b )?
+        (?: \s* Rev\.? \s* (?P<rev>[A-Z]) \b )?",
+    )
+});
+
+static VEHICLE_IMPACT: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    regex(
+        r"(?ix)^
+        (?P<method>V) \s* (?: / \s* | \s )
+        (?P<mass> \d[\d,.\x20]*? ) \s* (?: kg )? \s*
+        (?P<open>[\[(]) \s* (?P<class>[A-Z0-9]+) \s* (?P<close>[\])]) \s* (?: / \s* | \s+ )?
+        (?P<speed> \d+ (?: [.,] \d+ )? ) \s* (?P<sunit> km/h | kmh | kph | mph | miles \s+ per \s+ hour )? \s* (?: / \s* | \s+ )
+        (?P<angle> \d+ (?: [.,] \d+ )? ) \s* (?: ° | deg )?
+        (?: \s* : \s* (?P<pen> \d (?: [\d.,]* \d )? ) (?: \s* m \b )?
+            (?: \s* (?: / \s* | \s+ ) (?P<deb> \d (?: [\d.,]* \d )? ) (?: \s* m \b )? )? )?",
+    )
+});
+
+static ASTM: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    regex(
+        r"(?ix)^
+        (?P<veh> C7 | FS | PU | M | C | P | H ) \s* (?P<mph> \d{2} ) \s* (?: mph )? \b
+        (?: \s* (?: [/\-] \s* )? P \s* (?P<p> \d ) \b )?",
+    )
+});
+
+static DOS: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    regex(r"(?ix)^ K \s* -? \s* (?P<k> \d{1,2} ) \b (?: \s* (?: [:/\-] \s* )? L \s* (?P<l> \d ) \b )?")
+});
+
+/// Text between ratings that means nothing: whitespace, separators, brackets, "and".
+static SEPARATOR: LazyLock<Option<Regex>> = LazyLock::new(|| regex(r"(?i)^(?:[\s,;|&()/]+|and\b)+"));
+
+fn problem(text: &str, fragment: Option<&str>, reason: impl Into<String>) -> RatingProblem {
+    RatingProblem {
+        text: text.to_owned(),
+        fragment: fragment.map(|f| f.trim().to_owned()),
+        reason: reason.into(),
+    }
+}
+
+/// A number as written: `.` decimals, a `,` decimal (1–2 digits after it), or (in a mass only)
+/// thousands separated by `,` or a space in groups of three. Anything else is ambiguous.
+fn read_number(raw: &str, thousands_allowed: bool) -> Result<f64, String> {
+    let raw = raw.trim();
+    let grouped = |sep: char| {
+        let mut parts = raw.split(sep);
+        let first = parts.next().unwrap_or_default();
+        let rest: Vec<&str> = parts.collect();
+        !rest.is_empty()
+            && (1..=3).contains(&first.len())
+            && first.bytes().all(|b| b.is_ascii_digit())
+            && rest
+                .iter()
+                .all(|p| p.len() == 3 && p.bytes().all(|b| b.is_ascii_digit()))
+    };
+    if thousands_allowed && (grouped(',') || grouped(' ')) {
+        return raw.replace([',', ' '], "").parse::<f64>().map_err(|e| e.to_string());
+    }
+    if raw.contains(' ') {
+        return Err(format!("`{raw}` has a space inside the number"));
+    }
+    if let Some((whole, frac)) = raw.split_once(',') {
+        if frac.len() == 3 || whole.is_empty() {
+            return Err(format!(
+                "`{raw}` could be {whole}.{frac} or {whole}{frac}: the comma is ambiguous"
+            ));
+        }
+        if thousands_allowed {
+            return Err(format!("`{raw}` is not a test mass in kg (a decimal comma?)"));
+        }
+        return format!("{whole}.{frac}")
+            .parse::<f64>()
+            .map_err(|_| format!("`{raw}` is not a number"));
+    }
+    if thousands_allowed && raw.split_once('.').is_some_and(|(_, f)| f.len() == 3) {
+        return Err(format!("`{raw}` could be a decimal or a thousands separator"));
+    }
+    raw.parse::<f64>().map_err(|_| format!("`{raw}` is not a number"))
+}
+
+struct Prefix {
+    standard: Option<Standard>,
+    edition: Option<String>,
+    /// PAS 170-1 or ASTM F3016: no rating grammar.
+    low_speed: Option<&'static str>,
+}
+
+fn read_prefix(c: &Captures<'_>) -> Prefix {
+    let name = c.name("std").map_or(String::new(), |m| {
+        m.as_str().to_uppercase().replace(char::is_whitespace, "")
+    });
+    let edition = c.name("ed").map(|m| m.as_str().to_owned());
+    let (standard, low_speed) = if name.starts_with("PAS170") {
+        (None, Some("PAS 170-1"))
+    } else if name.contains("3016") {
+        (None, Some("ASTM F3016"))
+    } else if name.starts_with("PAS68") {
+        (Some(Standard::Pas68), None)
+    } else if name.starts_with("IWA") {
+        (Some(Standard::Iwa14_1), None)
+    } else if name.starts_with("ISO") {
+        (Some(Standard::Iso22343_1), None)
+    } else if name.contains("2656") {
+        (Some(Standard::AstmF2656), None)
+    } else {
+        (Some(Standard::DosSdStd0201), None)
+    };
+    let edition = match (edition, c.name("rev")) {
+        (e, Some(rev)) => Some(format!(
+            "{}Rev {}",
+            e.map(|e| format!("{e} ")).unwrap_or_default(),
+            rev.as_str().to_uppercase()
+        )),
+        (e, None) => e,
+    };
+    Prefix {
+        standard,
+        edition,
+        low_speed,
+    }
+}
+
+fn empty_rating(text: &str) -> Rating {
+    Rating {
+        text: text.trim().to_owned(),
+        standard: None,
+        edition: None,
+        test_method: None,
+        mass_kg: None,
+        mass_source: None,
+        vehicle_class: None,
+        speed: None,
+        angle_deg: None,
+        penetration_m: None,
+        debris_m: None,
+        astm_vehicle: None,
+        p_rating: None,
+        k_rating: None,
+        l_rating: None,
+    }
+}
+
+fn vehicle_impact(
+    whole: &str,
+    matched: &str,
+    c: &Captures<'_>,
+    prefix: Option<&Prefix>,
+) -> Result<Rating, RatingProblem> {
+    let fail = |fragment: &str, reason: String| problem(whole, Some(fragment), reason);
+    if let Some(p) = prefix
+        && matches!(p.standard, Some(Standard::AstmF2656 | Standard::DosSdStd0201))
+    {
+        return Err(fail(
+            matched,
+            "a V/… vehicle-impact rating after an ASTM or DoS standard".into(),
+        ));
+    }
+    let brackets = (c.name("open").map(|m| m.as_str()), c.name("close").map(|m| m.as_str()));
+    if !matches!(brackets, (Some("["), Some("]")) | (Some("("), Some(")"))) {
+        return Err(fail(matched, "the vehicle class brackets do not match".into()));
+    }
+    let field = |name: &str| c.name(name).map_or("", |m| m.as_str());
+    let mass = read_number(field("mass"), true).map_err(|e| fail(field("mass"), format!("the test mass {e}")))?;
+    let speed_value = read_number(field("speed"), false).map_err(|e| fail(field("speed"), format!("the speed {e}")))?;
+    let unit = match c.name("sunit").map(|m| m.as_str().to_lowercase()) {
+        Some(u) if u.starts_with("mph") || u.starts_with("miles") => SpeedUnit::Mph,
+        _ => SpeedUnit::KmH,
+    };
+    let angle =
+        read_number(field("angle"), false).map_err(|e| fail(field("angle"), format!("the impact angle {e}")))?;
+    if angle > 90.0 {
+        return Err(fail(
+            field("angle"),
+            format!("an impact angle of {} degrees is not possible", number(angle)),
+        ));
+    }
+    let penetration = match c.name("pen") {
+        Some(m) => Some(read_number(m.as_str(), false).map_err(|e| fail(m.as_str(), format!("the penetration {e}")))?),
+        None => None,
+    };
+    let debris = match c.name("deb") {
+        Some(m) => {
+            Some(read_number(m.as_str(), false).map_err(|e| fail(m.as_str(), format!("the debris distance {e}")))?)
+        }
+        None => None,
+    };
+    let mut rating = empty_rating(matched);
+    rating.standard = prefix.and_then(|p| p.standard);
+    rating.edition = prefix.and_then(|p| p.edition.clone());
+    rating.test_method = Some("V".into());
+    rating.mass_kg = Some(mass);
+    rating.mass_source = Some(MassSource::Stated);
+    rating.vehicle_class = Some(field("class").to_uppercase());
+    rating.speed = Some(RatedSpeed {
+        value: speed_value,
+        unit,
+    });
+    rating.angle_deg = Some(angle);
+    rating.penetration_m = penetration;
+    rating.debris_m = debris;
+    Ok(rating)
+}
+
+/// ASTM F2656 vehicles: M is CONFIRMED (15,000 lb); the others are SECONDARY (R7).
+fn astm_mass(vehicle: &str) -> (f64, MassSource) {
+    match vehicle {
+        "M" => (LB_15000_KG, MassSource::Confirmed),
+        "C" => (1_100.0, MassSource::Secondary),
+        "P" | "PU" => (2_300.0, MassSource::Secondary),
+        "FS" => (2_100.0, MassSource::Secondary),
+        "C7" => (7_200.0, MassSource::Secondary),
+        _ => (29_500.0, MassSource::Secondary),
+    }
+}
+
+fn astm(whole: &str, matched: &str, c: &Captures<'_>, prefix: Option<&Prefix>) -> Result<Rating, RatingProblem> {
+    if let Some(p) = prefix
+        && p.standard != Some(Standard::AstmF2656)
+    {
+        let named = p.standard.map_or("another standard", Standard::title);
+        return Err(problem(
+            whole,
+            Some(matched),
+            format!("an ASTM F2656 rating after {named}"),
+        ));
+    }
+    let vehicle = c.name("veh").map_or(String::new(), |m| m.as_str().to_uppercase());
+    let mph: u32 = c.name("mph").and_then(|m| m.as_str().parse().ok()).unwrap_or(0);
+    if !mph.is_multiple_of(10) || !(10..=70).contains(&mph) {
+        return Err(problem(
+            whole,
+            Some(matched),
+            format!("an ASTM speed of {mph} mph is not a test speed (they are 10 mph steps)"),
+        ));
+    }
+    let p = c.name("p").and_then(|m| m.as_str().parse::<u8>().ok());
+    if p.is_some_and(|p| !(1..=4).contains(&p)) {
+        return Err(problem(
+            whole,
+            Some(matched),
+            "ASTM penetration ratings are P1 to P4".to_owned(),
+        ));
+    }
+    let (mass, source) = astm_mass(&vehicle);
+    let mut rating = empty_rating(matched);
+    rating.standard = Some(Standard::AstmF2656);
+    rating.edition = prefix.and_then(|p| p.edition.clone());
+    rating.mass_kg = Some(mass);
+    rating.mass_source = Some(source);
+    rating.speed = Some(RatedSpeed {
+        value: f64::from(mph),
+        unit: SpeedUnit::Mph,
+    });
+    rating.angle_deg = Some(90.0);
+    // P1 ≤ 1 m, P2 ≤ 7 m, P3 ≤ 30 m (CONFIRMED, deltascientific); P4 > 30 m has no bound.
+    rating.penetration_m = match p {
+        Some(1) => Some(1.0),
+        Some(2) => Some(7.0),
+        Some(3) => Some(30.0),
+        _ => None,
+    };
+    rating.astm_vehicle = Some(vehicle);
+    rating.p_rating = p;
+    Ok(rating)
+}
+
+fn dos(whole: &str, matched: &str, c: &Captures<'_>, prefix: Option<&Prefix>) -> Result<Rating, RatingProblem> {
+    if let Some(p) = prefix
+        && p.standard != Some(Standard::DosSdStd0201)
+    {
+        let named = p.standard.map_or("another standard", Standard::title);
+        return Err(problem(whole, Some(matched), format!("a DoS K rating after {named}")));
+    }
+    let k: u8 = c.name("k").and_then(|m| m.as_str().parse().ok()).unwrap_or(0);
+    let mph = match k {
+        4 => 30.0,
+        8 => 40.0,
+        12 => 50.0,
+        _ => {
+            return Err(problem(
+                whole,
+                Some(matched),
+                format!("K{k} is not a DoS rating (K4, K8 or K12)"),
+            ));
+        }
+    };
+    let l = c.name("l").and_then(|m| m.as_str().parse::<u8>().ok());
+    // L3 ≤ 3 ft, L2 ≤ 20 ft, L1 ≤ 50 ft (R9).
+    let penetration = match l {
+        None => None,
+        Some(3) => Some(0.9144),
+        Some(2) => Some(6.096),
+        Some(1) => Some(15.24),
+        Some(other) => {
+            return Err(problem(
+                whole,
+                Some(matched),
+                format!("L{other} is not a DoS penetration rating (L1 to L3)"),
+            ));
+        }
+    };
+    let mut rating = empty_rating(matched);
+    rating.standard = Some(Standard::DosSdStd0201);
+    rating.edition = prefix.and_then(|p| p.edition.clone());
+    rating.mass_kg = Some(LB_15000_KG);
+    rating.mass_source = Some(MassSource::Confirmed);
+    rating.speed = Some(RatedSpeed {
+        value: mph,
+        unit: SpeedUnit::Mph,
+    });
+    rating.angle_deg = Some(90.0);
+    rating.penetration_m = penetration;
+    rating.k_rating = Some(k);
+    rating.l_rating = l;
+    Ok(rating)
+}
+
+/// Every rating in a text (usually one).
+pub fn parse_ratings(text: &str) -> Result<Vec<Rating>, RatingProblem> {
+    let (Some(prefix_re), Some(v_re), Some(astm_re), Some(dos_re), Some(sep_re)) = (
+        PREFIX.as_ref(),
+        VEHICLE_IMPACT.as_ref(),
+        ASTM.as_ref(),
+        DOS.as_ref(),
+        SEPARATOR.as_ref(),
+    ) else {
+        return Err(problem(text, None, "the rating grammar failed to compile"));
+    };
+    let whole = text.trim();
+    if whole.is_empty() {
+        return Err(problem(text, None, "the rating is empty"));
+    }
+    let mut ratings = Vec::new();
+    let mut rest = whole;
+    loop {
+        if let Some(m) = sep_re.find(rest) {
+            rest = &rest[m.end()..];
+        }
+        if rest.is_empty() {
+            break;
+        }
+        let start_of_rating = rest;
+        let mut prefix = None;
+        if let Some(c) = prefix_re.captures(rest) {
+            let m = c.get(0).map_or(0, |m| m.end());
+            let p = read_prefix(&c);
+            if let Some(name) = p.low_speed {
+                return Err(problem(
+                    whole,
+                    Some(&rest[..m]),
+                    format!("{name} is a low-speed test with no rating grammar; its rating is free text"),
+                ));
+            }
+            prefix = Some(p);
+            rest = rest[m..].trim_start();
+        }
+        let consumed_before = start_of_rating.len() - rest.len();
+        let attempt = if let Some(c) = v_re.captures(rest) {
+            let end = c.get(0).map_or(0, |m| m.end());
+            Some((
+                end,
+                vehicle_impact(whole, &start_of_rating[..consumed_before + end], &c, prefix.as_ref()),
+            ))
+        } else if let Some(c) = astm_re.captures(rest) {
+            let end = c.get(0).map_or(0, |m| m.end());
+            Some((
+                end,
+                astm(whole, &start_of_rating[..consumed_before + end], &c, prefix.as_ref()),
+            ))
+        } else if let Some(c) = dos_re.captures(rest) {
+            let end = c.get(0).map_or(0, |m| m.end());
+            Some((
+                end,
+                dos(whole, &start_of_rating[..consumed_before + end], &c, prefix.as_ref()),
+            ))
+        } else {
+            None
+        };
+        if let Some((end, result)) = attempt {
+            ratings.push(result?);
+            rest = &rest[end..];
+        } else {
+            let fragment: String = rest
+                .split(|c: char| c.is_whitespace() || ",;|&".contains(c))
+                .next()
+                .unwrap_or(rest)
+                .to_owned();
+            let reason = if prefix.is_some() && fragment.is_empty() {
+                "a standard is named but no rating follows".to_owned()
+            } else if fragment.to_uppercase().starts_with('V') {
+                "not a V/<mass>[<class>]/<speed>/<angle>:<penetration> rating (is the vehicle class in brackets?)"
+                    .to_owned()
+            } else {
+                "not part of a rating of PAS 68, IWA 14-1, ISO 22343-1, ASTM F2656 or DoS SD-STD-02.01".to_owned()
+            };
+            let shown = if fragment.is_empty() {
+                start_of_rating.to_owned()
+            } else {
+                fragment
+            };
+            return Err(problem(whole, Some(&shown), reason));
+        }
+    }
+    if ratings.is_empty() {
+        return Err(problem(whole, None, "no rating found"));
+    }
+    Ok(ratings)
+}
+
+/// Exactly one rating: when the text holds several, the one of `standard`.
+pub fn parse_rating_for(text: &str, standard: Option<Standard>) -> Result<Rating, RatingProblem> {
+    let mut ratings = parse_ratings(text)?;
+    if ratings.len() == 1 {
+        return Ok(ratings.remove(0));
+    }
+    let Some(standard) = standard else {
+        return Err(problem(
+            text,
+            None,
+            format!(
+                "{} ratings in one text; name the barrier's standard to choose one",
+                ratings.len()
+            ),
+        ));
+    };
+    let mut matching: Vec<Rating> = ratings.into_iter().filter(|r| r.standard == Some(standard)).collect();
+    match matching.len() {
+        1 => Ok(matching.remove(0)),
+        0 => Err(problem(
+            text,
+            None,
+            format!("none of the ratings is a {} rating", standard.title()),
+        )),
+        n => Err(problem(
+            text,
+            None,
+            format!("{n} {} ratings in one text", standard.title()),
+        )),
+    }
+}
+
+fn number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else {
+        format!("{v}")
+    }
+}
+
+/// A description of decoded ratings, one block each, for `standoff rating`.
+#[must_use]
+pub fn describe(ratings: &[Rating]) -> String {
+    let mut out = String::new();
+    for (i, r) in ratings.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let _ = writeln!(out, "rating {}: {}", i + 1, r.text);
+        let line = |out: &mut String, label: &str, value: String| {
+            let _ = writeln!(out, "  {:14} {value}", format!("{label}:"));
+        };
+        let standard = match (r.standard, &r.edition) {
+            (Some(Standard::AstmF2656), Some(e)) => format!("ASTM F2656-{e}"),
+            (Some(s), Some(e)) if e.starts_with("Rev") => format!("{} {e}", s.title()),
+            (Some(s), Some(e)) => format!("{}:{e}", s.title()),
+            (Some(s), None) => s.title().to_owned(),
+            (None, _) => "not named (PAS 68, IWA 14-1 or ISO 22343-1 form)".to_owned(),
+        };
+        line(&mut out, "standard", standard);
+        if let Some(method) = &r.test_method {
+            line(&mut out, "test method", format!("{method} (vehicle impact)"));
+        }
+        let source = match r.mass_source {
+            Some(MassSource::Stated) => "stated",
+            Some(MassSource::Confirmed) => "the standard's vehicle",
+            Some(MassSource::Secondary) => "the standard's vehicle, from a secondary source",
+            None => "",
+        };
+        let vehicle = match (&r.vehicle_class, &r.astm_vehicle) {
+            (Some(class), _) => format!("{class}, "),
+            (None, Some(letter)) => format!("ASTM {letter}, "),
+            (None, None) => String::new(),
+        };
+        line(
+            &mut out,
+            "vehicle",
+            r.mass_kg.map_or_else(
+                || "not given".to_owned(),
+                |m| format!("{vehicle}{} kg ({source})", number((m * 10.0).round() / 10.0)),
+            ),
+        );
+        let class = r
+            .speed
+            .as_ref()
+            .and_then(RatedSpeed::quantity)
+            .and_then(|q| crate::domain::speed::nominal_class(&q));
+        line(
+            &mut out,
+            "speed",
+            r.speed.map_or_else(
+                || "not given".to_owned(),
+                |s| match class {
+                    Some(c) => format!("{s} (nominal class {c} km/h)"),
+                    None => s.to_string(),
+                },
+            ),
+        );
+        line(
+            &mut out,
+            "angle",
+            r.angle_deg
+                .map_or_else(|| "not given".to_owned(), |a| format!("{}°", number(a))),
+        );
+        let penetration = match (r.p_rating, r.l_rating, r.penetration_m) {
+            (Some(p), _, Some(m)) => format!("P{p}: at most {} m", number(m)),
+            (Some(p), _, None) => format!("P{p}: more than 30 m"),
+            (None, Some(l), Some(m)) => format!("L{l}: at most {} m", number(m)),
+            (None, _, Some(m)) => format!("{} m", number(m)),
+            (None, _, None) => "not given".to_owned(),
+        };
+        line(&mut out, "penetration", penetration);
+        if r.test_method.is_some() {
+            line(
+                &mut out,
+                "debris",
+                r.debris_m
+                    .map_or_else(|| "not given".to_owned(), |d| format!("{} m", number(d))),
+            );
+        }
+        if let Some(k) = r.k_rating {
+            line(&mut out, "K rating", format!("K{k}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &str) -> Rating {
+        let mut r = parse_ratings(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        assert_eq!(r.len(), 1, "{text}");
+        r.remove(0)
+    }
+
+    fn fails(text: &str) -> RatingProblem {
+        parse_ratings(text).expect_err(text)
+    }
+
+    #[test]
+    fn published_examples() {
+        let r = one("V/7500[N3]/80/90:0.4/15.4");
+        assert_eq!(
+            (r.mass_kg, r.vehicle_class.as_deref(), r.speed.map(|s| s.kmh())),
+            (Some(7500.0), Some("N3"), Some(80.0))
+        );
+        assert_eq!(
+            (r.angle_deg, r.penetration_m, r.debris_m),
+            (Some(90.0), Some(0.4), Some(15.4))
+        );
+        let r = one("V/7200[N3C]/48/90:1.5");
+        assert_eq!(
+            (r.mass_kg, r.penetration_m, r.debris_m),
+            (Some(7200.0), Some(1.5), None)
+        );
+        let r = one("V/7200[N3C]/80/90:0.8");
+        assert_eq!(r.penetration_m, Some(0.8));
+        let r = one("M50/P1");
+        assert_eq!(
+            (r.standard, r.astm_vehicle.as_deref(), r.p_rating, r.penetration_m),
+            (Some(Standard::AstmF2656), Some("M"), Some(1), Some(1.0))
+        );
+        assert_eq!(
+            r.speed,
+            Some(RatedSpeed {
+                value: 50.0,
+                unit: SpeedUnit::Mph
+            })
+        );
+        assert_eq!(r.mass_source, Some(MassSource::Confirmed));
+    }
+
+    #[test]
+    fn messy_but_unambiguous() {
+        assert_eq!(one("V/7500(N3)/80/90:0.4/15.4").vehicle_class.as_deref(), Some("N3"));
+        assert_eq!(one("V / 7500 [N3] / 80 / 90 : 0.4 / 15.4").debris_m, Some(15.4));
+        assert_eq!(one("V 7500 [N3] 80 90 : 0.4 15.4").debris_m, Some(15.4));
+        let r = one("PAS 68:2013 V/7500[N3]/80/90:0.4/15.4");
+        assert_eq!(
+            (r.standard, r.edition.as_deref()),
+            (Some(Standard::Pas68), Some("2013"))
+        );
+        assert_eq!(one("PAS68:2010 V/7500[N3]/48/90:0").edition.as_deref(), Some("2010"));
+        assert_eq!(
+            one("IWA 14-1:2013 V/7200[N3C]/48/90:1.5").standard,
+            Some(Standard::Iwa14_1)
+        );
+        assert_eq!(
+            one("ISO 22343-1:2023 V/7200[N3C]/48/90:1.5").standard,
+            Some(Standard::Iso22343_1)
+        );
+        let r = one("ASTM F2656-07 M50 P1");
+        assert_eq!((r.edition.as_deref(), r.p_rating), (Some("07"), Some(1)));
+        assert_eq!(one("ASTM F2656/F2656M-15 M50/P1").edition.as_deref(), Some("15"));
+        assert_eq!(one("V/7500[N3]/80/90:0.4").debris_m, None);
+        assert_eq!(
+            one("V/7500[N3]/50mph/90:0.4").speed,
+            Some(RatedSpeed {
+                value: 50.0,
+                unit: SpeedUnit::Mph
+            })
+        );
+        assert_eq!(
+            one("V/7500[N3]/50 miles per hour/90:0.4").speed.map(|s| s.unit),
+            Some(SpeedUnit::Mph)
+        );
+        assert_eq!(
+            one("V/7500[N3]/80 km/h/90:0.4").speed.map(|s| s.unit),
+            Some(SpeedUnit::KmH)
+        );
+        assert_eq!(one("V/7,500[N3]/80/90:0.4").mass_kg, Some(7500.0));
+        assert_eq!(one("V/7 500 kg[N3]/80/90°:0,4 m").penetration_m, Some(0.4));
+        assert_eq!(one("v/7500[n3c]/48/90:1.5").vehicle_class.as_deref(), Some("N3C"));
+        let r = one("K12");
+        assert_eq!((r.k_rating, r.speed.map(|s| s.value)), (Some(12), Some(50.0)));
+        let r = one("K12:L3");
+        assert_eq!((r.l_rating, r.penetration_m), (Some(3), Some(0.9144)));
+        assert_eq!(one("DoS SD-STD-02.01 Rev A K12").edition.as_deref(), Some("Rev A"));
+    }
+
+    #[test]
+    fn two_ratings_in_one_line() {
+        let both = parse_ratings("PAS 68:2013 V/7500[N3]/48/90:0.0/2.5, IWA 14-1:2013 V/7200[N3C]/48/90:0.0").unwrap();
+        assert_eq!(both.len(), 2);
+        assert_eq!(both[1].standard, Some(Standard::Iwa14_1));
+        assert_eq!(parse_ratings("ASTM F2656-07 M50/P1 (K12)").unwrap().len(), 2);
+        assert_eq!(parse_ratings("M50/P1; K12/L3").unwrap().len(), 2);
+        let chosen = parse_rating_for(
+            "PAS 68 V/7500[N3]/48/90:0.0/2.5 and IWA 14-1 V/7200[N3C]/48/90:0.0",
+            Some(Standard::Iwa14_1),
+        )
+        .unwrap();
+        assert_eq!(chosen.mass_kg, Some(7200.0));
+        assert!(parse_rating_for("M50/P1 K12", None).is_err());
+    }
+
+    #[test]
+    fn ambiguity_is_reported_never_guessed() {
+        assert!(fails("V/7,5[N3]/80/90:0.4").reason.contains("test mass"));
+        assert!(fails("V/7500[N3]/80/90:1,500").reason.contains("ambiguous"));
+        assert!(fails("V/7500/80/90:0.4").reason.contains("brackets"));
+        assert!(fails("X50/P1").reason.contains("not part of a rating"));
+        assert!(fails("M55/P1").reason.contains("10 mph steps"));
+        assert!(fails("M50/P7").reason.contains("P1 to P4"));
+        assert!(fails("K10").reason.contains("K4, K8 or K12"));
+        assert!(fails("").reason.contains("empty"));
+        assert!(
+            fails("PAS 170-1 2500 kg at 32 km/h")
+                .reason
+                .contains("no rating grammar")
+        );
+        assert!(fails("ASTM F3016 S20").reason.contains("no rating grammar"));
+        let p = fails("V/7500[N3]/80/90:0.4/15.4 approx.");
+        assert_eq!(p.fragment.as_deref(), Some("approx."));
+        assert!(p.to_string().contains("cannot read `approx.`"), "{p}");
+        assert!(fails("PAS 68 M50/P1").reason.contains("after PAS 68"));
+        assert!(fails("V/7500[N3]/80/120:0.4").reason.contains("not possible"));
+    }
+
+    #[test]
+    fn never_panics() {
+        let alphabet: Vec<char> = "V/[](){}:;,. 0123456789NKMPCHLmphkg°-xé\u{202e}".chars().collect();
+        let mut state: u64 = 0x5eed;
+        for _ in 0..5000 {
+            let mut s = String::new();
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let len = (state >> 59) as usize + 1;
+            for _ in 0..len * 2 {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                s.push(alphabet[(state >> 33) as usize % alphabet.len()]);
+            }
+            let _ = parse_ratings(&s);
+            let _ = parse_rating_for(&s, Some(Standard::Pas68));
+        }
+    }
+
+    #[test]
+    fn describes_fields() {
+        let text = describe(&parse_ratings("PAS 68:2013 V/7500[N3]/80/90:0.4/15.4").unwrap());
+        assert!(text.contains("standard:      PAS 68:2013"), "{text}");
+        assert!(text.contains("vehicle:       N3, 7500 kg (stated)"), "{text}");
+        assert!(
+            text.contains("speed:         80 km/h (nominal class 80 km/h)"),
+            "{text}"
+        );
+        assert!(text.contains("debris:        15.4 m"), "{text}");
+    }
+}

@@ -1,0 +1,830 @@
+//! Raw rule and pack files → compiled [`Rule`]s and [`Pack`]s, once per run. Every problem is a
+//! located error in the rule file (exit 2): a rule that does not compile is never silently
+//! inactive.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::fields::{FieldInfo, field_info};
+use super::raw::{RawInvalidCase, RawPack, RawPredicate, RawRef, RawRule};
+use super::{
+    Bound, Builtin, Commencement, Confidence, DateBound, Locate, Pack, PackFiles, Predicate, RefSpec, Rule, RuleFile,
+    RuleSet, RuleStage, Selector, Source, Template, TestCase, expr,
+};
+use crate::date::Date;
+use crate::document::Kind;
+use crate::error::{LocatedError, ToolError};
+use crate::finding::Severity;
+use crate::schema::{self, Schemas};
+use crate::stage::Stage;
+use crate::text::did_you_mean;
+use crate::units::{self, Dimension};
+use crate::yaml::{self, Limits, Span, YamlDocument};
+
+/// A file being compiled: where problems are reported.
+struct FileCtx {
+    path: String,
+    text: String,
+    doc: YamlDocument,
+}
+
+impl FileCtx {
+    fn value_span(&self, pointer: &str) -> Span {
+        let (node, found) = self.doc.nearest(pointer);
+        if found {
+            node.span()
+        } else {
+            node.key_span().unwrap_or(node.span())
+        }
+    }
+
+    fn error_at(&self, span: Span, message: impl Into<String>, label: &str, help: Option<String>) -> LocatedError {
+        LocatedError {
+            path: self.path.clone(),
+            text: self.text.clone(),
+            span,
+            message: message.into(),
+            label: label.to_owned(),
+            help,
+        }
+    }
+
+    fn error(&self, pointer: &str, message: impl Into<String>, label: &str, help: Option<String>) -> LocatedError {
+        self.error_at(self.value_span(pointer), message, label, help)
+    }
+
+    /// The span of bytes `offset..offset+len` of the string value at `pointer`, in the file
+    /// (for positions inside a CEL expression or a template).
+    fn inner_span(&self, pointer: &str, offset: usize, len: usize) -> Span {
+        let Some(node) = self.doc.pointer(pointer) else {
+            return self.value_span(pointer);
+        };
+        let Some(decoded) = node.value().as_str() else {
+            return node.span();
+        };
+        let span = node.span();
+        let raw = self
+            .text
+            .get(span.start as usize..span.end as usize)
+            .unwrap_or_default();
+        // Find each decoded line in the written text, in order: exact for plain, quoted
+        // (without escapes) and literal block scalars; otherwise the scalar's start.
+        let mut search_from = 0;
+        let mut line_start_in_decoded = 0;
+        for line in decoded.split_inclusive('\n') {
+            let content = line.trim_end_matches('\n');
+            let Some(found) = raw.get(search_from..).and_then(|r| r.find(content)) else {
+                break;
+            };
+            let at_raw = search_from + found;
+            let line_end = line_start_in_decoded + line.len();
+            if offset < line_end || line_end == decoded.len() {
+                let start = span.start + (at_raw + offset.saturating_sub(line_start_in_decoded)) as u32;
+                return Span::new(start, (start + len.max(1) as u32).min(span.end.max(start + 1)));
+            }
+            search_from = at_raw + content.len();
+            line_start_in_decoded = line_end;
+        }
+        Span::new(span.start, span.start + 1)
+    }
+}
+
+/// Loads one YAML file of a pack and validates it against a schema.
+fn load_file(
+    path: &str,
+    text: &str,
+    schema_file: &'static str,
+    schemas: &Schemas,
+) -> Result<FileCtx, Vec<LocatedError>> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text).to_owned();
+    let outcome = yaml::load(&text, &Limits::default());
+    let located = |span: Span, message: String, label: &str, help: Option<String>| LocatedError {
+        path: path.to_owned(),
+        text: text.clone(),
+        span,
+        message,
+        label: label.to_owned(),
+        help,
+    };
+    if let Some(e) = outcome.error {
+        return Err(vec![located(e.span, e.message, "here", e.help)]);
+    }
+    let mut documents = outcome.documents.into_iter();
+    let Some(doc) = documents.next() else {
+        return Err(vec![located(Span::at(0), "the file is empty".into(), "here", None)]);
+    };
+    if let Some(extra) = documents.next() {
+        return Err(vec![located(
+            Span::at(extra.start),
+            "a rule-pack file holds one YAML document".into(),
+            "second document",
+            Some("one rule per file: move this rule to its own file named after its id".into()),
+        )]);
+    }
+    let validator = schemas
+        .validator(schema_file)
+        .map_err(|m| vec![located(Span::at(0), m, "here", None)])?;
+    let issues = schema::validate(schemas, validator, &doc, &text);
+    if !issues.is_empty() {
+        return Err(issues
+            .into_iter()
+            .map(|i| located(i.span, i.message, &i.label, i.help))
+            .collect());
+    }
+    Ok(FileCtx {
+        path: path.to_owned(),
+        text,
+        doc,
+    })
+}
+
+fn digest(files: &[(String, String, String)]) -> String {
+    let mut hasher = Sha256::new();
+    let mut sorted: Vec<&(String, String, String)> = files.iter().collect();
+    sorted.sort_by(|a, b| a.1.cmp(&b.1));
+    for (_, name, text) in sorted {
+        hasher.update(name.as_bytes());
+        hasher.update([0]);
+        hasher.update(text.as_bytes());
+        hasher.update([0]);
+    }
+    crate::text::hex(&hasher.finalize())
+}
+
+pub(super) fn compile_packs(packs: Vec<PackFiles>) -> Result<RuleSet, ToolError> {
+    let schemas = schema::schemas().map_err(ToolError::Message)?;
+    let mut set = RuleSet::default();
+    let mut errors: Vec<LocatedError> = Vec::new();
+    let mut messages: Vec<String> = Vec::new();
+    let mut first_id: HashMap<String, (String, Span)> = HashMap::new();
+    for pack_files in packs {
+        let Some((pack_path, _, pack_text)) = pack_files.files.iter().find(|(_, name, _)| name == "pack.yaml") else {
+            messages.push(format!("rule pack {} has no pack.yaml", pack_files.origin));
+            continue;
+        };
+        let ctx = match load_file(pack_path, pack_text, "pack.schema.json", schemas) {
+            Ok(ctx) => ctx,
+            Err(e) => {
+                errors.extend(e);
+                continue;
+            }
+        };
+        let raw: RawPack = match serde_json::from_value(ctx.doc.value.clone()) {
+            Ok(raw) => raw,
+            Err(e) => {
+                errors.push(ctx.error("", format!("invalid pack: {e}"), "here", None));
+                continue;
+            }
+        };
+        if raw.name != pack_files.name {
+            errors.push(ctx.error(
+                "/name",
+                format!(
+                    "the pack is named `{}` but its folder is `{}`",
+                    raw.name, pack_files.name
+                ),
+                "name",
+                Some("name the folder after the pack".into()),
+            ));
+            continue;
+        }
+        if let Some(other) = set.packs.iter().find(|p| p.name == raw.name) {
+            errors.push(ctx.error(
+                "/name",
+                format!(
+                    "a second pack named `{}` (the first is from {})",
+                    raw.name, other.origin
+                ),
+                "duplicate pack",
+                Some("pack names are unique across built-in and extra packs".into()),
+            ));
+            continue;
+        }
+        let prefix = raw.prefix.clone().unwrap_or_else(|| raw.name.to_uppercase());
+        let pack_index = set.packs.len();
+        set.packs.push(Pack {
+            name: raw.name.clone(),
+            title: raw.title,
+            version: raw.version,
+            prefix: prefix.clone(),
+            description: raw.description,
+            jurisdictions: raw.jurisdictions.unwrap_or_default(),
+            sources: raw.sources.into_iter().map(|s| (s.title, s.url)).collect(),
+            commencement: raw.commencement.map(|c| Commencement {
+                setting: c.setting,
+                note: c.note,
+            }),
+            origin: pack_files.origin.clone(),
+            digest: digest(&pack_files.files),
+        });
+        for (path, name, text) in &pack_files.files {
+            if name == "pack.yaml" {
+                continue;
+            }
+            let ctx = match load_file(path, text, "rule.schema.json", schemas) {
+                Ok(ctx) => ctx,
+                Err(e) => {
+                    errors.extend(e);
+                    continue;
+                }
+            };
+            let stem = name.trim_end_matches(".yaml").trim_end_matches(".yml");
+            match compile_rule(ctx, stem, pack_index, &prefix, schemas) {
+                Ok(rule) => {
+                    let id_span = rule.file.yaml.pointer("/id").map_or(Span::at(0), |n| n.span());
+                    if let Some((first_path, _)) = first_id.get(&rule.id) {
+                        errors.push(LocatedError {
+                            path: rule.file.path.clone(),
+                            text: rule.file.text.clone(),
+                            span: id_span,
+                            message: format!("a second rule with the id `{}` (the first is {first_path})", rule.id),
+                            label: "duplicate id".into(),
+                            help: Some("rule ids are unique across every pack".into()),
+                        });
+                        continue;
+                    }
+                    first_id.insert(rule.id.clone(), (rule.file.path.clone(), id_span));
+                    set.rules.push(rule);
+                }
+                Err(e) => errors.extend(e),
+            }
+        }
+    }
+    if !messages.is_empty() && errors.is_empty() {
+        return Err(ToolError::Message(messages.join("\n")));
+    }
+    if !errors.is_empty() {
+        let title = format!(
+            "{} in the rule packs{}",
+            crate::text::plural(errors.len(), "problem", "problems"),
+            if messages.is_empty() {
+                String::new()
+            } else {
+                format!("; also: {}", messages.join("; "))
+            }
+        );
+        return Err(ToolError::Located { title, errors });
+    }
+    set.rules.sort_by(|a, b| a.id.cmp(&b.id));
+    set.index();
+    Ok(set)
+}
+
+fn parse_kind_list(value: &Value) -> Vec<Kind> {
+    match value {
+        Value::String(s) => Kind::from_name(s).into_iter().collect(),
+        Value::Array(items) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .filter_map(Kind::from_name)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn compile_rule(
+    ctx: FileCtx,
+    stem: &str,
+    pack: usize,
+    prefix: &str,
+    schemas: &Schemas,
+) -> Result<Rule, Vec<LocatedError>> {
+    let raw: RawRule = serde_json::from_value(ctx.doc.value.clone())
+        .map_err(|e| vec![ctx.error("", format!("invalid rule: {e}"), "here", None)])?;
+    let mut errors = Vec::new();
+    if raw.id != stem {
+        errors.push(ctx.error(
+            "/id",
+            format!("the rule id `{}` differs from its file name `{stem}.yaml`", raw.id),
+            "id",
+            Some(format!("rename the file to `{}.yaml`, or the id to `{stem}`", raw.id)),
+        ));
+    }
+    if !raw.id.starts_with(&format!("{prefix}-")) {
+        errors.push(ctx.error(
+            "/id",
+            format!(
+                "the rule id `{}` does not start with its pack's prefix `{prefix}-`",
+                raw.id
+            ),
+            "id",
+            None,
+        ));
+    }
+    let severity = Severity::parse(&raw.severity).unwrap_or(Severity::Error);
+    let stage = match &raw.stage {
+        Value::String(s) if s == "always" => RuleStage::Always,
+        other => Stage::from_json(other).map_or(RuleStage::Always, RuleStage::Due),
+    };
+    let kinds = parse_kind_list(&raw.kind);
+    let select = Selector::parse(raw.select.as_deref().unwrap_or(""));
+    let locate = if raw.locate.as_deref() == Some("key") {
+        Locate::Key
+    } else {
+        Locate::Value
+    };
+
+    // The selection must name a real field of every kind the rule reads.
+    let mut field = FieldInfo::Field {
+        dimension: None,
+        date: false,
+    };
+    for kind in &kinds {
+        match field_info(schemas, *kind, &select) {
+            FieldInfo::Unknown { segment, allowed } => {
+                let bad = select.segments.get(segment).map_or_else(String::new, |s| match s {
+                    super::select::Segment::Key(k) => k.clone(),
+                    super::select::Segment::Any => "*".to_owned(),
+                });
+                let help = did_you_mean(&bad, allowed.iter().map(String::as_str))
+                    .map(|m| format!("did you mean `{m}`?"))
+                    .or_else(|| (!allowed.is_empty()).then(|| format!("the fields there: {}", allowed.join(", "))));
+                errors.push(ctx.error(
+                    "/select",
+                    format!(
+                        "`{}` is not a field of a {kind} document (no `{bad}` there)",
+                        select.text
+                    ),
+                    "no such field",
+                    help,
+                ));
+            }
+            info @ FieldInfo::Field { .. } => field = info,
+        }
+    }
+
+    let mut compiler = PredicateCompiler {
+        ctx: &ctx,
+        schemas,
+        kinds: &kinds,
+        field: &field,
+        select: &select,
+        errors: Vec::new(),
+    };
+    let when = raw.when.as_ref().map(|w| compiler.compile(w, "/when", false));
+    let check = compiler.compile(&raw.check, "/check", true);
+    let related = raw.related.as_ref().and_then(|r| {
+        let target = compiler.ref_spec(&r.ref_, "/related/ref")?;
+        let label = compiler.template(&r.label, "/related/label")?;
+        Some(super::Related { target, label })
+    });
+    let message = compiler.template(&raw.message, "/message");
+    errors.append(&mut compiler.errors);
+    if matches!(check, Predicate::Builtin(_)) && raw.select.is_some() {
+        errors.push(ctx.error(
+            "/select",
+            "a built-in check reads the whole tree: remove `select`",
+            "select",
+            None,
+        ));
+    }
+
+    let sources: Vec<Source> = raw
+        .sources
+        .iter()
+        .map(|s| Source {
+            title: s.title.clone(),
+            url: s.url.clone(),
+            clause: s.clause.clone(),
+            confidence: Confidence::parse(&s.confidence).unwrap_or(Confidence::Unconfirmed),
+        })
+        .collect();
+    // A number or threshold in an error must rest on a confirmed fact (product.md).
+    if severity == Severity::Error && !sources.iter().any(|s| s.confidence == Confidence::Confirmed) {
+        errors.push(ctx.error(
+            "/severity",
+            "an error must rest on a confirmed source, and every source of this rule is weaker",
+            "error",
+            Some("make it a warning (or info) and say in `why` which fact is not confirmed, or cite the confirmed source".into()),
+        ));
+    }
+
+    let tests = compile_tests(&ctx, &raw, &mut errors);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Rule {
+        id: raw.id,
+        pack,
+        title: raw.title,
+        severity,
+        stage,
+        kinds,
+        jurisdictions: raw.jurisdictions.unwrap_or_default(),
+        select,
+        locate,
+        when,
+        check,
+        related,
+        message: message.unwrap_or_default(),
+        help: raw.help,
+        why: raw.why,
+        sources,
+        tests,
+        file: Arc::new(RuleFile {
+            path: ctx.path,
+            text: ctx.text,
+            yaml: ctx.doc,
+        }),
+    })
+}
+
+struct PredicateCompiler<'c> {
+    ctx: &'c FileCtx,
+    schemas: &'c Schemas,
+    kinds: &'c [Kind],
+    field: &'c FieldInfo,
+    select: &'c Selector,
+    errors: Vec<LocatedError>,
+}
+
+impl PredicateCompiler<'_> {
+    fn error(&mut self, pointer: &str, message: impl Into<String>, label: &str, help: Option<String>) {
+        self.errors.push(self.ctx.error(pointer, message, label, help));
+    }
+
+    fn template(&mut self, text: &str, pointer: &str) -> Option<Template> {
+        match Template::parse(text) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                let span = self.ctx.inner_span(pointer, e.offset, e.len);
+                self.errors.push(self.ctx.error_at(span, e.message, "here", None));
+                None
+            }
+        }
+    }
+
+    fn ref_spec(&mut self, raw: &RawRef, pointer: &str) -> Option<RefSpec> {
+        let kind = Kind::from_name(&raw.kind)?;
+        let lists = raw.lists.clone().unwrap_or_default();
+        for (i, list) in lists.iter().enumerate() {
+            let selector = Selector::parse(&format!("/spec/{}", crate::yaml::escape_token(list)));
+            if let FieldInfo::Unknown { allowed, .. } = field_info(self.schemas, kind, &selector) {
+                let help =
+                    did_you_mean(list, allowed.iter().map(String::as_str)).map(|m| format!("did you mean `{m}`?"));
+                self.error(
+                    &format!("{pointer}/lists/{i}"),
+                    format!("`{list}` is not a list of a {kind}"),
+                    "no such list",
+                    help,
+                );
+            }
+        }
+        if let Some(via) = &raw.via {
+            for rule_kind in self.kinds {
+                if let FieldInfo::Unknown { .. } = field_info(self.schemas, *rule_kind, &Selector::parse(via)) {
+                    self.error(
+                        &format!("{pointer}/via"),
+                        format!("`{via}` is not a field of a {rule_kind}"),
+                        "no such field",
+                        None,
+                    );
+                }
+            }
+        }
+        Some(RefSpec {
+            kind,
+            lists,
+            via: raw.via.clone(),
+        })
+    }
+
+    fn bound(&mut self, value: &Value, pointer: &str) -> Option<Bound> {
+        let field_dimension = match self.field {
+            FieldInfo::Field { dimension, .. } => *dimension,
+            FieldInfo::Unknown { .. } => None,
+        };
+        match value {
+            Value::Number(n) => {
+                if let Some(d) = field_dimension {
+                    self.error(
+                        pointer,
+                        format!("`{}` selects a {d}, so the bound needs a unit", self.select.text),
+                        "no unit",
+                        Some(format!("e.g. `\"{n} {}\"`", d.units().next().map_or("", |u| u.symbol))),
+                    );
+                    return None;
+                }
+                n.as_f64().map(Bound::Number)
+            }
+            Value::String(text) => match units::parse(text) {
+                Ok(q) => {
+                    match field_dimension {
+                        Some(d) if d != q.dimension() => {
+                            self.error(
+                                pointer,
+                                format!(
+                                    "`{text}` is a {}, but `{}` selects a {d}: the units are incompatible",
+                                    q.dimension(),
+                                    self.select.text
+                                ),
+                                "incompatible unit",
+                                None,
+                            );
+                            return None;
+                        }
+                        None if !self.select.text.is_empty()
+                            && matches!(self.field, FieldInfo::Field { .. })
+                            && !self.kinds.is_empty() =>
+                        {
+                            self.error(
+                                pointer,
+                                format!(
+                                    "`{text}` is a quantity, but `{}` is not a quantity field",
+                                    self.select.text
+                                ),
+                                "not a quantity field",
+                                None,
+                            );
+                            return None;
+                        }
+                        _ => {}
+                    }
+                    Some(Bound::Quantity(q, text.clone()))
+                }
+                Err(e) => {
+                    self.error(
+                        pointer,
+                        format!("the bound is not a number or a quantity: {e}"),
+                        "bad bound",
+                        None,
+                    );
+                    None
+                }
+            },
+            _ => None,
+        }
+    }
+
+    fn date_bound(&mut self, text: &str, pointer: &str) -> Option<DateBound> {
+        if text == "today" {
+            return Some(DateBound::Today);
+        }
+        if let Some(d) = Date::parse(text) {
+            Some(DateBound::Date(d))
+        } else {
+            self.error(
+                pointer,
+                format!("`{text}` is not a calendar date"),
+                "bad date",
+                Some("write YYYY-MM-DD or `today`".into()),
+            );
+            None
+        }
+    }
+
+    /// Compiles a predicate; `top` allows the forms that read the whole selection or tree.
+    fn compile(&mut self, raw: &RawPredicate, pointer: &str, top: bool) -> Predicate {
+        let mut forms: Vec<&str> = Vec::new();
+        let present = [
+            ("required", raw.required.is_some()),
+            ("absent", raw.absent.is_some()),
+            ("equals", raw.equals.is_some()),
+            ("in", raw.in_.is_some()),
+            ("min", raw.min.is_some() || raw.max.is_some()),
+            ("matches", raw.matches.is_some()),
+            ("unique", raw.unique.is_some()),
+            ("count", raw.count.is_some()),
+            ("ref", raw.ref_.is_some()),
+            ("before", raw.before.is_some()),
+            ("after", raw.after.is_some()),
+            ("expr", raw.expr.is_some()),
+            ("all", raw.all.is_some()),
+            ("any", raw.any.is_some()),
+            ("not", raw.not.is_some()),
+            ("builtin", raw.builtin.is_some()),
+        ];
+        for (name, is_present) in present {
+            if is_present {
+                forms.push(name);
+            }
+        }
+        if forms.len() != 1 {
+            self.error(
+                pointer,
+                format!(
+                    "a predicate has exactly one form, not {}",
+                    if forms.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        forms.join(" and ")
+                    }
+                ),
+                "predicate",
+                Some("combine forms with `all: [...]` or `any: [...]`".into()),
+            );
+            return Predicate::All(Vec::new());
+        }
+        let whole_selection_only = |this: &mut Self, name: &str| {
+            if !top {
+                this.error(
+                    &format!("{pointer}/{name}"),
+                    format!("`{name}` reads the whole selection, so it can only be the rule's `check`"),
+                    "not here",
+                    None,
+                );
+            }
+        };
+        match forms[0] {
+            "required" => Predicate::Required,
+            "absent" => Predicate::Absent,
+            "equals" => Predicate::Equals(raw.equals.clone().unwrap_or(Value::Null)),
+            "in" => Predicate::In(raw.in_.clone().unwrap_or_default()),
+            "min" => {
+                let min = raw.min.as_ref().and_then(|v| self.bound(v, &format!("{pointer}/min")));
+                let max = raw.max.as_ref().and_then(|v| self.bound(v, &format!("{pointer}/max")));
+                Predicate::Range { min, max }
+            }
+            "matches" => {
+                let source = raw.matches.clone().unwrap_or_default();
+                match regex::Regex::new(&source) {
+                    Ok(re) => Predicate::Matches(re),
+                    Err(e) => {
+                        self.error(
+                            &format!("{pointer}/matches"),
+                            format!("invalid regular expression: {e}"),
+                            "regex",
+                            Some(
+                                "patterns run in linear time, so look-around and back-references are not available"
+                                    .into(),
+                            ),
+                        );
+                        Predicate::All(Vec::new())
+                    }
+                }
+            }
+            "unique" => {
+                whole_selection_only(self, "unique");
+                Predicate::Unique
+            }
+            "count" => {
+                whole_selection_only(self, "count");
+                let count = raw.count.clone().unwrap_or_default();
+                Predicate::Count {
+                    min: count.min,
+                    max: count.max,
+                }
+            }
+            "ref" => match raw
+                .ref_
+                .as_ref()
+                .and_then(|r| self.ref_spec(r, &format!("{pointer}/ref")))
+            {
+                Some(spec) => Predicate::Ref(spec),
+                None => Predicate::All(Vec::new()),
+            },
+            "before" => raw
+                .before
+                .as_deref()
+                .and_then(|t| self.date_bound(t, &format!("{pointer}/before")))
+                .map_or(Predicate::All(Vec::new()), Predicate::Before),
+            "after" => raw
+                .after
+                .as_deref()
+                .and_then(|t| self.date_bound(t, &format!("{pointer}/after")))
+                .map_or(Predicate::All(Vec::new()), Predicate::After),
+            "expr" => {
+                let source = raw.expr.clone().unwrap_or_default();
+                match expr::compile(&source) {
+                    Ok(e) => Predicate::Expr(Box::new(e)),
+                    Err(e) => {
+                        let at = format!("{pointer}/expr");
+                        let span = self.ctx.inner_span(&at, e.offset, e.len);
+                        self.errors.push(self.ctx.error_at(span, e.message, "here", None));
+                        Predicate::All(Vec::new())
+                    }
+                }
+            }
+            "all" => Predicate::All(
+                raw.all
+                    .iter()
+                    .flatten()
+                    .enumerate()
+                    .map(|(i, p)| self.compile(p, &format!("{pointer}/all/{i}"), false))
+                    .collect(),
+            ),
+            "any" => Predicate::Any(
+                raw.any
+                    .iter()
+                    .flatten()
+                    .enumerate()
+                    .map(|(i, p)| self.compile(p, &format!("{pointer}/any/{i}"), false))
+                    .collect(),
+            ),
+            "not" => match &raw.not {
+                Some(inner) => Predicate::Not(Box::new(self.compile(inner, &format!("{pointer}/not"), false))),
+                None => Predicate::All(Vec::new()),
+            },
+            _ => {
+                whole_selection_only(self, "builtin");
+                match raw.builtin.as_deref().and_then(Builtin::parse) {
+                    Some(b) => Predicate::Builtin(b),
+                    None => Predicate::All(Vec::new()),
+                }
+            }
+        }
+    }
+}
+
+fn compile_tests(ctx: &FileCtx, raw: &RawRule, errors: &mut Vec<LocatedError>) -> Vec<TestCase> {
+    let mut cases = Vec::new();
+    let parse_date = |errors: &mut Vec<LocatedError>, text: Option<&String>, pointer: &str| -> Option<Date> {
+        let text = text?;
+        let date = Date::parse(text);
+        if date.is_none() {
+            errors.push(ctx.error(pointer, format!("`{text}` is not a calendar date"), "bad date", None));
+        }
+        date
+    };
+    for (i, case) in raw.tests.valid.iter().enumerate() {
+        let pointer = format!("/tests/valid/{i}");
+        let is_case = case.get("documents").is_some();
+        let (name, stage, as_of, settings, document_pointers) = if is_case {
+            let options: super::raw::RawCase = match serde_json::from_value(case.clone()) {
+                Ok(o) => o,
+                Err(e) => {
+                    errors.push(ctx.error(&pointer, format!("invalid case: {e}"), "case", None));
+                    continue;
+                }
+            };
+            let docs = (0..options.documents.len())
+                .map(|d| format!("{pointer}/documents/{d}"))
+                .collect::<Vec<_>>();
+            let as_of = parse_date(errors, options.as_of.as_ref(), &format!("{pointer}/asOf"));
+            (
+                options.name,
+                options.stage,
+                as_of,
+                options.settings.unwrap_or_default(),
+                docs,
+            )
+        } else {
+            (None, None, None, BTreeMap::new(), vec![pointer.clone()])
+        };
+        cases.push(TestCase {
+            valid: true,
+            name,
+            stage: stage.and_then(Stage::new),
+            as_of,
+            settings,
+            documents: document_ids(ctx, &document_pointers),
+            expect: Vec::new(),
+            pointer,
+        });
+    }
+    for (i, case) in raw.tests.invalid.iter().enumerate() {
+        let pointer = format!("/tests/invalid/{i}");
+        let RawInvalidCase {
+            name,
+            stage,
+            as_of,
+            settings,
+            documents,
+            expect,
+        } = case;
+        let docs: Vec<String> = (0..documents.len())
+            .map(|d| format!("{pointer}/documents/{d}"))
+            .collect();
+        for (e, expectation) in expect.iter().enumerate() {
+            if expectation.document.unwrap_or(0) >= documents.len() {
+                errors.push(ctx.error(
+                    &format!("{pointer}/expect/{e}/document"),
+                    format!("the case has {} document(s)", documents.len()),
+                    "no such document",
+                    None,
+                ));
+            }
+        }
+        cases.push(TestCase {
+            valid: false,
+            name: name.clone(),
+            stage: stage.and_then(Stage::new),
+            as_of: parse_date(errors, as_of.as_ref(), &format!("{pointer}/asOf")),
+            settings: settings.clone().unwrap_or_default(),
+            documents: document_ids(ctx, &docs),
+            expect: expect.iter().map(|e| (e.document.unwrap_or(0), e.at.clone())).collect(),
+            pointer,
+        });
+    }
+    cases
+}
+
+fn document_ids(ctx: &FileCtx, pointers: &[String]) -> Vec<u32> {
+    pointers
+        .iter()
+        .filter_map(|p| ctx.doc.pointer(p))
+        .map(|n| n.id())
+        .collect()
+}
+
+/// The dimension of a quantity bound, for messages.
+#[must_use]
+pub fn bound_dimension(bound: &Bound) -> Option<Dimension> {
+    match bound {
+        Bound::Quantity(q, _) => Some(q.dimension()),
+        Bound::Number(_) => None,
+    }
+}

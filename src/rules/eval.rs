@@ -1,0 +1,780 @@
+//! Evaluating compiled rules over a tree: stage semantics, predicates, built-in integrity
+//! checks and cross-document references. Pure: documents and rules in, findings out.
+
+use std::collections::{BTreeMap, HashMap};
+
+use rayon::prelude::*;
+use serde_json::Value;
+
+use super::expr::{self, Bindings, ExprOutcome, ProjectData};
+use super::fields::ref_fields;
+use super::select::Target;
+use super::template::Placeholder;
+use super::{Bound, Builtin, DateBound, Locate, Predicate, RefSpec, Rule, RuleSet, RuleStage};
+use crate::date::Date;
+use crate::document::Kind;
+use crate::engine::{DesignDocument, SourceFile};
+use crate::finding::{Finding, Severity};
+use crate::index::TreeIndex;
+use crate::project::ProjectModel;
+use crate::schema::{Schemas, missing_anchor};
+use crate::stage::Stage;
+use crate::text::{did_you_mean, quote};
+use crate::units;
+use crate::yaml::{Node, Span};
+
+/// How rules are judged.
+#[derive(Clone, Debug, Default)]
+pub struct EvalOptions {
+    /// Also evaluate the rules due at the next stage, reported as info.
+    pub lookahead: bool,
+    /// "Today" for every date comparison.
+    pub as_of: Option<Date>,
+    /// Config settings rules and packs read (e.g. `martyns-law.commencement`).
+    pub settings: BTreeMap<String, String>,
+    /// The review gate at the end of this stage: every rule due by then at its own severity.
+    pub gate: Option<Stage>,
+    /// Evaluate only this rule (a rule's own tests).
+    pub only: Option<String>,
+}
+
+/// The tree, as the rules see it.
+#[derive(Clone, Copy)]
+pub struct Tree<'a> {
+    pub documents: &'a [DesignDocument],
+    pub files: &'a [SourceFile],
+    pub projects: &'a ProjectModel,
+    pub index: &'a TreeIndex,
+    pub schemas: &'a Schemas,
+}
+
+/// A three-valued result: a predicate may not apply (the value it reads is not there).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Outcome {
+    Pass,
+    Fail,
+    NotApplicable,
+}
+
+/// The severity a rule reports at for a project, and the note that says why, or `None` when
+/// the rule is not due.
+fn applicability(rule: &Rule, stage: Option<Stage>, options: &EvalOptions) -> Option<(Severity, String)> {
+    let RuleStage::Due(due) = rule.stage else {
+        return Some((rule.severity, String::new()));
+    };
+    if let Some(gate) = options.gate {
+        return (due <= gate).then(|| (rule.severity, String::new()));
+    }
+    let stage = stage?;
+    if stage > due {
+        Some((rule.severity, String::new()))
+    } else if stage == due {
+        Some((
+            rule.severity.min(Severity::Warning),
+            format!(" (due by the end of stage {})", due.number()),
+        ))
+    } else if options.lookahead && stage.next() == Some(due) {
+        Some((
+            Severity::Info,
+            format!(" (due by the end of stage {}; shown by --lookahead)", due.number()),
+        ))
+    } else {
+        None
+    }
+}
+
+/// Whether a jurisdiction matches a pattern (`GB-ENG`, `GB-*`, `*`).
+fn jurisdiction_matches(pattern: &str, jurisdiction: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(prefix) => jurisdiction.starts_with(prefix),
+        None => pattern == jurisdiction,
+    }
+}
+
+/// Evaluates every rule over the tree.
+#[must_use]
+pub fn evaluate(rules: &RuleSet, tree: &Tree<'_>, options: &EvalOptions) -> Vec<Finding> {
+    let selected: Vec<&Rule> = rules
+        .rules
+        .iter()
+        .filter(|r| options.only.as_deref().is_none_or(|only| r.id == only))
+        .collect();
+    let mut findings: Vec<Finding> = (0..tree.projects.projects.len())
+        .into_par_iter()
+        .flat_map_iter(|p| evaluate_project(rules, &selected, tree, options, p))
+        .collect();
+    for rule in &selected {
+        if let Predicate::Builtin(builtin) = rule.check {
+            findings.extend(builtin_findings(rule, builtin, tree, options));
+        }
+    }
+    findings
+}
+
+fn project_spec<'a>(tree: &Tree<'a>, p: usize) -> Option<&'a Value> {
+    let project = tree.projects.projects.get(p)?;
+    tree.documents.get(project.document)?.yaml.value.get("spec")
+}
+
+fn evaluate_project(
+    rules: &RuleSet,
+    selected: &[&Rule],
+    tree: &Tree<'_>,
+    options: &EvalOptions,
+    p: usize,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let Some(project) = tree.projects.projects.get(p) else {
+        return findings;
+    };
+    let stage = project.stage;
+    let docs = &tree.index.projects[p];
+    let spec = project_spec(tree, p);
+    let jurisdiction = spec
+        .and_then(|s| s.get("jurisdiction"))
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let stage_rules = selected
+        .iter()
+        .any(|r| matches!(r.stage, RuleStage::Due(_)) && !matches!(r.check, Predicate::Builtin(_)));
+    if stage.is_none()
+        && options.gate.is_none()
+        && stage_rules
+        && let Some(doc) = tree.documents.get(project.document)
+    {
+        findings.push(
+                Finding::new(
+                    "CORE-PROJECT",
+                    Severity::Warning,
+                    doc.file,
+                    format!(
+                        "the stage-dependent rules of project `{}` did not run: its Project document does not pass its schema",
+                        quote(&project.name)
+                    ),
+                )
+                .at(doc.yaml.pointer("/kind").map_or(Span::at(doc.yaml.start), |k| k.span()))
+                .in_document(doc.index, "/spec/stage")
+                .label("fix this document first")
+                .help("fix the Project's schema errors; then every rule due by its stage runs"),
+            );
+    }
+    // CEL values of the project's documents, converted once.
+    let mut docs_by_kind: HashMap<String, cel::Value> = HashMap::new();
+    let mut cel_docs: HashMap<usize, cel::Value> = HashMap::new();
+    if selected.iter().any(|r| rule_uses_cel(r)) {
+        for kind in Kind::ALL {
+            let list: Vec<cel::Value> = docs
+                .of_kind(kind)
+                .iter()
+                .map(|&d| {
+                    let v = expr::to_cel(&tree.documents[d].yaml.value);
+                    cel_docs.insert(d, v.clone());
+                    v
+                })
+                .collect();
+            docs_by_kind.insert(kind.name().to_owned(), cel::Value::List(std::sync::Arc::new(list)));
+        }
+    }
+    let data = ProjectData {
+        docs_by_kind,
+        as_of: options.as_of,
+    };
+    let ctx = expr::project_context(data);
+    let project_value = spec.map_or(cel::Value::Null, expr::to_cel);
+    for rule in selected {
+        if matches!(rule.check, Predicate::Builtin(_)) {
+            continue;
+        }
+        if !rule.jurisdictions.is_empty() && !rule.jurisdictions.iter().any(|j| jurisdiction_matches(j, jurisdiction)) {
+            continue;
+        }
+        let pack = rules.pack_of(rule);
+        if let Some(pack) = pack
+            && !pack.jurisdictions.is_empty()
+            && !pack.jurisdictions.iter().any(|j| jurisdiction_matches(j, jurisdiction))
+        {
+            continue;
+        }
+        let Some((mut severity, mut note)) = applicability(rule, stage, options) else {
+            continue;
+        };
+        if let Some(commencement) = pack.and_then(|p| p.commencement.as_ref()) {
+            let commenced = options
+                .settings
+                .get(&commencement.setting)
+                .and_then(|d| Date::parse(d))
+                .zip(options.as_of)
+                .is_some_and(|(date, today)| today >= date);
+            if !commenced && severity > Severity::Warning {
+                severity = Severity::Warning;
+                note = format!("{note} ({})", commencement.note);
+            }
+        }
+        for kind in &rule.kinds {
+            for &d in docs.of_kind(*kind) {
+                let scope = Scope {
+                    tree,
+                    ctx: &ctx,
+                    project: p,
+                    project_value: &project_value,
+                    stage,
+                    doc_index: d,
+                    doc_value: cel_docs.get(&d).cloned().unwrap_or(cel::Value::Null),
+                    as_of: options.as_of,
+                };
+                findings.extend(evaluate_rule_on_document(rule, &scope, severity, &note));
+            }
+        }
+    }
+    findings
+}
+
+fn predicate_uses_cel(p: &Predicate) -> bool {
+    match p {
+        Predicate::Expr(_) => true,
+        Predicate::All(ps) | Predicate::Any(ps) => ps.iter().any(predicate_uses_cel),
+        Predicate::Not(p) => predicate_uses_cel(p),
+        _ => false,
+    }
+}
+
+fn rule_uses_cel(rule: &Rule) -> bool {
+    let template_uses = |t: &super::Template| t.parts.iter().any(|p| matches!(p, super::template::Part::Expr(_)));
+    predicate_uses_cel(&rule.check)
+        || rule.when.as_ref().is_some_and(predicate_uses_cel)
+        || template_uses(&rule.message)
+        || rule.related.as_ref().is_some_and(|r| template_uses(&r.label))
+}
+
+/// What one rule's evaluation on one document can see.
+struct Scope<'s, 'a> {
+    tree: &'s Tree<'a>,
+    ctx: &'s cel::Context<'static, 'static>,
+    project: usize,
+    project_value: &'s cel::Value,
+    stage: Option<Stage>,
+    doc_index: usize,
+    doc_value: cel::Value,
+    as_of: Option<Date>,
+}
+
+impl Scope<'_, '_> {
+    fn doc(&self) -> &DesignDocument {
+        &self.tree.documents[self.doc_index]
+    }
+
+    fn text(&self) -> &str {
+        self.tree
+            .files
+            .get(self.doc().file.0 as usize)
+            .map_or("", |f| f.text.as_str())
+    }
+
+    fn bindings(&self, target: &Target<'_>) -> Bindings {
+        Bindings {
+            self_: target.node.map_or(cel::Value::Null, |n| expr::to_cel(n.value())),
+            doc: self.doc_value.clone(),
+            item: target.item.map_or(cel::Value::Null, |n| expr::to_cel(n.value())),
+            project: self.project_value.clone(),
+            stage: self.stage.map(Stage::number),
+        }
+    }
+}
+
+fn evaluate_rule_on_document(rule: &Rule, scope: &Scope<'_, '_>, severity: Severity, note: &str) -> Vec<Finding> {
+    let doc = scope.doc();
+    let targets = rule.select.targets(&doc.yaml);
+    let mut findings = Vec::new();
+    match &rule.check {
+        Predicate::Unique => {
+            let mut first: HashMap<String, &Target<'_>> = HashMap::new();
+            for target in &targets {
+                let Some(selected) = target.node else { continue };
+                if selected.value().is_null() || !passes_when(rule, scope, target) {
+                    continue;
+                }
+                let key = selected.value().to_string();
+                match first.get(&key) {
+                    Some(earlier) => {
+                        let mut finding = make_finding(rule, scope, target, severity, note);
+                        if let Some(earlier_node) = earlier.node {
+                            finding = finding.related(doc.file, earlier_node.span(), "first here");
+                        }
+                        findings.push(finding);
+                    }
+                    None => {
+                        first.insert(key, target);
+                    }
+                }
+            }
+        }
+        Predicate::Count { min, max } => {
+            let count = targets
+                .iter()
+                .filter(|t| t.node.is_some_and(|n| !n.value().is_null()) && passes_when(rule, scope, t))
+                .count() as u64;
+            if min.is_some_and(|m| count < m) || max.is_some_and(|m| count > m) {
+                let prefix = rule.select.fixed_prefix();
+                let (nearest, _) = doc.yaml.nearest(&prefix);
+                let target = Target {
+                    pointer: prefix,
+                    node: None,
+                    nearest,
+                    item: None,
+                };
+                findings.push(make_finding(rule, scope, &target, severity, note));
+            }
+        }
+        check => {
+            for target in &targets {
+                if !passes_when(rule, scope, target) {
+                    continue;
+                }
+                match eval_predicate(check, scope, target) {
+                    Ok(Outcome::Fail) => findings.push(make_finding(rule, scope, target, severity, note)),
+                    Ok(_) => {}
+                    Err(message) => findings.push(rule_error(rule, scope, target, &message)),
+                }
+            }
+        }
+    }
+    findings
+}
+
+fn passes_when(rule: &Rule, scope: &Scope<'_, '_>, target: &Target<'_>) -> bool {
+    match &rule.when {
+        None => true,
+        Some(when) => matches!(eval_predicate(when, scope, target), Ok(Outcome::Pass)),
+    }
+}
+
+/// A rule that could not be evaluated is said so, never silently skipped.
+fn rule_error(rule: &Rule, scope: &Scope<'_, '_>, target: &Target<'_>, message: &str) -> Finding {
+    let doc = scope.doc();
+    let span = target
+        .node
+        .map_or_else(|| missing_anchor(&target.nearest, scope.text()), |n| n.span());
+    Finding::new(
+        "RULE-ERROR",
+        Severity::Warning,
+        doc.file,
+        format!("rule {} could not be evaluated here: {}", rule.id, quote(message)),
+    )
+    .at(span)
+    .in_document(doc.index, target.pointer.clone())
+    .label("rule error")
+    .help(format!(
+        "this is a problem in rule {} ({}), not necessarily in the document",
+        rule.id, rule.file.path
+    ))
+}
+
+fn eval_predicate(predicate: &Predicate, scope: &Scope<'_, '_>, target: &Target<'_>) -> Result<Outcome, String> {
+    let value = target.node.map(|n| n.value()).filter(|v| !v.is_null());
+    let pass = |ok: bool| if ok { Outcome::Pass } else { Outcome::Fail };
+    Ok(match predicate {
+        Predicate::Required => pass(value.is_some()),
+        Predicate::Absent => pass(value.is_none()),
+        Predicate::Equals(expected) => value.map_or(Outcome::NotApplicable, |v| pass(v == expected)),
+        Predicate::In(options) => value.map_or(Outcome::NotApplicable, |v| pass(options.contains(v))),
+        Predicate::Range { min, max } => match value {
+            None => Outcome::NotApplicable,
+            Some(v) => match (check_bound(v, min.as_ref(), true), check_bound(v, max.as_ref(), false)) {
+                (Some(a), Some(b)) => pass(a && b),
+                _ => Outcome::NotApplicable,
+            },
+        },
+        Predicate::Matches(re) => match value {
+            Some(Value::String(s)) => pass(re.is_match(s)),
+            _ => Outcome::NotApplicable,
+        },
+        Predicate::Ref(spec) => match value {
+            Some(Value::String(name)) => match resolve_ref(scope.tree, scope.project, scope.doc_index, spec, name) {
+                RefOutcome::Found { .. } => Outcome::Pass,
+                RefOutcome::NotFound { .. } => Outcome::Fail,
+                RefOutcome::Unknown => Outcome::NotApplicable,
+            },
+            _ => Outcome::NotApplicable,
+        },
+        Predicate::Before(bound) | Predicate::After(bound) => {
+            let date = value.and_then(Value::as_str).and_then(Date::parse);
+            let limit = match bound {
+                DateBound::Today => scope.as_of,
+                DateBound::Date(d) => Some(*d),
+            };
+            match (date, limit) {
+                (Some(date), Some(limit)) => pass(if matches!(predicate, Predicate::Before(_)) {
+                    date < limit
+                } else {
+                    date > limit
+                }),
+                _ => Outcome::NotApplicable,
+            }
+        }
+        Predicate::Expr(e) => match expr::eval_bool(e, scope.ctx, &scope.bindings(target)) {
+            ExprOutcome::True => Outcome::Pass,
+            ExprOutcome::False => Outcome::Fail,
+            ExprOutcome::Missing => Outcome::NotApplicable,
+            ExprOutcome::Failed(message) => return Err(message),
+        },
+        Predicate::All(ps) => {
+            let mut any_pass = false;
+            for p in ps {
+                match eval_predicate(p, scope, target)? {
+                    Outcome::Fail => return Ok(Outcome::Fail),
+                    Outcome::Pass => any_pass = true,
+                    Outcome::NotApplicable => {}
+                }
+            }
+            if any_pass || ps.is_empty() {
+                Outcome::Pass
+            } else {
+                Outcome::NotApplicable
+            }
+        }
+        Predicate::Any(ps) => {
+            let mut any_fail = false;
+            for p in ps {
+                match eval_predicate(p, scope, target)? {
+                    Outcome::Pass => return Ok(Outcome::Pass),
+                    Outcome::Fail => any_fail = true,
+                    Outcome::NotApplicable => {}
+                }
+            }
+            if any_fail {
+                Outcome::Fail
+            } else {
+                Outcome::NotApplicable
+            }
+        }
+        Predicate::Not(p) => match eval_predicate(p, scope, target)? {
+            Outcome::Pass => Outcome::Fail,
+            Outcome::Fail => Outcome::Pass,
+            Outcome::NotApplicable => Outcome::NotApplicable,
+        },
+        // Whole-selection and whole-tree forms are evaluated elsewhere.
+        Predicate::Unique | Predicate::Count { .. } | Predicate::Builtin(_) => Outcome::NotApplicable,
+    })
+}
+
+/// Compares a value with a bound; `None` when they cannot be compared (the schema reports the
+/// value itself).
+fn check_bound(value: &Value, bound: Option<&Bound>, is_min: bool) -> Option<bool> {
+    let Some(bound) = bound else { return Some(true) };
+    // Converted quantities compare with a 1 % tolerance (documents.md): "4 ft" is not "over"
+    // 1.2 m by rounding, and "1.21 m" is not a violation of a 1.2 m maximum.
+    let (actual, limit) = match (bound, value) {
+        (Bound::Number(limit), Value::Number(n)) => {
+            return n.as_f64().map(|v| if is_min { v >= *limit } else { v <= *limit });
+        }
+        (Bound::Quantity(limit, _), Value::String(text)) => {
+            let q = units::parse(text).ok()?;
+            if q.dimension() != limit.dimension() {
+                return None;
+            }
+            (q.si(), limit.si())
+        }
+        _ => return None,
+    };
+    let tolerance = limit.abs() * 0.01;
+    Some(if is_min {
+        actual >= limit - tolerance
+    } else {
+        actual <= limit + tolerance
+    })
+}
+
+/// What a reference resolved to.
+enum RefOutcome {
+    Found {
+        document: usize,
+        pointer: Option<String>,
+    },
+    NotFound {
+        candidates: Vec<String>,
+        target: String,
+    },
+    /// It cannot be judged (the naming field is missing, or the document has no project).
+    Unknown,
+}
+
+fn resolve_ref(tree: &Tree<'_>, project: usize, doc_index: usize, spec: &RefSpec, name: &str) -> RefOutcome {
+    let Some(docs) = tree.index.projects.get(project) else {
+        return RefOutcome::Unknown;
+    };
+    let this = &tree.documents[doc_index];
+    if spec.lists.is_empty() {
+        return match docs.by_name.get(&(spec.kind, name.to_owned())) {
+            Some(&d) => RefOutcome::Found {
+                document: d,
+                pointer: None,
+            },
+            None => RefOutcome::NotFound {
+                candidates: docs
+                    .of_kind(spec.kind)
+                    .iter()
+                    .filter_map(|&d| tree.documents[d].name())
+                    .map(str::to_owned)
+                    .collect(),
+                target: format!("{} in this project", spec.kind),
+            },
+        };
+    }
+    // The document holding the items: named at `via`, else this one, else the project's.
+    let holders: Vec<usize> = if let Some(via) = &spec.via {
+        let Some(holder_name) = this.yaml.value.pointer(via).and_then(Value::as_str) else {
+            return RefOutcome::Unknown;
+        };
+        match docs.by_name.get(&(spec.kind, holder_name.to_owned())) {
+            Some(&d) => vec![d],
+            None => return RefOutcome::Unknown,
+        }
+    } else if this.kind == spec.kind {
+        vec![doc_index]
+    } else {
+        docs.of_kind(spec.kind).to_vec()
+    };
+    if holders.is_empty() {
+        return RefOutcome::NotFound {
+            candidates: Vec::new(),
+            target: format!("{} (the project has none)", spec.kind),
+        };
+    }
+    let mut candidates = Vec::new();
+    for &h in &holders {
+        let items = &tree.index.items[h];
+        if let Some(location) = items.get(name).filter(|l| spec.lists.contains(&l.list)) {
+            return RefOutcome::Found {
+                document: h,
+                pointer: Some(location.pointer.clone()),
+            };
+        }
+        candidates.extend(
+            items
+                .iter()
+                .filter(|(_, l)| spec.lists.contains(&l.list))
+                .map(|(id, _)| id.clone()),
+        );
+    }
+    candidates.sort();
+    let holder_name = holders
+        .first()
+        .and_then(|&h| tree.documents[h].name())
+        .unwrap_or_default();
+    RefOutcome::NotFound {
+        candidates,
+        target: format!("{} in {} `{}`", spec.lists.join(" or "), spec.kind, quote(holder_name)),
+    }
+}
+
+/// Where a finding about a target points.
+fn target_span(rule_locate: Locate, target: &Target<'_>, text: &str) -> Span {
+    match (target.node, rule_locate) {
+        (Some(node), Locate::Key) => node.key_span().unwrap_or(node.span()),
+        (Some(node), Locate::Value) => node.span(),
+        (None, _) => missing_anchor(&target.nearest, text),
+    }
+}
+
+fn show_value(node: Option<Node<'_>>) -> String {
+    match node.map(|n| n.value()) {
+        None | Some(Value::Null) => "nothing".to_owned(),
+        Some(Value::String(s)) => quote(s),
+        Some(Value::Array(_)) => "a list".to_owned(),
+        Some(Value::Object(_)) => "a mapping".to_owned(),
+        Some(other) => other.to_string(),
+    }
+}
+
+fn item_name(target: &Target<'_>, scope: &Scope<'_, '_>) -> String {
+    match target.item {
+        Some(item) => item
+            .value()
+            .get("id")
+            .and_then(Value::as_str)
+            .map_or_else(|| "an unnamed item".to_owned(), quote),
+        None => scope.doc().name().map_or_else(|| "the document".to_owned(), quote),
+    }
+}
+
+fn render(template: &super::Template, rule: &Rule, scope: &Scope<'_, '_>, target: &Target<'_>) -> String {
+    let doc = scope.doc();
+    let resolve = |placeholder: Placeholder| match placeholder {
+        Placeholder::Value => show_value(target.node),
+        Placeholder::Item => item_name(target, scope),
+        Placeholder::Doc => doc.name().map_or_else(|| "unnamed".to_owned(), quote),
+        Placeholder::Kind => doc.kind.name().to_owned(),
+        Placeholder::Field => target
+            .pointer
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .replace("~1", "/")
+            .replace("~0", "~"),
+        Placeholder::Pointer => target.pointer.clone(),
+        Placeholder::Stage => scope.stage.map_or_else(|| "?".to_owned(), |s| s.number().to_string()),
+        Placeholder::Due => rule.stage.to_string(),
+    };
+    let bindings = scope.bindings(target);
+    let evaluate = |e: &expr::Expr| match expr::eval(e, scope.ctx, &bindings) {
+        Ok(value) => quote(&expr::display(&value)),
+        Err(_) => "?".to_owned(),
+    };
+    template.render(&resolve, &evaluate)
+}
+
+fn make_finding(rule: &Rule, scope: &Scope<'_, '_>, target: &Target<'_>, severity: Severity, note: &str) -> Finding {
+    let doc = scope.doc();
+    let span = target_span(rule.locate, target, scope.text());
+    let message = format!("{}{note}", render(&rule.message, rule, scope, target));
+    let mut finding = Finding::new(rule.id.clone(), severity, doc.file, message)
+        .at(span)
+        .in_document(doc.index, target.pointer.clone())
+        .label(rule.title.clone())
+        .help(rule.help.clone());
+    if let (Some(related), Some(Value::String(name))) = (&rule.related, target.node.map(|n| n.value()))
+        && let RefOutcome::Found { document, pointer } =
+            resolve_ref(scope.tree, scope.project, scope.doc_index, &related.target, name)
+    {
+        let other = &scope.tree.documents[document];
+        let related_node = pointer
+            .as_deref()
+            .and_then(|p| other.yaml.pointer(p))
+            .unwrap_or_else(|| other.yaml.root());
+        let other_text = scope
+            .tree
+            .files
+            .get(other.file.0 as usize)
+            .map_or("", |f| f.text.as_str());
+        let related_span = missing_anchor(&related_node, other_text);
+        finding = finding.related(other.file, related_span, render(&related.label, rule, scope, target));
+    }
+    finding
+}
+
+/// Findings of the tree-wide checks.
+fn builtin_findings(rule: &Rule, builtin: Builtin, tree: &Tree<'_>, options: &EvalOptions) -> Vec<Finding> {
+    let severity = match rule.stage {
+        RuleStage::Always => rule.severity,
+        RuleStage::Due(due) if options.gate.is_none_or(|g| due <= g) => rule.severity,
+        RuleStage::Due(_) => return Vec::new(),
+    };
+    let retag = |mut f: Finding| {
+        f.rule = rule.id.clone().into();
+        f.severity = severity;
+        f
+    };
+    match builtin {
+        Builtin::ProjectMembership => tree
+            .projects
+            .findings
+            .iter()
+            .filter(|f| f.rule == "CORE-PROJECT")
+            .cloned()
+            .map(retag)
+            .collect(),
+        Builtin::UniqueNames => tree
+            .projects
+            .findings
+            .iter()
+            .filter(|f| f.rule == "CORE-NAME-UNIQUE")
+            .cloned()
+            .map(retag)
+            .collect(),
+        Builtin::UniqueIds => tree
+            .index
+            .duplicate_ids
+            .iter()
+            .filter_map(|dup| {
+                let doc = tree.documents.get(dup.document)?;
+                let at = |p: &str| {
+                    doc.yaml
+                        .pointer(&format!("{p}/id"))
+                        .map_or(Span::at(doc.yaml.start), |n| n.span())
+                };
+                Some(
+                    Finding::new(
+                        rule.id.clone(),
+                        severity,
+                        doc.file,
+                        format!(
+                            "the id `{}` is used twice in {} `{}`",
+                            quote(&dup.id),
+                            doc.kind,
+                            quote(doc.name().unwrap_or("?"))
+                        ),
+                    )
+                    .at(at(&dup.second))
+                    .in_document(doc.index, format!("{}/id", dup.second))
+                    .label("second use")
+                    .help(rule.help.clone())
+                    .related(doc.file, at(&dup.first), "first use"),
+                )
+            })
+            .collect(),
+        Builtin::References => references(rule, severity, tree),
+    }
+}
+
+fn references(rule: &Rule, severity: Severity, tree: &Tree<'_>) -> Vec<Finding> {
+    let mut fields_by_kind: HashMap<Kind, Vec<(super::Selector, RefSpec)>> = HashMap::new();
+    for kind in Kind::ALL {
+        let fields = ref_fields(tree.schemas, kind)
+            .into_iter()
+            // metadata.project is judged by project membership.
+            .filter(|f| f.selector != "/metadata/project")
+            .map(|f| {
+                (
+                    super::Selector::parse(&f.selector),
+                    RefSpec {
+                        kind: f.kind,
+                        lists: f.lists,
+                        via: f.via,
+                    },
+                )
+            })
+            .collect();
+        fields_by_kind.insert(kind, fields);
+    }
+    let mut findings = Vec::new();
+    for (d, doc) in tree.documents.iter().enumerate() {
+        let Some(project) = tree.projects.membership.get(d).copied().flatten() else {
+            continue;
+        };
+        let text = tree.files.get(doc.file.0 as usize).map_or("", |f| f.text.as_str());
+        for (selector, spec) in fields_by_kind.get(&doc.kind).into_iter().flatten() {
+            for target in selector.targets(&doc.yaml) {
+                let Some(node) = target.node else { continue };
+                let Some(name) = node.value().as_str() else { continue };
+                if let RefOutcome::NotFound {
+                    candidates,
+                    target: what,
+                } = resolve_ref(tree, project, d, spec, name)
+                {
+                    let help = match did_you_mean(name, candidates.iter().map(String::as_str)) {
+                        Some(m) => format!("did you mean `{m}`?"),
+                        None if candidates.is_empty() => rule.help.clone(),
+                        None => format!(
+                            "the names there: {}",
+                            candidates.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", ")
+                        ),
+                    };
+                    let _ = text;
+                    findings.push(
+                        Finding::new(
+                            rule.id.clone(),
+                            severity,
+                            doc.file,
+                            format!("`{}` names nothing: no such {what}", quote(name)),
+                        )
+                        .at(node.span())
+                        .in_document(doc.index, target.pointer.clone())
+                        .label("unresolved reference")
+                        .help(help),
+                    );
+                }
+            }
+        }
+    }
+    findings
+}

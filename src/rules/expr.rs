@@ -1,0 +1,753 @@
+//! CEL (crate `cel`) for computed checks: the only module that knows the expression language.
+//!
+//! Expressions compile once, when their rule loads; unknown names are rejected then, from the
+//! program's references, and syntax errors carry their position. At check time each project
+//! gets one root context holding the domain functions and the project's documents; each
+//! evaluation binds `self`, `doc`, `item`, `project` and `stage` in an inner scope.
+
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock};
+
+use cel::objects::Key;
+use cel::{Context, Env, ExecutionError, Program, Value};
+
+use crate::date::Date;
+use crate::domain::{martyns, nctc, rating, speed};
+use crate::units::{self, Dimension};
+
+/// The variables an expression may use.
+pub const VARIABLES: [(&str, &str); 5] = [
+    (
+        "self",
+        "the selected value, as written (a quantity is its text, e.g. \"1.2 m\")",
+    ),
+    ("doc", "the whole document being checked"),
+    (
+        "item",
+        "the innermost list item (a mapping) holding the selected value, or null",
+    ),
+    ("project", "the `spec` of the document's Project"),
+    ("stage", "the stage the project is judged at (0-7)"),
+];
+
+/// The functions standoff adds to CEL, with their signatures.
+pub const FUNCTIONS: [(&str, &str); 17] = [
+    ("docs", "docs(kind) -> list: the project's documents of a kind"),
+    (
+        "ref",
+        "ref(kind, name) -> document or null: the project's document of a kind with that name",
+    ),
+    (
+        "item_in",
+        "item_in(document, id) -> item or null: the list item with that id anywhere under the document's spec",
+    ),
+    (
+        "qty",
+        "qty(text) -> double: a quantity's value in SI units (m, m/s, kg, m/s², rad, m²)",
+    ),
+    (
+        "qty_in",
+        "qty_in(text, unit) -> double: a quantity's value in a unit (e.g. 'km/h')",
+    ),
+    (
+        "speed_class",
+        "speed_class(speed) -> int or null: the nominal test-speed class in km/h (30 mph -> 48)",
+    ),
+    (
+        "speed_at_least",
+        "speed_at_least(rated, needed) -> bool: a rated speed covers a needed one (nominal classes compare as classes)",
+    ),
+    (
+        "achievable_speed",
+        "achievable_speed(entry, acceleration, runUp) -> text: sqrt(u² + 2as), as a speed in km/h",
+    ),
+    (
+        "rating",
+        "rating(text) -> map: the crash rating in a datasheet string (ok, problem, standard, massKg, vehicleClass, speedKmh, speed, angleDeg, penetrationM, debrisM, ...)",
+    ),
+    (
+        "rating_for",
+        "rating_for(text, standard) -> map: as rating(), choosing the rating of a standard when the text holds several",
+    ),
+    (
+        "martyns_tier",
+        "martyns_tier(project) -> 'none', 'standard', 'enhanced' or null: the Act's tier from building, uses, headcount and exclusion",
+    ),
+    ("martyns_reason", "martyns_reason(project) -> text: why that tier"),
+    (
+        "qualifying_event",
+        "qualifying_event(event spec, project) -> bool: a qualifying public event under s.3",
+    ),
+    (
+        "nctc",
+        "nctc(charge) -> map or null: the NCTC stand-off card row for a charge (description, mandatoryM, preferredM, ...)",
+    ),
+    (
+        "days_between",
+        "days_between(from, to) -> int: days from one date to another (negative if earlier)",
+    ),
+    ("today", "today() -> text: the date taken as today (--as-of)"),
+    ("is_date", "is_date(text) -> bool: a valid YYYY-MM-DD date"),
+];
+
+/// The standard CEL functions and macros standoff allows (checked by a test to exist).
+pub const CEL_STANDARD: [&str; 19] = [
+    "size",
+    "contains",
+    "startsWith",
+    "endsWith",
+    "matches",
+    "int",
+    "uint",
+    "double",
+    "string",
+    "bytes",
+    "bool",
+    "type",
+    "dyn",
+    "has",
+    "all",
+    "exists",
+    "exists_one",
+    "map",
+    "filter",
+];
+
+/// CEL's type names, which an expression may use as values (`type(x) == string`).
+const CEL_TYPES: [&str; 10] = [
+    "int",
+    "uint",
+    "double",
+    "string",
+    "bytes",
+    "bool",
+    "list",
+    "map",
+    "null_type",
+    "type",
+];
+
+static ENV: LazyLock<Arc<Env>> = LazyLock::new(|| Arc::new(Env::stdlib()));
+
+/// A compiled expression.
+#[derive(Debug)]
+pub struct Expr {
+    program: Program,
+    pub source: String,
+}
+
+/// A problem in an expression, at a byte range of its source.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExprError {
+    pub offset: usize,
+    pub len: usize,
+    pub message: String,
+}
+
+/// Compiles an expression and checks every name it uses.
+pub fn compile(source: &str) -> Result<Expr, ExprError> {
+    let program = ENV.compile(source).map_err(|errors| {
+        let first = errors.errors.first();
+        let (line, column) = first.map_or((1, 1), |e| e.pos);
+        let message = first.map_or_else(|| "syntax error".to_owned(), |e| e.msg.clone());
+        ExprError {
+            offset: offset_of(source, line, column),
+            len: 1,
+            message: format!("CEL {}", lowercase_first(&message)),
+        }
+    })?;
+    let references = program.references();
+    let bound = bound_variables(source);
+    let mut variables = references.variables();
+    variables.sort_unstable();
+    for name in variables {
+        if VARIABLES.iter().any(|(v, _)| *v == name) || bound.iter().any(|b| b == name) || CEL_TYPES.contains(&name) {
+            continue;
+        }
+        let known: Vec<&str> = VARIABLES.iter().map(|(v, _)| *v).collect();
+        let hint = crate::text::did_you_mean(name, known.iter().copied()).map_or_else(
+            || format!("; the variables are {}", known.join(", ")),
+            |m| format!("; did you mean `{m}`?"),
+        );
+        let (offset, len) = find_word(source, name);
+        return Err(ExprError {
+            offset,
+            len,
+            message: format!("unknown variable `{name}`{hint}"),
+        });
+    }
+    let mut functions = references.functions();
+    functions.sort_unstable();
+    for name in functions {
+        let operator = name.starts_with('_') || name.starts_with('@') || name.starts_with('!');
+        if operator || CEL_STANDARD.contains(&name) || FUNCTIONS.iter().any(|(f, _)| *f == name) {
+            continue;
+        }
+        let known = FUNCTIONS.iter().map(|(f, _)| *f).chain(CEL_STANDARD);
+        let hint = crate::text::did_you_mean(name, known).map_or_else(
+            || "; see `standoff explain --functions`".to_owned(),
+            |m| format!("; did you mean `{m}`?"),
+        );
+        let (offset, len) = find_word(source, name);
+        return Err(ExprError {
+            offset,
+            len,
+            message: format!("unknown function `{name}`{hint}"),
+        });
+    }
+    Ok(Expr {
+        program,
+        source: source.to_owned(),
+    })
+}
+
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_lowercase().chain(chars).collect())
+}
+
+/// The byte offset of a 1-based line and column in `source`.
+fn offset_of(source: &str, line: isize, column: isize) -> usize {
+    let line = usize::try_from(line.max(1)).unwrap_or(1);
+    let column = usize::try_from(column.max(1)).unwrap_or(1);
+    let mut offset = 0;
+    for (i, text) in source.split_inclusive('\n').enumerate() {
+        if i + 1 == line {
+            let within: usize = text.chars().take(column - 1).map(char::len_utf8).sum();
+            return (offset + within).min(source.len());
+        }
+        offset += text.len();
+    }
+    source.len()
+}
+
+/// Names bound by comprehension macros (`list.all(x, ...)`), which CEL reports as variables.
+fn bound_variables(source: &str) -> Vec<String> {
+    static MACRO: LazyLock<Option<regex::Regex>> = LazyLock::new(|| {
+        regex::Regex::new(r"\.(?:all|exists|exists_one|map|filter)\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*,(?:\s*([A-Za-z_][A-Za-z0-9_]*)\s*,)?").ok()
+    });
+    let Some(re) = MACRO.as_ref() else { return Vec::new() };
+    re.captures_iter(source)
+        .flat_map(|c| [c.get(1), c.get(2)])
+        .flatten()
+        .map(|m| m.as_str().to_owned())
+        .collect()
+}
+
+/// Where a name first appears as a whole word.
+fn find_word(source: &str, word: &str) -> (usize, usize) {
+    let bytes = source.as_bytes();
+    let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut from = 0;
+    while let Some(found) = source[from..].find(word) {
+        let start = from + found;
+        let end = start + word.len();
+        let before_ok = start == 0 || !is_ident(bytes[start - 1]);
+        let after_ok = end >= bytes.len() || !is_ident(bytes[end]);
+        if before_ok && after_ok {
+            return (start, word.len());
+        }
+        from = end;
+    }
+    (0, source.len().min(1))
+}
+
+/// What an evaluation gave.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExprOutcome {
+    True,
+    False,
+    /// The data the expression reads is not there (a missing key, a null): not applicable.
+    Missing,
+    /// A real failure (a wrong type, a non-boolean result): reported as a rule error.
+    Failed(String),
+}
+
+/// Converts a JSON value into a CEL value.
+#[must_use]
+pub fn to_cel(value: &serde_json::Value) -> Value {
+    match value {
+        serde_json::Value::Null => Value::Null,
+        serde_json::Value::Bool(b) => Value::Bool(*b),
+        serde_json::Value::Number(n) => n
+            .as_i64()
+            .map(Value::Int)
+            .or_else(|| n.as_u64().map(Value::UInt))
+            .unwrap_or_else(|| Value::Float(n.as_f64().unwrap_or(f64::NAN))),
+        serde_json::Value::String(s) => Value::String(Arc::new(s.clone())),
+        serde_json::Value::Array(items) => Value::List(Arc::new(items.iter().map(to_cel).collect())),
+        serde_json::Value::Object(map) => {
+            let map: HashMap<Key, Value> = map
+                .iter()
+                .map(|(k, v)| (Key::String(Arc::new(k.clone())), to_cel(v)))
+                .collect();
+            Value::Map(cel::objects::Map { map: Arc::new(map) })
+        }
+    }
+}
+
+/// Renders a CEL value for a message.
+#[must_use]
+pub fn display(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.to_string(),
+        Value::Int(i) => i.to_string(),
+        Value::UInt(u) => u.to_string(),
+        Value::Float(f) => {
+            let rounded = (f * 100.0).round() / 100.0;
+            if rounded.fract() == 0.0 {
+                format!("{rounded:.0}")
+            } else {
+                format!("{rounded}")
+            }
+        }
+        Value::Bool(b) => b.to_string(),
+        Value::Null => "null".to_owned(),
+        Value::List(items) => items.iter().map(display).collect::<Vec<_>>().join(", "),
+        other => format!("{other:?}"),
+    }
+}
+
+fn map_get<'v>(value: &'v Value, key: &str) -> Option<&'v Value> {
+    match value {
+        Value::Map(m) => m.map.get(&Key::String(Arc::new(key.to_owned()))),
+        _ => None,
+    }
+}
+
+fn cel_map(entries: Vec<(&str, Value)>) -> Value {
+    let map: HashMap<Key, Value> = entries
+        .into_iter()
+        .map(|(k, v)| (Key::String(Arc::new(k.to_owned())), v))
+        .collect();
+    Value::Map(cel::objects::Map { map: Arc::new(map) })
+}
+
+fn opt_float(v: Option<f64>) -> Value {
+    v.map_or(Value::Null, Value::Float)
+}
+
+fn opt_text(v: Option<&str>) -> Value {
+    v.map_or(Value::Null, |s| Value::String(Arc::new(s.to_owned())))
+}
+
+fn text(s: impl Into<String>) -> Value {
+    Value::String(Arc::new(s.into()))
+}
+
+/// A rating (or the reason there is none) as a CEL map.
+fn rating_value(result: Result<rating::Rating, rating::RatingProblem>) -> Value {
+    match result {
+        Ok(r) => cel_map(vec![
+            ("ok", Value::Bool(true)),
+            ("problem", Value::Null),
+            ("text", text(r.text.clone())),
+            ("standard", opt_text(r.standard.map(rating::Standard::as_str))),
+            ("massKg", opt_float(r.mass_kg)),
+            (
+                "massConfirmed",
+                Value::Bool(matches!(
+                    r.mass_source,
+                    Some(rating::MassSource::Stated | rating::MassSource::Confirmed)
+                )),
+            ),
+            ("vehicleClass", opt_text(r.vehicle_class.as_deref())),
+            ("speedKmh", opt_float(r.speed.as_ref().map(rating::RatedSpeed::kmh))),
+            (
+                "speed",
+                r.speed.as_ref().map_or(Value::Null, |s| {
+                    let unit = match s.unit {
+                        rating::SpeedUnit::KmH => "km/h",
+                        rating::SpeedUnit::Mph => "mph",
+                    };
+                    text(format!("{} {unit}", s.value))
+                }),
+            ),
+            ("angleDeg", opt_float(r.angle_deg)),
+            ("penetrationM", opt_float(r.penetration_m)),
+            ("debrisM", opt_float(r.debris_m)),
+            ("astmVehicle", opt_text(r.astm_vehicle.as_deref())),
+            ("pRating", r.p_rating.map_or(Value::Null, |p| Value::Int(i64::from(p)))),
+            ("kRating", r.k_rating.map_or(Value::Null, |k| Value::Int(i64::from(k)))),
+        ]),
+        Err(problem) => cel_map(vec![("ok", Value::Bool(false)), ("problem", text(problem.to_string()))]),
+    }
+}
+
+/// Reads the Act's premises facts from a Project's spec.
+fn assess_project(project: &Value) -> martyns::Assessment {
+    let building = !matches!(map_get(project, "building"), Some(Value::Bool(false)));
+    let uses: Vec<String> = match map_get(project, "uses") {
+        Some(Value::List(items)) => items
+            .iter()
+            .filter_map(|v| {
+                if let Value::String(s) = v {
+                    Some(s.to_string())
+                } else {
+                    None
+                }
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let uses_ref: Vec<&str> = uses.iter().map(String::as_str).collect();
+    let expected_peak = map_get(project, "occupancy")
+        .and_then(|o| map_get(o, "expectedPeak"))
+        .and_then(|v| match v {
+            Value::Int(i) => u64::try_from(*i).ok(),
+            Value::UInt(u) => Some(*u),
+            _ => None,
+        });
+    let excluded = map_get(project, "exclusion").is_some_and(|v| !matches!(v, Value::Null));
+    martyns::assess(&martyns::Premises {
+        building,
+        uses: &uses_ref,
+        expected_peak,
+        excluded,
+    })
+}
+
+/// The data one project's evaluations share.
+#[derive(Clone, Debug, Default)]
+pub struct ProjectData {
+    /// The project's documents by kind name, as CEL lists.
+    pub docs_by_kind: HashMap<String, Value>,
+    pub as_of: Option<Date>,
+}
+
+/// A root context for one project, holding the domain functions.
+pub fn project_context(data: ProjectData) -> Context<'static, 'static> {
+    let mut ctx = Context::with_env(ENV.clone());
+    let data = Arc::new(data);
+    let d = data.clone();
+    let _ = ctx.add_function("docs", move |kind: Arc<String>| -> Value {
+        d.docs_by_kind
+            .get(kind.as_str())
+            .cloned()
+            .unwrap_or_else(|| Value::List(Arc::new(Vec::new())))
+    });
+    let d = data.clone();
+    let _ = ctx.add_function("ref", move |kind: Arc<String>, name: Arc<String>| -> Value {
+        let Some(Value::List(docs)) = d.docs_by_kind.get(kind.as_str()) else {
+            return Value::Null;
+        };
+        docs.iter()
+            .find(|doc| {
+                map_get(doc, "metadata")
+                    .and_then(|m| map_get(m, "name"))
+                    .is_some_and(|n| matches!(n, Value::String(s) if **s == *name))
+            })
+            .cloned()
+            .unwrap_or(Value::Null)
+    });
+    let _ = ctx.add_function("item_in", |doc: Value, id: Arc<String>| -> Value {
+        find_item(&doc, &id)
+    });
+    let _ = ctx.add_function("qty", |q: Arc<String>| -> Result<f64, ExecutionError> {
+        units::parse(&q)
+            .map(|q| q.si())
+            .map_err(|e| ExecutionError::function_error("qty", e.to_string()))
+    });
+    let _ = ctx.add_function(
+        "qty_in",
+        |q: Arc<String>, unit: Arc<String>| -> Result<f64, ExecutionError> {
+            let quantity = units::parse(&q).map_err(|e| ExecutionError::function_error("qty_in", e.to_string()))?;
+            let target = units::UNITS
+                .iter()
+                .find(|u| u.symbol == unit.as_str() && u.dimension == quantity.dimension())
+                .ok_or_else(|| {
+                    ExecutionError::function_error(
+                        "qty_in",
+                        format!("`{unit}` is not a unit of {}", quantity.dimension()),
+                    )
+                })?;
+            Ok(quantity.in_unit(target))
+        },
+    );
+    let _ = ctx.add_function("speed_class", |q: Arc<String>| -> Value {
+        units::parse_as(&q, Dimension::Speed)
+            .ok()
+            .and_then(|q| speed::nominal_class(&q))
+            .map_or(Value::Null, |c| Value::Int(i64::from(c)))
+    });
+    let _ = ctx.add_function(
+        "speed_at_least",
+        |rated: Arc<String>, needed: Arc<String>| -> Result<bool, ExecutionError> {
+            let parse = |t: &str| {
+                units::parse_as(t, Dimension::Speed)
+                    .map_err(|e| ExecutionError::function_error("speed_at_least", e.to_string()))
+            };
+            Ok(speed::at_least(&parse(&rated)?, &parse(&needed)?))
+        },
+    );
+    let _ = ctx.add_function(
+        "achievable_speed",
+        |entry: Arc<String>, acceleration: Arc<String>, run_up: Arc<String>| -> Result<Value, ExecutionError> {
+            let parse = |t: &str, d: Dimension| {
+                units::parse_as(t, d).map_err(|e| ExecutionError::function_error("achievable_speed", e.to_string()))
+            };
+            let v = speed::achievable_speed(
+                &parse(&entry, Dimension::Speed)?,
+                &parse(&acceleration, Dimension::Acceleration)?,
+                &parse(&run_up, Dimension::Length)?,
+            );
+            // Rounded up to 0.1 km/h: the assessment must never be optimistic.
+            let kmh = (v * 3.6 * 10.0).ceil() / 10.0;
+            Ok(text(format!("{kmh} km/h")))
+        },
+    );
+    let _ = ctx.add_function("rating", |t: Arc<String>| -> Value {
+        rating_value(rating::parse_rating_for(&t, None))
+    });
+    let _ = ctx.add_function("rating_for", |t: Arc<String>, standard: Arc<String>| -> Value {
+        rating_value(rating::parse_rating_for(&t, rating::Standard::from_document(&standard)))
+    });
+    let _ = ctx.add_function("martyns_tier", |project: Value| -> Value {
+        assess_project(&project).tier.map_or(Value::Null, |t| text(t.as_str()))
+    });
+    let _ = ctx.add_function("martyns_reason", |project: Value| -> Value {
+        text(assess_project(&project).reason)
+    });
+    let _ = ctx.add_function("qualifying_event", |event: Value, project: Value| -> bool {
+        let peak = match map_get(&event, "expectedPeak") {
+            Some(Value::Int(i)) => u64::try_from(*i).unwrap_or(0),
+            Some(Value::UInt(u)) => *u,
+            _ => 0,
+        };
+        let flag = |key| matches!(map_get(&event, key), Some(Value::Bool(true)));
+        let at_enhanced = assess_project(&project).tier == Some(martyns::Tier::Enhanced);
+        martyns::qualifying_event(&martyns::Event {
+            expected_peak: peak,
+            entry_checks: flag("entryChecks"),
+            public_access: flag("publicAccess"),
+            at_enhanced_premises: at_enhanced,
+        })
+        .0
+    });
+    let _ = ctx.add_function("nctc", |charge: Arc<String>| -> Result<Value, ExecutionError> {
+        let kg = units::parse_as(&charge, Dimension::Mass)
+            .map_err(|e| ExecutionError::function_error("nctc", e.to_string()))?
+            .si();
+        Ok(nctc::row_for(kg).map_or(Value::Null, |row| {
+            cel_map(vec![
+                ("description", text(row.description)),
+                ("capacityKg", Value::Float(row.capacity_kg)),
+                ("capacityLb", Value::Int(i64::from(row.capacity_lb))),
+                ("mandatoryM", Value::Int(i64::from(row.mandatory_m))),
+                ("preferredM", Value::Int(i64::from(row.preferred_m))),
+                ("mandatory", text(format!("{} m", row.mandatory_m))),
+                ("preferred", text(format!("{} m", row.preferred_m))),
+            ])
+        }))
+    });
+    let _ = ctx.add_function(
+        "days_between",
+        |from: Arc<String>, to: Arc<String>| -> Result<i64, ExecutionError> {
+            let parse = |t: &str| {
+                Date::parse(t)
+                    .ok_or_else(|| ExecutionError::function_error("days_between", format!("`{t}` is not a date")))
+            };
+            Ok(parse(&from)?.days_until(parse(&to)?))
+        },
+    );
+    let d = data;
+    let _ = ctx.add_function("today", move || -> Value {
+        d.as_of.map_or(Value::Null, |t| text(t.to_string()))
+    });
+    let _ = ctx.add_function("is_date", |t: Arc<String>| -> bool { Date::parse(&t).is_some() });
+    ctx
+}
+
+/// The list item with `id` anywhere under a document's `spec` (depth-first, iterative).
+fn find_item(doc: &Value, id: &str) -> Value {
+    let mut stack: Vec<&Value> = map_get(doc, "spec").into_iter().collect();
+    while let Some(value) = stack.pop() {
+        match value {
+            Value::List(items) => {
+                for item in items.iter() {
+                    if matches!(map_get(item, "id"), Some(Value::String(s)) if s.as_str() == id) {
+                        return item.clone();
+                    }
+                }
+                stack.extend(items.iter().rev());
+            }
+            Value::Map(m) => stack.extend(m.map.values()),
+            _ => {}
+        }
+    }
+    Value::Null
+}
+
+/// The values bound for one evaluation.
+pub struct Bindings {
+    pub self_: Value,
+    pub doc: Value,
+    pub item: Value,
+    pub project: Value,
+    pub stage: Option<u8>,
+}
+
+/// Evaluates a boolean expression.
+#[must_use]
+pub fn eval_bool(expr: &Expr, ctx: &Context<'_, '_>, bindings: &Bindings) -> ExprOutcome {
+    match eval(expr, ctx, bindings) {
+        Ok(Value::Bool(true)) => ExprOutcome::True,
+        Ok(Value::Bool(false)) => ExprOutcome::False,
+        Ok(Value::Null) => ExprOutcome::Missing,
+        Ok(other) => ExprOutcome::Failed(format!("the expression gave {}, not true or false", display(&other))),
+        Err(error) => classify(&error),
+    }
+}
+
+/// Evaluates an expression to a value.
+pub fn eval(expr: &Expr, ctx: &Context<'_, '_>, bindings: &Bindings) -> Result<Value, ExecutionError> {
+    let mut scope = ctx.new_inner_scope();
+    scope.add_variable_from_value("self", bindings.self_.clone());
+    scope.add_variable_from_value("doc", bindings.doc.clone());
+    scope.add_variable_from_value("item", bindings.item.clone());
+    scope.add_variable_from_value("project", bindings.project.clone());
+    scope.add_variable_from_value(
+        "stage",
+        bindings.stage.map_or(Value::Null, |s| Value::Int(i64::from(s))),
+    );
+    expr.program.execute(&scope)
+}
+
+/// A missing key or a null where a value was needed is "not applicable"; anything else fails.
+fn classify(error: &ExecutionError) -> ExprOutcome {
+    match error {
+        ExecutionError::NoSuchKey(_) => ExprOutcome::Missing,
+        ExecutionError::NoSuchOverload(o) if format!("{o:?}").contains("\"null\"") => ExprOutcome::Missing,
+        other => ExprOutcome::Failed(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn run(source: &str, self_: &serde_json::Value) -> ExprOutcome {
+        let expr = compile(source).unwrap();
+        let ctx = project_context(ProjectData {
+            as_of: Date::parse("2026-01-01"),
+            ..ProjectData::default()
+        });
+        let bindings = Bindings {
+            self_: to_cel(self_),
+            doc: Value::Null,
+            item: Value::Null,
+            project: Value::Null,
+            stage: Some(2),
+        };
+        eval_bool(&expr, &ctx, &bindings)
+    }
+
+    #[test]
+    fn unknown_names_are_rejected_with_a_position() {
+        let e = compile("slef.x > 1").unwrap_err();
+        assert_eq!((e.offset, e.len), (0, 4));
+        assert!(e.message.contains("did you mean `self`"), "{}", e.message);
+        let e = compile("qtty(self) > 1.0").unwrap_err();
+        assert!(e.message.contains("did you mean `qty`"), "{}", e.message);
+        assert!(compile("self.items.all(a, a.id != '')").is_ok());
+        assert!(compile("self.items.exists(i, i.id == 'x') && stage >= 2").is_ok());
+    }
+
+    #[test]
+    fn syntax_errors_carry_their_position() {
+        let e = compile("self.a +* 2").unwrap_err();
+        assert_eq!(e.offset, 8, "{e:?}");
+        let e = compile("self.a &&\n  )").unwrap_err();
+        assert_eq!(e.offset, 12, "{e:?}");
+    }
+
+    #[test]
+    fn standard_functions_we_allow_exist() {
+        for source in [
+            "size('ab') == 2",
+            "'ab'.contains('a')",
+            "'ab'.startsWith('a')",
+            "'ab'.endsWith('b')",
+            "'ab'.matches('^a')",
+            "int('2') == 2",
+            "uint(2) == 2u",
+            "double(2) == 2.0",
+            "string(2) == '2'",
+            "bytes('a') == b'a'",
+            "bool('true')",
+            "type(1) == int",
+            "dyn(1) == 1",
+            "has({'a': 1}.a)",
+            "[1].all(x, x > 0)",
+            "[1].exists(x, x > 0)",
+            "[1].exists_one(x, x > 0)",
+            "[1].map(x, x * 2) == [2]",
+            "[1, 2].filter(x, x > 1) == [2]",
+        ] {
+            assert_eq!(run(source, &json!(null)), ExprOutcome::True, "{source}");
+        }
+        assert_eq!(CEL_STANDARD.len(), 19);
+    }
+
+    #[test]
+    fn domain_functions() {
+        assert_eq!(run("qty(self) == 1.2", &json!("1200 mm")), ExprOutcome::True);
+        assert_eq!(run("qty_in(self, 'km/h') > 48.27", &json!("30 mph")), ExprOutcome::True);
+        assert_eq!(run("speed_class(self) == 48", &json!("30 mph")), ExprOutcome::True);
+        assert_eq!(
+            run("speed_at_least('48 km/h', self)", &json!("30 mph")),
+            ExprOutcome::True
+        );
+        assert_eq!(
+            run("speed_at_least('48 km/h', self)", &json!("50 km/h")),
+            ExprOutcome::False
+        );
+        assert_eq!(
+            run(
+                "achievable_speed('0 km/h', '2.5 m/s2', '40 m') == '51 km/h'",
+                &json!(null)
+            ),
+            ExprOutcome::True
+        );
+        assert_eq!(
+            run(
+                "rating(self).massKg == 7500.0 && rating(self).debrisM == 15.4",
+                &json!("V/7500[N3]/80/90:0.4/15.4")
+            ),
+            ExprOutcome::True
+        );
+        assert_eq!(
+            run("rating(self).ok", &json!("V/7,5[N3]/80/90:0.4")),
+            ExprOutcome::False
+        );
+        assert_eq!(run("nctc(self).mandatoryM == 98", &json!("227 kg")), ExprOutcome::True);
+        assert_eq!(
+            run("days_between(self, today()) == 31", &json!("2025-12-01")),
+            ExprOutcome::True
+        );
+        assert_eq!(
+            run(
+                "martyns_tier(self) == 'enhanced'",
+                &json!({"building": true, "uses": ["sports-grounds"], "occupancy": {"expectedPeak": 800}})
+            ),
+            ExprOutcome::True
+        );
+        assert_eq!(
+            run(
+                "item_in(self, 'b').n == 2",
+                &json!({"spec": {"xs": [{"id": "a", "n": 1}, {"id": "b", "n": 2}]}})
+            ),
+            ExprOutcome::True
+        );
+    }
+
+    #[test]
+    fn missing_data_is_not_applicable() {
+        assert_eq!(run("self.nope > 1", &json!({})), ExprOutcome::Missing);
+        assert!(matches!(run("self > 1", &json!("text")), ExprOutcome::Failed(_)));
+        assert!(matches!(run("self", &json!(3)), ExprOutcome::Failed(_)));
+    }
+}

@@ -1,0 +1,187 @@
+//! The rule and pack files as written: serde types that mirror `schemas/rule.schema.json` and
+//! `schemas/pack.schema.json` (a test keeps them in step). They are compiled once into
+//! [`super::Rule`] and [`super::Pack`].
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// A rule file, as written.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRule {
+    pub id: String,
+    pub title: String,
+    pub severity: String,
+    pub stage: Value,
+    pub kind: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jurisdictions: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub select: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub locate: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub when: Option<RawPredicate>,
+    pub check: RawPredicate,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub related: Option<RawRelated>,
+    pub message: String,
+    pub help: String,
+    pub why: String,
+    pub sources: Vec<RawSource>,
+    pub tests: RawTests,
+}
+
+/// A predicate, as written: exactly one form (or `min` with `max`).
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPredicate {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub required: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub absent: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub equals: Option<Value>,
+    #[serde(rename = "in", skip_serializing_if = "Option::is_none")]
+    pub in_: Option<Vec<Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matches: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unique: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<RawCount>,
+    #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
+    pub ref_: Option<RawRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub before: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expr: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub all: Option<Vec<RawPredicate>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub any: Option<Vec<RawPredicate>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not: Option<Box<RawPredicate>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub builtin: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCount {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max: Option<u64>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRef {
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lists: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRelated {
+    #[serde(rename = "ref")]
+    pub ref_: RawRef,
+    pub label: String,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSource {
+    pub title: String,
+    pub url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clause: Option<String>,
+    pub confidence: String,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTests {
+    /// Each a case (`{documents: [...]}`) or a single document.
+    pub valid: Vec<Value>,
+    pub invalid: Vec<RawInvalidCase>,
+}
+
+/// The options a case may carry (shared by valid and invalid cases).
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawCase {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub settings: Option<std::collections::BTreeMap<String, String>>,
+    pub documents: Vec<Value>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawInvalidCase {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub settings: Option<std::collections::BTreeMap<String, String>>,
+    pub documents: Vec<Value>,
+    pub expect: Vec<RawExpect>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExpect {
+    pub at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub document: Option<usize>,
+}
+
+/// A `pack.yaml`, as written.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPack {
+    pub name: String,
+    pub title: String,
+    pub version: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jurisdictions: Option<Vec<String>>,
+    pub description: String,
+    pub sources: Vec<RawPackSource>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commencement: Option<RawCommencement>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPackSource {
+    pub title: String,
+    pub url: String,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCommencement {
+    pub setting: String,
+    pub note: String,
+}

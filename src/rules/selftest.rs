@@ -1,0 +1,201 @@
+//! `standoff test`: every rule's own cases, each ending with a named outcome (after
+//! ast-grep's `sg test`): validated, reported, missing, noisy or error.
+
+use std::collections::BTreeSet;
+
+use super::eval::{self, EvalOptions, Tree};
+use super::{Rule, RuleSet, RuleStage, TestCase};
+use crate::date::Date;
+use crate::document::{Kind, Recognition, recognise};
+use crate::engine::{DesignDocument, SourceFile};
+use crate::finding::FileId;
+use crate::index::TreeIndex;
+use crate::project;
+use crate::schema::{self, Schemas};
+use crate::stage::Stage;
+use crate::yaml::{self, Limits};
+
+/// How a case ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// A valid case the rule did not report.
+    Validated,
+    /// An invalid case reported at exactly the expected pointers.
+    Reported,
+    /// An invalid case the rule did not report (at these expected pointers).
+    Missing(Vec<String>),
+    /// Reported where it should not be: on a valid case, or at unexpected pointers.
+    Noisy(Vec<String>),
+    /// The case could not run.
+    Error(String),
+}
+
+impl Outcome {
+    #[must_use]
+    pub fn passed(&self) -> bool {
+        matches!(self, Outcome::Validated | Outcome::Reported)
+    }
+
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        match self {
+            Outcome::Validated => "validated",
+            Outcome::Reported => "reported",
+            Outcome::Missing(_) => "missing",
+            Outcome::Noisy(_) => "noisy",
+            Outcome::Error(_) => "error",
+        }
+    }
+}
+
+/// One case's result.
+#[derive(Debug)]
+pub struct CaseResult<'r> {
+    pub rule: &'r Rule,
+    pub case: &'r TestCase,
+    pub outcome: Outcome,
+}
+
+/// The date a case runs at unless it says otherwise: fixed, so results never depend on the day.
+pub const DEFAULT_AS_OF: &str = "2026-01-01";
+
+/// Runs every case of every rule.
+#[must_use]
+pub fn run<'r>(rules: &'r RuleSet, schemas: &Schemas) -> Vec<CaseResult<'r>> {
+    use rayon::prelude::*;
+    rules
+        .rules
+        .par_iter()
+        .flat_map_iter(|rule| {
+            rule.tests.iter().map(move |case| CaseResult {
+                rule,
+                case,
+                outcome: run_case(rules, rule, case, schemas),
+            })
+        })
+        .collect()
+}
+
+fn default_project(rule: &Rule, stage: Stage) -> String {
+    let jurisdiction = rule
+        .jurisdictions
+        .iter()
+        .find(|j| !j.contains('*'))
+        .cloned()
+        .or_else(|| rule.jurisdictions.first().map(|j| j.replace('*', "ENG")))
+        .unwrap_or_else(|| "GB-ENG".to_owned());
+    format!(
+        "apiVersion: standoff/v1\nkind: Project\nmetadata:\n  name: test-project\nspec:\n  stage: {}\n  jurisdiction: {jurisdiction}\n  uses: [entertainment-and-leisure]\n",
+        stage.number()
+    )
+}
+
+fn run_case(rules: &RuleSet, rule: &Rule, case: &TestCase, schemas: &Schemas) -> Outcome {
+    let file = &rule.file;
+    let mut documents = Vec::new();
+    for (i, &id) in case.documents.iter().enumerate() {
+        let Some(yaml) = file.yaml.subtree(id) else {
+            return Outcome::Error(format!("document {i} of the case is missing"));
+        };
+        let kind = match recognise(FileId(0), i as u32, &yaml) {
+            Recognition::Design(kind) => kind,
+            Recognition::Problem(f) => return Outcome::Error(format!("document {i}: {}", f.message)),
+            Recognition::Foreign | Recognition::Empty => {
+                return Outcome::Error(format!(
+                    "document {i} is not a design document (apiVersion: standoff/v1)"
+                ));
+            }
+        };
+        let validator = match schemas.for_kind(kind) {
+            Ok(v) => v,
+            Err(e) => return Outcome::Error(e),
+        };
+        if let Some(issue) = schema::validate(schemas, validator, &yaml, &file.text).first() {
+            let at = crate::text::LineIndex::new(&file.text).line_col(&file.text, issue.span.start);
+            return Outcome::Error(format!(
+                "document {i} does not pass its schema: {} (line {}, column {})",
+                issue.message, at.line, at.column
+            ));
+        }
+        documents.push(DesignDocument {
+            file: FileId(0),
+            index: i as u32,
+            kind,
+            yaml,
+            schema_valid: true,
+        });
+    }
+    let due = match rule.stage {
+        RuleStage::Due(stage) => stage,
+        RuleStage::Always => Stage::new(0).unwrap_or(Stage::LAST),
+    };
+    let stage = case.stage.unwrap_or(due);
+    let mut files = vec![SourceFile::new(file.path.clone(), file.text.clone())];
+    if !documents.iter().any(|d| d.kind == Kind::Project) {
+        let text = default_project(rule, stage);
+        let Some(yaml) = yaml::load(&text, &Limits::default()).documents.into_iter().next() else {
+            return Outcome::Error("the default Project does not load".into());
+        };
+        documents.push(DesignDocument {
+            file: FileId(1),
+            index: documents.len() as u32,
+            kind: Kind::Project,
+            yaml,
+            schema_valid: true,
+        });
+        files.push(SourceFile::new("<default project>".into(), text));
+    }
+    let model = project::build(&documents, case.stage);
+    let index = TreeIndex::build(&documents, &model);
+    let tree = Tree {
+        documents: &documents,
+        files: &files,
+        projects: &model,
+        index: &index,
+        schemas,
+    };
+    let options = EvalOptions {
+        lookahead: false,
+        as_of: case.as_of.or_else(|| Date::parse(DEFAULT_AS_OF)),
+        settings: case.settings.clone(),
+        gate: None,
+        only: Some(rule.id.clone()),
+    };
+    let findings = eval::evaluate(rules, &tree, &options);
+    if let Some(error) = findings.iter().find(|f| f.rule == "RULE-ERROR") {
+        return Outcome::Error(error.message.clone());
+    }
+    let found: BTreeSet<(usize, String)> = findings
+        .iter()
+        .filter(|f| f.rule == rule.id)
+        .map(|f| (f.document.unwrap_or(0) as usize, f.pointer.clone().unwrap_or_default()))
+        .collect();
+    let show = |set: &BTreeSet<(usize, String)>| -> Vec<String> {
+        set.iter()
+            .map(|(d, p)| {
+                if *d == 0 {
+                    p.clone()
+                } else {
+                    format!("document {d}: {p}")
+                }
+            })
+            .collect()
+    };
+    if case.valid {
+        return if found.is_empty() {
+            Outcome::Validated
+        } else {
+            Outcome::Noisy(show(&found))
+        };
+    }
+    let expected: BTreeSet<(usize, String)> = case.expect.iter().cloned().collect();
+    let unexpected: BTreeSet<_> = found.difference(&expected).cloned().collect();
+    let missing: BTreeSet<_> = expected.difference(&found).cloned().collect();
+    if !unexpected.is_empty() {
+        Outcome::Noisy(show(&unexpected))
+    } else if !missing.is_empty() {
+        Outcome::Missing(show(&missing))
+    } else {
+        Outcome::Reported
+    }
+}

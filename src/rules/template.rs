@@ -1,0 +1,158 @@
+//! Message templates: `{value}`, `{item}`, `{doc}`, `{kind}`, `{field}`, `{pointer}`, `{stage}`,
+//! `{due}`, and `{= <CEL expression>}`; `{{` and `}}` are literal braces.
+
+use super::expr::{self, Expr, ExprError};
+
+/// A placeholder's meaning.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Placeholder {
+    /// The selected value, as written.
+    Value,
+    /// The id of the innermost list item (or its index).
+    Item,
+    /// The document's name.
+    Doc,
+    Kind,
+    /// The last key of the pointer.
+    Field,
+    Pointer,
+    /// The stage the project is judged at.
+    Stage,
+    /// The stage the rule is due by.
+    Due,
+}
+
+const PLACEHOLDERS: [(&str, Placeholder); 8] = [
+    ("value", Placeholder::Value),
+    ("item", Placeholder::Item),
+    ("doc", Placeholder::Doc),
+    ("kind", Placeholder::Kind),
+    ("field", Placeholder::Field),
+    ("pointer", Placeholder::Pointer),
+    ("stage", Placeholder::Stage),
+    ("due", Placeholder::Due),
+];
+
+#[derive(Debug)]
+pub enum Part {
+    Text(String),
+    Placeholder(Placeholder),
+    Expr(Box<Expr>),
+}
+
+/// A compiled template.
+#[derive(Debug, Default)]
+pub struct Template {
+    pub parts: Vec<Part>,
+}
+
+/// A problem in a template, at a byte range of its text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TemplateError {
+    pub offset: usize,
+    pub len: usize,
+    pub message: String,
+}
+
+impl Template {
+    pub fn parse(text: &str) -> Result<Self, TemplateError> {
+        let mut parts = Vec::new();
+        let mut literal = String::new();
+        let mut rest = text;
+        let mut offset = 0;
+        while let Some(open) = rest.find(['{', '}']) {
+            literal.push_str(&rest[..open]);
+            let brace = rest.as_bytes()[open];
+            if rest[open + 1..].starts_with(brace as char) {
+                literal.push(brace as char);
+                rest = &rest[open + 2..];
+                offset += open + 2;
+                continue;
+            }
+            if brace == b'}' {
+                return Err(TemplateError {
+                    offset: offset + open,
+                    len: 1,
+                    message: "a `}` without its `{` (write `}}` for a brace)".into(),
+                });
+            }
+            let Some(close) = rest[open..].find('}') else {
+                return Err(TemplateError {
+                    offset: offset + open,
+                    len: 1,
+                    message: "a `{` that is not closed (write `{{` for a brace)".into(),
+                });
+            };
+            let inner = &rest[open + 1..open + close];
+            if !literal.is_empty() {
+                parts.push(Part::Text(std::mem::take(&mut literal)));
+            }
+            let inner_offset = offset + open + 1;
+            if let Some(source) = inner.strip_prefix('=') {
+                let expr = expr::compile(source.trim()).map_err(|e: ExprError| TemplateError {
+                    offset: inner_offset + 1 + (source.len() - source.trim_start().len()) + e.offset,
+                    len: e.len,
+                    message: e.message,
+                })?;
+                parts.push(Part::Expr(Box::new(expr)));
+            } else {
+                let name = inner.trim();
+                let Some((_, placeholder)) = PLACEHOLDERS.iter().find(|(n, _)| *n == name) else {
+                    let names: Vec<&str> = PLACEHOLDERS.iter().map(|(n, _)| *n).collect();
+                    let hint = crate::text::did_you_mean(name, names.iter().copied()).map_or_else(
+                        || format!("; use one of {}, or {{= expression}}", names.join(", ")),
+                        |m| format!("; did you mean `{{{m}}}`?"),
+                    );
+                    return Err(TemplateError {
+                        offset: inner_offset,
+                        len: inner.len(),
+                        message: format!("unknown placeholder `{{{name}}}`{hint}"),
+                    });
+                };
+                parts.push(Part::Placeholder(*placeholder));
+            }
+            rest = &rest[open + close + 1..];
+            offset += open + close + 1;
+        }
+        literal.push_str(rest);
+        if !literal.is_empty() {
+            parts.push(Part::Text(literal));
+        }
+        Ok(Self { parts })
+    }
+
+    /// Renders with `resolve` for placeholders and `evaluate` for expressions.
+    pub fn render(&self, resolve: &dyn Fn(Placeholder) -> String, evaluate: &dyn Fn(&Expr) -> String) -> String {
+        let mut out = String::new();
+        for part in &self.parts {
+            match part {
+                Part::Text(t) => out.push_str(t),
+                Part::Placeholder(p) => out.push_str(&resolve(*p)),
+                Part::Expr(e) => out.push_str(&evaluate(e)),
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_placeholders_expressions_and_braces() {
+        let t = Template::parse("gap {value} at {item} ({= qty(self)} m) {{literal}}").unwrap();
+        let rendered = t.render(&|p| format!("<{p:?}>"), &|e| format!("[{}]", e.source));
+        assert_eq!(rendered, "gap <Value> at <Item> ([qty(self)] m) {literal}");
+    }
+
+    #[test]
+    fn errors_are_located() {
+        let e = Template::parse("gap {valeu}").unwrap_err();
+        assert_eq!((e.offset, e.len), (5, 5));
+        assert!(e.message.contains("did you mean `{value}`"), "{}", e.message);
+        assert_eq!(Template::parse("a { b").unwrap_err().offset, 2);
+        let e = Template::parse("x {= slef.a}").unwrap_err();
+        assert_eq!(e.offset, 5, "{e:?}");
+    }
+}
