@@ -9,4 +9,5 @@
 mod cli;
 mod conformance;
 mod hostile;
+mod rules;
 mod support;

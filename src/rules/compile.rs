@@ -334,7 +334,11 @@ fn compile_rule(
     };
     for kind in &kinds {
         match field_info(schemas, *kind, &select) {
-            FieldInfo::Unknown { segment, allowed } => {
+            unknown @ FieldInfo::Unknown { .. } => {
+                let FieldInfo::Unknown { segment, allowed } = &unknown else {
+                    continue;
+                };
+                let (segment, allowed) = (*segment, allowed.clone());
                 let bad = select.segments.get(segment).map_or_else(String::new, |s| match s {
                     super::select::Segment::Key(k) => k.clone(),
                     super::select::Segment::Any => "*".to_owned(),
@@ -351,6 +355,8 @@ fn compile_rule(
                     "no such field",
                     help,
                 ));
+                // Nothing more can be said about the field: no cascade of errors.
+                field = unknown;
             }
             info @ FieldInfo::Field { .. } => field = info,
         }

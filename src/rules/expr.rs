@@ -150,8 +150,10 @@ pub fn compile(source: &str) -> Result<Expr, ExprError> {
         let first = errors.errors.first();
         let (line, column) = first.map_or((1, 1), |e| e.pos);
         let message = first.map_or_else(|| "syntax error".to_owned(), |e| e.msg.clone());
+        // An error at the end of the input points at the last character written.
+        let last = source.trim_end().char_indices().last().map_or(0, |(i, _)| i);
         ExprError {
-            offset: offset_of(source, line, column),
+            offset: offset_of(source, line, column).min(last),
             len: 1,
             message: format!("CEL {}", lowercase_first(&message)),
         }

@@ -11,6 +11,8 @@ pub mod raw;
 pub mod select;
 pub mod selftest;
 pub mod template;
+#[cfg(test)]
+mod tests;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;

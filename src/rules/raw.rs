@@ -2,6 +2,8 @@
 //! `schemas/pack.schema.json` (a test keeps them in step). They are compiled once into
 //! [`super::Rule`] and [`super::Pack`].
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -128,7 +130,7 @@ pub struct RawCase {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub as_of: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub settings: Option<std::collections::BTreeMap<String, String>>,
+    pub settings: Option<BTreeMap<String, String>>,
     pub documents: Vec<Value>,
 }
 
@@ -142,7 +144,7 @@ pub struct RawInvalidCase {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub as_of: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub settings: Option<std::collections::BTreeMap<String, String>>,
+    pub settings: Option<BTreeMap<String, String>>,
     pub documents: Vec<Value>,
     pub expect: Vec<RawExpect>,
 }
@@ -184,4 +186,143 @@ pub struct RawPackSource {
 pub struct RawCommencement {
     pub setting: String,
     pub note: String,
+}
+
+#[cfg(test)]
+mod tests {
+    //! The schemas editors see and the types the loader reads must not drift apart: every
+    //! field of every type is a property of its schema object, and every property a field.
+
+    use std::collections::BTreeSet;
+
+    use super::*;
+    use crate::schema::schemas;
+
+    fn keys<T: Serialize>(value: &T) -> BTreeSet<String> {
+        serde_json::to_value(value)
+            .unwrap()
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect()
+    }
+
+    fn properties(file: &str, pointer: &str) -> BTreeSet<String> {
+        let schema = schemas().unwrap().raw(file).unwrap();
+        schema
+            .pointer(pointer)
+            .and_then(Value::as_object)
+            .unwrap_or_else(|| panic!("{file}#{pointer}"))
+            .keys()
+            .cloned()
+            .collect()
+    }
+
+    fn full_predicate() -> RawPredicate {
+        RawPredicate {
+            required: Some(true),
+            absent: Some(true),
+            equals: Some(Value::Null),
+            in_: Some(Vec::new()),
+            min: Some(Value::Null),
+            max: Some(Value::Null),
+            matches: Some(String::new()),
+            unique: Some(true),
+            count: Some(RawCount::default()),
+            ref_: Some(RawRef::default()),
+            before: Some(String::new()),
+            after: Some(String::new()),
+            expr: Some(String::new()),
+            all: Some(Vec::new()),
+            any: Some(Vec::new()),
+            not: Some(Box::default()),
+            builtin: Some(String::new()),
+        }
+    }
+
+    #[test]
+    fn rule_types_match_the_rule_schema() {
+        let rule = RawRule {
+            jurisdictions: Some(Vec::new()),
+            select: Some(String::new()),
+            locate: Some(String::new()),
+            when: Some(RawPredicate::default()),
+            related: Some(RawRelated::default()),
+            ..RawRule::default()
+        };
+        let file = "rule.schema.json";
+        assert_eq!(keys(&rule), properties(file, "/properties"));
+        assert_eq!(keys(&full_predicate()), properties(file, "/$defs/predicate/properties"));
+        assert_eq!(
+            keys(&RawCount {
+                min: Some(0),
+                max: Some(0)
+            }),
+            properties(file, "/$defs/predicate/properties/count/properties")
+        );
+        let reference = RawRef {
+            lists: Some(Vec::new()),
+            via: Some(String::new()),
+            ..RawRef::default()
+        };
+        assert_eq!(keys(&reference), properties(file, "/$defs/ref/properties"));
+        assert_eq!(
+            keys(&RawRelated::default()),
+            properties(file, "/properties/related/properties")
+        );
+        let source = RawSource {
+            clause: Some(String::new()),
+            ..RawSource::default()
+        };
+        assert_eq!(keys(&source), properties(file, "/properties/sources/items/properties"));
+        assert_eq!(
+            keys(&RawTests::default()),
+            properties(file, "/properties/tests/properties")
+        );
+        let case = RawCase {
+            name: Some(String::new()),
+            stage: Some(0),
+            as_of: Some(String::new()),
+            settings: Some(BTreeMap::new()),
+            documents: Vec::new(),
+        };
+        assert_eq!(keys(&case), properties(file, "/$defs/case/properties"));
+        let invalid = RawInvalidCase {
+            name: Some(String::new()),
+            stage: Some(0),
+            as_of: Some(String::new()),
+            settings: Some(BTreeMap::new()),
+            ..RawInvalidCase::default()
+        };
+        assert_eq!(keys(&invalid), properties(file, "/$defs/invalidCase/properties"));
+        let expect = RawExpect {
+            document: Some(0),
+            ..RawExpect::default()
+        };
+        assert_eq!(
+            keys(&expect),
+            properties(file, "/$defs/invalidCase/properties/expect/items/properties")
+        );
+    }
+
+    #[test]
+    fn pack_types_match_the_pack_schema() {
+        let pack = RawPack {
+            prefix: Some(String::new()),
+            jurisdictions: Some(Vec::new()),
+            commencement: Some(RawCommencement::default()),
+            ..RawPack::default()
+        };
+        let file = "pack.schema.json";
+        assert_eq!(keys(&pack), properties(file, "/properties"));
+        assert_eq!(
+            keys(&RawPackSource::default()),
+            properties(file, "/properties/sources/items/properties")
+        );
+        assert_eq!(
+            keys(&RawCommencement::default()),
+            properties(file, "/properties/commencement/properties")
+        );
+    }
 }
