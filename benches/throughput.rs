@@ -5,10 +5,13 @@
 //! process so its peak memory is its own, at 1 thread and at all cores:
 //!
 //! - `parse`: read every file and pull every YAML event (the floor: nothing can be faster);
-//! - `load+validate`: read, load with spans, recognise, validate against the schemas;
+//! - `load+validate`: read, load with spans, recognise, validate against the schemas, build the
+//!   projects and the index (the engine with no rules);
+//! - `load+validate+rules`: the same, with every built-in rule pack;
 //! - `check`: the whole `standoff check` (walk, load, validate, projects, JSON report to a file).
 //!
 //! It prints documents/s, MB/s and peak RSS. Figures, not assertions: the machines are shared.
+//! `--keep` keeps the generated tree (for profiling).
 
 #![allow(
     clippy::print_stdout,
@@ -122,26 +125,24 @@ fn child(phase: &str, dir: &Path) {
                 .sum();
             assert!(events > 0);
         }
-        "load+validate" => {
+        "load+validate" | "load+validate+rules" => {
             let schemas = standoff::schema::schemas().unwrap();
+            let rules = if phase == "load+validate" {
+                standoff::rules::RuleSet::default()
+            } else {
+                standoff::rules::load(standoff::rules::builtin_packs()).unwrap()
+            };
             let limits = standoff::yaml::Limits::default();
-            let files = yaml_files(dir);
-            let findings: usize = files
+            let inputs: Vec<(String, standoff::engine::FileInput)> = yaml_files(dir)
                 .par_iter()
-                .enumerate()
-                .map(|(i, p)| {
-                    let bytes = std::fs::read(p).unwrap();
-                    let loaded = standoff::engine::load_file(
-                        standoff::finding::FileId(i as u32),
-                        p.display().to_string(),
-                        standoff::engine::FileInput::Bytes(bytes),
-                        &limits,
-                        schemas,
-                    );
-                    loaded.findings.len()
-                })
-                .sum();
-            assert_eq!(findings, 0, "the generated tree must be valid");
+                .map(|p| (p.display().to_string(), standoff::engine::FileInput::Bytes(std::fs::read(p).unwrap())))
+                .collect();
+            let options = standoff::engine::CheckOptions {
+                as_of: standoff::date::Date::parse("2026-11-24"),
+                ..standoff::engine::CheckOptions::default()
+            };
+            let checked = standoff::engine::check(inputs, &limits, schemas, &rules, &options);
+            assert_eq!(checked.summary.findings.error, 0, "the generated tree must pass");
         }
         "check" => {
             let out = dir.with_extension("report.json");
@@ -201,7 +202,8 @@ fn main() {
             .and_then(|v| v.parse().ok())
             .unwrap_or(default)
     };
-    let docs = value("--docs", 10_000);
+    // Whole projects only (nine documents each), so the generated tree passes every rule.
+    let docs = value("--docs", 10_000).div_ceil(TEMPLATES.len()) * TEMPLATES.len();
     let runs = value("--runs", 3).max(1);
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let dir = std::env::temp_dir().join(format!("standoff-bench-{docs}"));
@@ -212,7 +214,7 @@ fn main() {
     println!("median of {runs} runs; peak RSS is the largest of the runs\n");
     println!("| phase | threads | documents | MB | seconds | documents/s | MB/s | peak RSS MB |");
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");
-    for phase in ["parse", "load+validate", "check"] {
+    for phase in ["parse", "load+validate", "load+validate+rules", "check"] {
         let mut thread_counts = vec![1];
         if cores > 1 {
             thread_counts.push(cores);
@@ -227,6 +229,10 @@ fn main() {
             );
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    if args.iter().any(|a| a == "--keep") {
+        println!("\nthe tree is kept in {}", dir.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     let _ = std::fs::remove_file(dir.with_extension("report.json"));
 }
