@@ -135,7 +135,12 @@ fn child(phase: &str, dir: &Path) {
             let limits = standoff::yaml::Limits::default();
             let inputs: Vec<(String, standoff::engine::FileInput)> = yaml_files(dir)
                 .par_iter()
-                .map(|p| (p.display().to_string(), standoff::engine::FileInput::Bytes(std::fs::read(p).unwrap())))
+                .map(|p| {
+                    (
+                        p.display().to_string(),
+                        standoff::engine::FileInput::Bytes(std::fs::read(p).unwrap()),
+                    )
+                })
                 .collect();
             let options = standoff::engine::CheckOptions {
                 as_of: standoff::date::Date::parse("2026-11-24"),

@@ -31,7 +31,7 @@ pub const VARIABLES: [(&str, &str); 5] = [
 ];
 
 /// The functions standoff adds to CEL, with their signatures.
-pub const FUNCTIONS: [(&str, &str); 17] = [
+pub const FUNCTIONS: [(&str, &str); 20] = [
     ("docs", "docs(kind) -> list: the project's documents of a kind"),
     (
         "ref",
@@ -88,6 +88,12 @@ pub const FUNCTIONS: [(&str, &str); 17] = [
     ),
     ("today", "today() -> text: the date taken as today (--as-of)"),
     ("is_date", "is_date(text) -> bool: a valid YYYY-MM-DD date"),
+    ("max_of", "max_of(list of numbers) -> double or null: the largest"),
+    ("min_of", "min_of(list of numbers) -> double or null: the smallest"),
+    (
+        "design_charge",
+        "design_charge(type) -> text or null: the largest design-basis charge of the project's risk assessments for a methodology type (e.g. 'vbied')",
+    ),
 ];
 
 /// The standard CEL functions and macros standoff allows (checked by a test to exist).
@@ -554,12 +560,60 @@ pub fn project_context(data: ProjectData) -> Context<'static, 'static> {
             Ok(parse(&from)?.days_until(parse(&to)?))
         },
     );
-    let d = data;
+    let d = data.clone();
     let _ = ctx.add_function("today", move || -> Value {
         d.as_of.map_or(Value::Null, |t| text(t.to_string()))
     });
     let _ = ctx.add_function("is_date", |t: Arc<String>| -> bool { Date::parse(&t).is_some() });
+    let _ = ctx.add_function("max_of", |items: Value| -> Value { fold_numbers(&items, f64::max) });
+    let _ = ctx.add_function("min_of", |items: Value| -> Value { fold_numbers(&items, f64::min) });
+    let d = data;
+    let _ = ctx.add_function("design_charge", move |kind: Arc<String>| -> Value {
+        design_charge(&d, &kind)
+    });
     ctx
+}
+
+/// The largest (or smallest) number of a list; null for an empty list or no numbers.
+fn fold_numbers(items: &Value, pick: fn(f64, f64) -> f64) -> Value {
+    let Value::List(items) = items else { return Value::Null };
+    let numbers = items.iter().filter_map(|v| match v {
+        Value::Int(i) => Some(*i as f64),
+        Value::UInt(u) => Some(*u as f64),
+        Value::Float(f) => Some(*f),
+        _ => None,
+    });
+    numbers.reduce(pick).map_or(Value::Null, Value::Float)
+}
+
+/// The largest design-basis charge (as written) among the project's risk assessments for a
+/// methodology type.
+fn design_charge(data: &ProjectData, methodology: &str) -> Value {
+    let Some(Value::List(assessments)) = data.docs_by_kind.get("RiskAssessment") else {
+        return Value::Null;
+    };
+    let mut best: Option<(f64, Arc<String>)> = None;
+    for assessment in assessments.iter() {
+        let Some(Value::List(methodologies)) = map_get(assessment, "spec").and_then(|s| map_get(s, "methodologies"))
+        else {
+            continue;
+        };
+        for m in methodologies.iter() {
+            if !matches!(map_get(m, "type"), Some(Value::String(t)) if t.as_str() == methodology) {
+                continue;
+            }
+            let Some(Value::String(charge)) = map_get(m, "designBasis").and_then(|b| map_get(b, "charge")) else {
+                continue;
+            };
+            let Ok(q) = units::parse_as(charge, Dimension::Mass) else {
+                continue;
+            };
+            if best.as_ref().is_none_or(|(kg, _)| q.si() > *kg) {
+                best = Some((q.si(), charge.clone()));
+            }
+        }
+    }
+    best.map_or(Value::Null, |(_, charge)| Value::String(charge))
 }
 
 /// The list item with `id` anywhere under a document's `spec` (depth-first, iterative).
@@ -730,6 +784,11 @@ mod tests {
             run("days_between(self, today()) == 31", &json!("2025-12-01")),
             ExprOutcome::True
         );
+        assert_eq!(
+            run("max_of(self) == 3.0 && min_of(self) == 1.0", &json!([1, 3.0, 2])),
+            ExprOutcome::True
+        );
+        assert_eq!(run("max_of(self) == null", &json!([])), ExprOutcome::True);
         assert_eq!(
             run(
                 "martyns_tier(self) == 'enhanced'",
