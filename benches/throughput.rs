@@ -31,30 +31,42 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 const TEMPLATES: [(&str, &str); 9] = [
-    ("project.yaml", include_str!("../examples/riverside-arena/project.yaml")),
+    (
+        "project.yaml",
+        include_str!("../examples/riverside-arena/stage-4/project.yaml"),
+    ),
     (
         "risk-assessment.yaml",
-        include_str!("../examples/riverside-arena/risk-assessment.yaml"),
+        include_str!("../examples/riverside-arena/stage-4/risk-assessment.yaml"),
     ),
     (
         "security-strategy.yaml",
-        include_str!("../examples/riverside-arena/security-strategy.yaml"),
+        include_str!("../examples/riverside-arena/stage-4/security-strategy.yaml"),
     ),
-    ("site.yaml", include_str!("../examples/riverside-arena/site.yaml")),
+    (
+        "site.yaml",
+        include_str!("../examples/riverside-arena/stage-4/site.yaml"),
+    ),
     (
         "barrier-schedule.yaml",
-        include_str!("../examples/riverside-arena/barrier-schedule.yaml"),
+        include_str!("../examples/riverside-arena/stage-4/barrier-schedule.yaml"),
     ),
-    ("glazing.yaml", include_str!("../examples/riverside-arena/glazing.yaml")),
+    (
+        "glazing.yaml",
+        include_str!("../examples/riverside-arena/stage-4/glazing.yaml"),
+    ),
     (
         "procedures.yaml",
-        include_str!("../examples/riverside-arena/procedures.yaml"),
+        include_str!("../examples/riverside-arena/stage-4/procedures.yaml"),
     ),
     (
         "security-plan.yaml",
-        include_str!("../examples/riverside-arena/security-plan.yaml"),
+        include_str!("../examples/riverside-arena/stage-4/security-plan.yaml"),
     ),
-    ("event.yaml", include_str!("../examples/riverside-arena/event.yaml")),
+    (
+        "event.yaml",
+        include_str!("../examples/riverside-arena/stage-4/event.yaml"),
+    ),
 ];
 
 /// A small deterministic generator (64-bit LCG), so every run builds the same tree.

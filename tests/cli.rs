@@ -15,7 +15,10 @@ fn repo() -> &'static Path {
 
 #[test]
 fn clean_example_passes() {
-    let output = run_in(repo(), &["check", "examples/riverside-arena", "--as-of", "2026-11-24"]);
+    let output = run_in(
+        repo(),
+        &["check", "examples/riverside-arena/stage-4", "--as-of", "2026-11-24"],
+    );
     assert_eq!(output.status.code(), Some(0), "{}", transcript(&output));
     snapshot("clean_example", &output);
 }
@@ -240,7 +243,7 @@ fn output_file_and_colour() {
 
 #[test]
 fn stage_override_is_shown() {
-    let output = run_in(repo(), &["check", "examples/riverside-arena", "--stage", "1"]);
+    let output = run_in(repo(), &["check", "examples/riverside-arena/stage-4", "--stage", "1"]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         stdout.contains("judged at stage 1 (preparation-and-briefing), declared 4"),

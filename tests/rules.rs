@@ -29,7 +29,7 @@ fn a_bad_rule_pack_is_located_and_exits_2() {
         repo(),
         &[
             "check",
-            "examples/riverside-arena",
+            "examples/riverside-arena/stage-4",
             "--rules",
             "tests/fixtures/packs/broken",
         ],
