@@ -134,37 +134,15 @@ impl<'a> Node<'a> {
 
     /// The child whose subtree holds node `id`.
     fn child_ids_containing(&self, id: u32) -> Option<(Option<Node<'a>>, u32)> {
-        match self.value {
-            Value::Object(map) => map
-                .values()
-                .zip(self.child_ids())
-                .find(|(_, child)| *child <= id && id < self.doc.entry(*child).end)
-                .map(|(value, child)| {
-                    (
-                        Some(Node {
-                            doc: self.doc,
-                            value,
-                            id: child,
-                        }),
-                        child,
-                    )
-                }),
-            Value::Array(items) => items
-                .iter()
-                .zip(self.child_ids())
-                .find(|(_, child)| *child <= id && id < self.doc.entry(*child).end)
-                .map(|(value, child)| {
-                    (
-                        Some(Node {
-                            doc: self.doc,
-                            value,
-                            id: child,
-                        }),
-                        child,
-                    )
-                }),
-            _ => None,
-        }
+        let values: Box<dyn Iterator<Item = &'a Value>> = match self.value {
+            Value::Object(map) => Box::new(map.values()),
+            Value::Array(items) => Box::new(items.iter()),
+            _ => return None,
+        };
+        values
+            .zip(self.child_ids())
+            .find(|(_, child)| *child <= id && id < self.doc.entry(*child).end)
+            .map(|(value, child)| (Some(Node { doc: self.doc, value, id: child }), child))
     }
 
     /// The value of `key` in a mapping.
