@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use crate::error::{LocatedError, ToolError};
 use crate::finding::Severity;
+use crate::policy::{PathOverride, RuleFilter};
 use crate::schema;
 use crate::stage::Stage;
 use crate::yaml::{self, Limits, Span};
@@ -32,6 +33,27 @@ struct RawConfig {
     rules: Vec<String>,
     #[serde(default, rename = "martyns-law")]
     martyns_law: RawMartynsLaw,
+    #[serde(default)]
+    select: Vec<String>,
+    #[serde(default)]
+    ignore: Vec<String>,
+    #[serde(default)]
+    severity: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    overrides: Vec<RawOverride>,
+    waivers: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOverride {
+    files: Vec<String>,
+    #[serde(default)]
+    select: Vec<String>,
+    #[serde(default)]
+    ignore: Vec<String>,
+    #[serde(default)]
+    severity: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -71,6 +93,24 @@ pub struct Config {
     pub rule_dirs: Vec<PathBuf>,
     /// Settings the packs read, by dotted name (`martyns-law.commencement`).
     pub settings: std::collections::BTreeMap<String, String>,
+    /// Rule selection and severity, everywhere and per path.
+    pub filter: RuleFilter,
+    pub overrides: Vec<PathOverride>,
+    /// The waiver file to read, if any (resolved; it may not exist when defaulted).
+    pub waiver_file: Option<PathBuf>,
+    /// Whether `waiver_file` was named in the config (then it must exist).
+    pub waiver_file_named: bool,
+}
+
+fn filter(select: &[String], ignore: &[String], severity: &std::collections::BTreeMap<String, String>) -> RuleFilter {
+    RuleFilter {
+        select: select.to_vec(),
+        ignore: ignore.to_vec(),
+        severity: severity
+            .iter()
+            .filter_map(|(k, v)| Severity::parse(v).map(|s| (k.clone(), s)))
+            .collect(),
+    }
 }
 
 /// Finds `standoff.yaml` in `start` or its parents, stopping at the repository root (the
@@ -181,8 +221,43 @@ pub fn parse(text: &str, path: &Path, display: &str) -> Result<Config, ToolError
     if let Some(date) = raw.martyns_law.commencement {
         settings.insert("martyns-law.commencement".to_owned(), date);
     }
+    let mut overrides = Vec::new();
+    for (i, o) in raw.overrides.iter().enumerate() {
+        let mut builder = globset::GlobSetBuilder::new();
+        for (g, glob) in o.files.iter().enumerate() {
+            match globset::GlobBuilder::new(glob).literal_separator(true).build() {
+                Ok(glob) => {
+                    builder.add(glob);
+                }
+                Err(e) => {
+                    let span = doc
+                        .pointer(&format!("/overrides/{i}/files/{g}"))
+                        .map_or(Span::at(0), |n| n.span());
+                    return Err(invalid(
+                        display,
+                        vec![located(span, format!("invalid glob: {e}"), "invalid glob", None)],
+                    ));
+                }
+            }
+        }
+        let files = builder
+            .build()
+            .map_err(|e| ToolError::message(format!("{display}: invalid override globs: {e}")))?;
+        overrides.push(PathOverride {
+            files,
+            filter: filter(&o.select, &o.ignore, &o.severity),
+        });
+    }
+    let (waiver_file, waiver_file_named) = match &raw.waivers {
+        Some(named) => (Some(base.join(named)), true),
+        None => (Some(base.join(crate::policy::waivers::WAIVER_FILE)), false),
+    };
     Ok(Config {
         path: Some(path.to_owned()),
+        filter: filter(&raw.select, &raw.ignore, &raw.severity),
+        overrides,
+        waiver_file,
+        waiver_file_named,
         rule_dirs,
         settings,
         root,

@@ -288,6 +288,10 @@ pub struct Summary {
     pub empty_files: usize,
     /// Files loaded only for context (the pre-commit case): judged with the tree, not reported.
     pub context_files: usize,
+    /// Findings hidden by a waiver (listed, not counted).
+    pub waived: usize,
+    /// Findings accepted by the baseline (not reported).
+    pub baselined: usize,
     /// Findings by severity (after `report_only`).
     pub findings: SeverityCounts,
 }
@@ -376,6 +380,7 @@ pub fn assemble(loaded: Vec<LoadedFile>, schemas: &Schemas, rules: &RuleSet, opt
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup();
+    crate::annotate::annotate(&mut findings, &documents, &files, &projects);
     summary.findings = SeverityCounts::of(&findings);
     Checked {
         files,

@@ -77,6 +77,33 @@ pub struct Finding {
     /// How to fix it.
     pub help: Option<String>,
     pub related: Vec<Related>,
+    /// A stable identity across unrelated edits (rule, file, and the path with list indices
+    /// replaced by item ids), for baselines and code scanning. Set after evaluation.
+    pub fingerprint: String,
+    /// In a document classified OFFICIAL-SENSITIVE or higher (or of a Project so classified):
+    /// outputs that leave the machine carry no values from it. Set after evaluation.
+    pub sensitive: bool,
+    /// The waiver that hides this finding, if any.
+    pub waiver: Option<Box<AppliedWaiver>>,
+}
+
+/// A waiver in force on a finding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppliedWaiver {
+    pub reason: String,
+    pub approver: Option<String>,
+    pub until: Option<crate::date::Date>,
+    /// Where it is written: `inline` (a comment in the document) or the waiver file.
+    pub origin: WaiverOrigin,
+}
+
+/// Where a waiver is written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WaiverOrigin {
+    /// A `# standoff: waive` comment, at this file and line.
+    Inline { file: FileId, line: u32 },
+    /// An entry of the waiver file.
+    File { path: String, index: usize },
 }
 
 impl Finding {
@@ -98,6 +125,9 @@ impl Finding {
             label: None,
             help: None,
             related: Vec::new(),
+            fingerprint: String::new(),
+            sensitive: false,
+            waiver: None,
         }
     }
 
@@ -174,10 +204,11 @@ impl SeverityCounts {
         }
     }
 
+    /// The findings that count: waived ones do not.
     #[must_use]
     pub fn of<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Self {
         let mut counts = Self::default();
-        for f in findings {
+        for f in findings.into_iter().filter(|f| f.waiver.is_none()) {
             counts.add(f.severity);
         }
         counts

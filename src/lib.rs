@@ -14,6 +14,7 @@
     )
 )]
 
+pub mod annotate;
 pub mod checks;
 pub mod cli;
 pub mod config;
@@ -24,6 +25,7 @@ pub mod engine;
 pub mod error;
 pub mod finding;
 pub mod index;
+pub mod policy;
 pub mod project;
 pub mod report;
 pub mod rules;

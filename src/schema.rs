@@ -35,7 +35,7 @@ macro_rules! embed {
 }
 
 /// Every schema shipped in the binary.
-pub static EMBEDDED: [EmbeddedSchema; 13] = embed![
+pub static EMBEDDED: [EmbeddedSchema; 14] = embed![
     "common.schema.json",
     "project.schema.json",
     "risk-assessment.schema.json",
@@ -49,6 +49,7 @@ pub static EMBEDDED: [EmbeddedSchema; 13] = embed![
     "config.schema.json",
     "rule.schema.json",
     "pack.schema.json",
+    "waivers.schema.json",
 ];
 
 /// The parsed schemas and their lazily built validators.

@@ -38,6 +38,20 @@ pub fn quote(value: &str) -> String {
     out
 }
 
+/// Text made safe for a terminal or a CI log, keeping line breaks: unsafe characters escaped.
+#[must_use]
+pub fn quote_multiline(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if is_unsafe_char(c) || c == '\r' {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// The source text with every unsafe character replaced by one of the same UTF-8 length, so
 /// byte spans stay valid while nothing hostile reaches the terminal.
 #[must_use]

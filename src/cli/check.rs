@@ -11,12 +11,14 @@ use rayon::prelude::*;
 use super::{CheckArgs, GlobalArgs, use_color, width};
 use crate::config::{self, Config};
 use crate::date::Date;
-use crate::engine::{self, CheckOptions, FileInput};
+use crate::engine::{self, CheckOptions, Checked, FileInput};
 use crate::error::ToolError;
 use crate::finding::{FileId, Severity};
+use crate::policy::{self, Policy, waivers};
 use crate::report::{self, HumanOptions};
 use crate::rules::{self, RuleSet};
 use crate::schema;
+use crate::stage::Stage;
 use crate::walk::{self, WalkOptions, WalkProblemKind};
 use crate::yaml::Limits;
 
@@ -132,10 +134,53 @@ pub(super) fn find_config(explicit: Option<&PathBuf>, first_path: Option<&PathBu
     }
 }
 
+/// What judging a tree needs.
+pub(super) struct JudgeRequest<'a> {
+    pub paths: &'a [PathBuf],
+    pub config: Option<&'a PathBuf>,
+    pub rules: &'a [PathBuf],
+    pub stage: Option<Stage>,
+    pub as_of: Option<Date>,
+    pub lookahead: bool,
+    /// The review gate at the end of this stage (config rule filters then do not apply).
+    pub gate: Option<Stage>,
+    /// Replaces the config's `select` (check only).
+    pub select: Option<Vec<String>>,
+    /// Adds to the config's `ignore` (check only).
+    pub ignore: Vec<String>,
+    pub verbose: bool,
+}
+
+/// A judged tree, with what judged it.
+pub(super) struct Judgement {
+    pub checked: Checked,
+    pub rules: RuleSet,
+    pub config: Config,
+    /// Each tree file's path relative to the config's folder (or the current folder), `/`-separated.
+    pub relative_paths: Vec<String>,
+    pub as_of: Date,
+    pub started: Instant,
+}
+
+/// `path` relative to the config's folder, else to the current folder.
+fn relative_path(path: &Path, root: Option<&Path>) -> String {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let base = root.map(Path::to_path_buf).or_else(|| std::env::current_dir().ok());
+    base.and_then(|b| {
+        let b = std::fs::canonicalize(&b).unwrap_or(b);
+        let a = std::fs::canonicalize(&absolute).unwrap_or(absolute.clone());
+        walk::relative_to(&a, &b)
+    })
+    .unwrap_or(absolute)
+    .to_string_lossy()
+    .replace('\\', "/")
+}
+
+/// Walks, reads and judges the tree; applies the config's rule filters and every waiver.
 #[allow(clippy::print_stderr, reason = "-v prints what was walked to stderr")]
-pub(super) fn run(args: &CheckArgs, global: &GlobalArgs) -> Result<ExitCode, ToolError> {
+pub(super) fn judge(request: &JudgeRequest<'_>) -> Result<Judgement, ToolError> {
     let started = Instant::now();
-    for path in &args.paths {
+    for path in request.paths {
         if std::fs::symlink_metadata(path).is_err() {
             return Err(ToolError::message(format!(
                 "{}: no such file or folder",
@@ -143,15 +188,29 @@ pub(super) fn run(args: &CheckArgs, global: &GlobalArgs) -> Result<ExitCode, Too
             )));
         }
     }
-    let config = find_config(args.config.as_ref(), args.paths.first())?;
+    let config = find_config(request.config, request.paths.first())?;
     let schemas = schema::schemas().map_err(ToolError::Message)?;
-    let rules = load_rules(&config, &args.rules)?;
-    let scope = scope(&args.paths, &config);
+    let rules = load_rules(&config, request.rules)?;
+    let waiver_file = match &config.waiver_file {
+        Some(path) if path.is_file() => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| ToolError::message(format!("cannot read {}: {e}", walk::display(path))))?;
+            Some(waivers::load_file(&text, &walk::display(path))?)
+        }
+        Some(path) if config.waiver_file_named => {
+            return Err(ToolError::message(format!(
+                "{}: no such waiver file (named in the config)",
+                walk::display(path)
+            )));
+        }
+        _ => None,
+    };
+    let scope = scope(request.paths, &config);
     let options = WalkOptions {
         follow_symlinks: config.follow_symlinks,
         exclude: config.exclude.clone(),
     };
-    let skip: Vec<PathBuf> = config.path.iter().cloned().collect();
+    let skip: Vec<PathBuf> = config.path.iter().chain(config.waiver_file.iter()).cloned().collect();
     let mut walked = walk::walk(&scope.roots, &options, &skip);
     // In the pre-commit case, a named file is checked even when the walk would not pick it.
     let report_paths: Option<HashSet<PathBuf>> = scope
@@ -180,10 +239,12 @@ pub(super) fn run(args: &CheckArgs, global: &GlobalArgs) -> Result<ExitCode, Too
             WalkProblemKind::SymlinkSkipped => ("FILE-SYMLINK", Severity::Info),
         };
         let message = match problem.kind {
-            WalkProblemKind::SymlinkSkipped => format!(
-                "{}; set `follow-symlinks: true` in standoff.yaml to check what it points to",
-                problem.message
-            ),
+            WalkProblemKind::SymlinkSkipped => {
+                format!(
+                    "{}; set `follow-symlinks: true` in standoff.yaml to check what it points to",
+                    problem.message
+                )
+            }
             WalkProblemKind::Unreadable => problem.message,
         };
         inputs.push((
@@ -196,7 +257,7 @@ pub(super) fn run(args: &CheckArgs, global: &GlobalArgs) -> Result<ExitCode, Too
         ));
     }
     inputs.sort_by(|a, b| a.0.cmp(&b.0));
-    if global.verbose {
+    if request.verbose {
         for (path, input) in &inputs {
             let note = if input.is_some() { " (not read)" } else { "" };
             eprintln!("walked {}{note}", walk::display(path));
@@ -211,6 +272,10 @@ pub(super) fn run(args: &CheckArgs, global: &GlobalArgs) -> Result<ExitCode, Too
             .map(|(i, _)| FileId(i as u32))
             .collect()
     });
+    let relative_paths: Vec<String> = inputs
+        .iter()
+        .map(|(p, _)| relative_path(p, config.root.as_deref()))
+        .collect();
     let read: Vec<(String, FileInput)> = inputs
         .into_par_iter()
         .map(|(path, input)| {
@@ -218,40 +283,114 @@ pub(super) fn run(args: &CheckArgs, global: &GlobalArgs) -> Result<ExitCode, Too
             (walk::display(&path), input)
         })
         .collect();
+    let as_of = request.as_of.unwrap_or_else(Date::today_utc);
     let check_options = CheckOptions {
-        stage: args.stage.or(config.stage),
-        as_of: Some(args.as_of.unwrap_or_else(Date::today_utc)),
-        lookahead: args.lookahead,
-        gate: None,
+        stage: request.stage.or(config.stage),
+        as_of: Some(as_of),
+        lookahead: request.lookahead,
+        gate: request.gate,
         settings: config.settings.clone(),
         report_only: report_ids,
     };
-    let checked = engine::check(read, &limits, schemas, &rules, &check_options);
-    let fail_on = args.fail_on.or(config.fail_on).unwrap_or(Severity::Error);
+    let mut checked = engine::check(read, &limits, schemas, &rules, &check_options);
+    // The gate judges what was submitted: the submitter's rule filters do not apply there.
+    let (filter, overrides) = if request.gate.is_some() {
+        (policy::RuleFilter::default(), Vec::new())
+    } else {
+        let mut filter = config.filter.clone();
+        if let Some(select) = &request.select {
+            filter.select.clone_from(select);
+        }
+        filter.ignore.extend(request.ignore.iter().cloned());
+        (filter, config.overrides.clone())
+    };
+    let policy = Policy {
+        filter,
+        overrides,
+        waiver_file,
+    };
+    policy::apply(&mut checked, &policy, &relative_paths, Some(as_of));
+    Ok(Judgement {
+        checked,
+        rules,
+        config,
+        relative_paths,
+        as_of,
+        started,
+    })
+}
+
+/// Splits `A,B` option values.
+fn ids(values: &[String]) -> Vec<String> {
+    values
+        .iter()
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Writes a report to `--output` or standard output (a closed pipe is not an error).
+pub(super) fn emit(buffer: &[u8], output: Option<&PathBuf>) -> Result<(), ToolError> {
+    if let Some(path) = output {
+        return std::fs::write(path, buffer)
+            .map_err(|e| ToolError::message(format!("cannot write {}: {e}", walk::display(path))));
+    }
+    let mut stdout = io::stdout().lock();
+    match stdout.write_all(buffer).and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+            Err(ToolError::message(format!("cannot write the report: {e}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+pub(super) fn run(args: &CheckArgs, global: &GlobalArgs) -> Result<ExitCode, ToolError> {
+    let select = (!args.select.is_empty()).then(|| ids(&args.select));
+    let request = JudgeRequest {
+        paths: &args.paths,
+        config: args.config.as_ref(),
+        rules: &args.rules,
+        stage: args.stage,
+        as_of: args.as_of,
+        lookahead: args.lookahead,
+        gate: None,
+        select,
+        ignore: ids(&args.ignore),
+        verbose: global.verbose,
+    };
+    let mut judgement = judge(&request)?;
+    if let Some(path) = &args.write_baseline {
+        std::fs::write(path, policy::baseline::write(&judgement.checked))
+            .map_err(|e| ToolError::message(format!("cannot write {}: {e}", walk::display(path))))?;
+    }
+    if let Some(path) = &args.baseline {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ToolError::message(format!("cannot read baseline {}: {e}", walk::display(path))))?;
+        let accepted =
+            policy::baseline::read(&text).map_err(|e| ToolError::message(format!("{}: {e}", walk::display(path))))?;
+        policy::baseline::apply(&mut judgement.checked, &accepted);
+    }
+    let checked = &judgement.checked;
+    let fail_on = args.fail_on.or(judgement.config.fail_on).unwrap_or(Severity::Error);
     let to_file = args.output.is_some();
     let color = !to_file && use_color(global.color, io::stdout().is_terminal());
     let human = HumanOptions {
         color,
         width: width(),
         quiet: global.quiet,
-        elapsed: Some(started.elapsed()),
+        elapsed: Some(judgement.started.elapsed()),
     };
     let mut buffer = Vec::new();
-    report::write(args.format, &checked, &rules, &human, &mut buffer)
+    let output = report::Output {
+        rules: &judgement.rules,
+        reveal: args.reveal,
+        tool_version: env!("CARGO_PKG_VERSION"),
+    };
+    report::write(args.format, checked, &output, &human, &mut buffer)
         .map_err(|e| ToolError::message(format!("cannot render the report: {e}")))?;
-    if let Some(path) = &args.output {
-        std::fs::write(path, &buffer)
-            .map_err(|e| ToolError::message(format!("cannot write {}: {e}", walk::display(path))))?;
-    } else {
-        let mut stdout = io::stdout().lock();
-        // A closed pipe (`standoff check | head`) is not an error.
-        match stdout.write_all(&buffer).and_then(|()| stdout.flush()) {
-            Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
-                return Err(ToolError::message(format!("cannot write the report: {e}")));
-            }
-            _ => {}
-        }
-    }
+    emit(&buffer, args.output.as_ref())?;
     Ok(if checked.summary.findings.reaches(fail_on) {
         ExitCode::from(1)
     } else {

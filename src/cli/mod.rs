@@ -141,6 +141,21 @@ pub struct CheckArgs {
     /// Also evaluate the rules due at the next stage, reported as info.
     #[arg(long)]
     pub lookahead: bool,
+    /// Report only these rules: ids or prefixes, comma-separated (replaces the config's `select`).
+    #[arg(long, value_name = "IDS")]
+    pub select: Vec<String>,
+    /// Never report these rules: ids or prefixes, comma-separated (adds to the config's `ignore`).
+    #[arg(long, value_name = "IDS")]
+    pub ignore: Vec<String>,
+    /// Report only findings not in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Write the current findings' fingerprints to this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Show document values in machine outputs even for OFFICIAL-SENSITIVE documents.
+    #[arg(long)]
+    pub reveal: bool,
 }
 
 fn parse_stage(text: &str) -> Result<Stage, String> {

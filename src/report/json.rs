@@ -6,9 +6,10 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::positions;
+use super::{Output, positions};
 use crate::engine::Checked;
-use crate::rules::{RuleSet, Source};
+use crate::finding::{Finding, WaiverOrigin};
+use crate::rules::Source;
 use crate::text::LineCol;
 
 /// The version of this JSON layout.
@@ -20,7 +21,7 @@ struct Report<'a> {
     version: u32,
     findings: Vec<JsonFinding<'a>>,
     summary: JsonSummary,
-    projects: Vec<JsonProject<'a>>,
+    projects: Vec<JsonProject>,
 }
 
 #[derive(Serialize)]
@@ -33,11 +34,23 @@ struct JsonFinding<'a> {
     column: Option<u32>,
     end: Option<LineCol>,
     document: Option<u32>,
-    pointer: Option<&'a str>,
-    message: &'a str,
-    help: Option<&'a str>,
+    pointer: Option<String>,
+    message: String,
+    help: Option<String>,
+    fingerprint: &'a str,
+    waived: Option<JsonWaiver>,
     sources: &'a [Source],
     related: Vec<JsonRelated<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonWaiver {
+    reason: String,
+    approver: Option<String>,
+    until: Option<String>,
+    /// `inline` or the waiver file's path.
+    origin: String,
 }
 
 #[derive(Serialize)]
@@ -47,7 +60,7 @@ struct JsonRelated<'a> {
     line: u32,
     column: u32,
     end: LineCol,
-    message: &'a str,
+    message: String,
 }
 
 #[derive(Serialize)]
@@ -61,56 +74,73 @@ struct JsonSummary {
     errors: usize,
     warnings: usize,
     info: usize,
+    waived: usize,
+    baselined: usize,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct JsonProject<'a> {
-    name: &'a str,
+struct JsonProject {
+    name: String,
     stage: Option<u8>,
-    stage_name: Option<&'a str>,
+    stage_name: Option<&'static str>,
     declared_stage: Option<u8>,
 }
 
-/// Writes the report as pretty-printed JSON followed by a newline.
-pub fn write(checked: &Checked, rules: &RuleSet, out: &mut dyn Write) -> io::Result<()> {
+fn finding_json<'a>(checked: &'a Checked, output: &Output<'a>, original: &'a Finding) -> JsonFinding<'a> {
     let path = |file: crate::finding::FileId| checked.files.get(file.0 as usize).map_or("", |f| f.path.as_str());
+    let f = output.visible(original);
+    let span = positions(checked, original);
+    JsonFinding {
+        rule: &original.rule,
+        severity: original.severity.as_str(),
+        file: path(original.file),
+        line: span.map(|(s, _)| s.line),
+        column: span.map(|(s, _)| s.column),
+        end: span.map(|(_, e)| e),
+        document: original.document,
+        pointer: f.pointer.clone(),
+        message: f.message.clone(),
+        help: f.help.clone(),
+        fingerprint: &original.fingerprint,
+        waived: f.waiver.as_ref().map(|w| JsonWaiver {
+            reason: w.reason.clone(),
+            approver: w.approver.clone(),
+            until: w.until.map(|d| d.to_string()),
+            origin: match &w.origin {
+                WaiverOrigin::Inline { .. } => "inline".to_owned(),
+                WaiverOrigin::File { path, .. } => path.clone(),
+            },
+        }),
+        sources: output.rules.get(&original.rule).map_or(&[], |r| r.sources.as_slice()),
+        related: original
+            .related
+            .iter()
+            .zip(&f.related)
+            .filter_map(|(r, shown)| {
+                let file = checked.files.get(r.file.0 as usize)?;
+                let (start, end) = super::span_positions(&file.text, file.lines(), r.span);
+                Some(JsonRelated {
+                    file: &file.path,
+                    line: start.line,
+                    column: start.column,
+                    end,
+                    message: shown.message.clone(),
+                })
+            })
+            .collect(),
+    }
+}
+
+/// Writes the report as pretty-printed JSON followed by a newline.
+pub fn write(checked: &Checked, output: &Output<'_>, out: &mut dyn Write) -> io::Result<()> {
     let findings = checked
         .findings
         .iter()
-        .map(|f| {
-            let span = positions(checked, f);
-            JsonFinding {
-                rule: &f.rule,
-                severity: f.severity.as_str(),
-                file: path(f.file),
-                line: span.map(|(s, _)| s.line),
-                column: span.map(|(s, _)| s.column),
-                end: span.map(|(_, e)| e),
-                document: f.document,
-                pointer: f.pointer.as_deref(),
-                message: &f.message,
-                help: f.help.as_deref(),
-                sources: rules.get(&f.rule).map_or(&[], |r| r.sources.as_slice()),
-                related: f
-                    .related
-                    .iter()
-                    .filter_map(|r| {
-                        let file = checked.files.get(r.file.0 as usize)?;
-                        let (start, end) = super::span_positions(&file.text, file.lines(), r.span);
-                        Some(JsonRelated {
-                            file: &file.path,
-                            line: start.line,
-                            column: start.column,
-                            end,
-                            message: &r.message,
-                        })
-                    })
-                    .collect(),
-            }
-        })
+        .map(|f| finding_json(checked, output, f))
         .collect();
     let s = &checked.summary;
+    let sensitive = crate::annotate::sensitive_documents(&checked.documents, &checked.projects);
     let report = Report {
         version: JSON_VERSION,
         findings,
@@ -123,13 +153,20 @@ pub fn write(checked: &Checked, rules: &RuleSet, out: &mut dyn Write) -> io::Res
             errors: s.findings.error,
             warnings: s.findings.warning,
             info: s.findings.info,
+            waived: s.waived,
+            baselined: s.baselined,
         },
         projects: checked
             .projects
             .projects
             .iter()
             .map(|p| JsonProject {
-                name: &p.name,
+                // A sensitive project's name is a document value: withheld unless --reveal.
+                name: if sensitive.get(p.document).copied().unwrap_or(false) && !output.reveal {
+                    "(withheld)".to_owned()
+                } else {
+                    p.name.clone()
+                },
                 stage: p.stage.map(crate::stage::Stage::number),
                 stage_name: p.stage.map(crate::stage::Stage::name),
                 declared_stage: p.declared_stage.map(crate::stage::Stage::number),

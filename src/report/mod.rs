@@ -1,7 +1,11 @@
 //! Reporters: one module per output format. Each takes the checked tree and writes text.
 
+pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod sarif;
 
 use std::io::{self, Write};
 use std::time::Duration;
@@ -19,6 +23,63 @@ pub enum Format {
     Human,
     /// One stable JSON document (see docs/json-output.md).
     Json,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// JUnit XML, one test suite per file.
+    Junit,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+    /// GitLab Code Quality JSON.
+    Gitlab,
+}
+
+/// What every reporter needs besides the findings.
+#[derive(Clone, Copy)]
+pub struct Output<'a> {
+    pub rules: &'a RuleSet,
+    /// Show document values even from sensitive documents (`--reveal`).
+    pub reveal: bool,
+    pub tool_version: &'a str,
+}
+
+impl Output<'_> {
+    /// A rule's (or built-in check's) title, help and first source URL.
+    #[must_use]
+    pub fn describe(&self, id: &str) -> (String, String, Option<String>) {
+        if let Some(rule) = self.rules.get(id) {
+            let uri = rule
+                .sources
+                .iter()
+                .map(|s| s.url.clone())
+                .find(|u| u.starts_with("http"));
+            return (rule.title.clone(), rule.help.clone(), uri);
+        }
+        if let Some(check) = crate::checks::builtin_check(id) {
+            return (check.title.to_owned(), check.help.to_owned(), None);
+        }
+        (id.to_owned(), String::new(), None)
+    }
+
+    /// A finding as it may leave the machine: for a sensitive document (unless `--reveal`), the
+    /// rule's generic title and help instead of a message that names document values or ids.
+    #[must_use]
+    pub fn visible<'f>(&self, finding: &'f Finding) -> std::borrow::Cow<'f, Finding> {
+        if !finding.sensitive || self.reveal {
+            return std::borrow::Cow::Borrowed(finding);
+        }
+        let (title, help, _) = self.describe(&finding.rule);
+        let mut shown = finding.clone();
+        shown.message = format!("{title} (details withheld: the document is OFFICIAL-SENSITIVE or above)");
+        shown.help = (!help.is_empty()).then_some(help);
+        shown.label = None;
+        for related in &mut shown.related {
+            related.message = "related location".to_owned();
+        }
+        if let Some(waiver) = &mut shown.waiver {
+            waiver.reason = "withheld".to_owned();
+        }
+        std::borrow::Cow::Owned(shown)
+    }
 }
 
 /// How the human report looks.
@@ -33,17 +94,21 @@ pub struct HumanOptions {
     pub elapsed: Option<Duration>,
 }
 
-/// Writes the report in `format`; `rules` gives each finding's rule metadata (sources).
+/// Writes the report in `format`.
 pub fn write(
     format: Format,
     checked: &Checked,
-    rules: &RuleSet,
+    output: &Output<'_>,
     human: &HumanOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     match format {
-        Format::Human => human::write(checked, rules, human, out),
-        Format::Json => json::write(checked, rules, out),
+        Format::Human => human::write(checked, output.rules, human, out),
+        Format::Json => json::write(checked, output, out),
+        Format::Sarif => sarif::write(checked, output, out),
+        Format::Junit => junit::write(checked, output, out),
+        Format::Github => github::write(checked, output, out),
+        Format::Gitlab => gitlab::write(checked, output, out),
     }
 }
 

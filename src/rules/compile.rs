@@ -426,8 +426,8 @@ fn compile_rule(
         check,
         related,
         message: message.unwrap_or_default(),
-        help: raw.help,
-        why: raw.why,
+        help: raw.help.trim().to_owned(),
+        why: raw.why.trim().to_owned(),
         sources,
         tests,
         file: Arc::new(RuleFile {

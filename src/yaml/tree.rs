@@ -142,7 +142,16 @@ impl<'a> Node<'a> {
         values
             .zip(self.child_ids())
             .find(|(_, child)| *child <= id && id < self.doc.entry(*child).end)
-            .map(|(value, child)| (Some(Node { doc: self.doc, value, id: child }), child))
+            .map(|(value, child)| {
+                (
+                    Some(Node {
+                        doc: self.doc,
+                        value,
+                        id: child,
+                    }),
+                    child,
+                )
+            })
     }
 
     /// The value of `key` in a mapping.

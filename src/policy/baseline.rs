@@ -1,0 +1,74 @@
+//! Baselines for gradual adoption: `--write-baseline FILE` records the fingerprints of today's
+//! findings; `--baseline FILE` then reports only findings not in it. Fingerprints are built
+//! from the rule, the file, and the path with list indices replaced by item ids, so they
+//! survive reordering and unrelated edits.
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::Checked;
+
+/// The baseline file's layout.
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct BaselineFile {
+    pub version: u32,
+    pub findings: Vec<BaselineEntry>,
+}
+
+/// One accepted finding: its fingerprint, and (for people reading the file) its rule and file.
+#[derive(Debug, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(deny_unknown_fields)]
+pub struct BaselineEntry {
+    pub fingerprint: String,
+    pub rule: String,
+    pub file: String,
+}
+
+/// The baseline of a checked tree (waived findings and load errors are not baselined).
+#[must_use]
+pub fn write(checked: &Checked) -> String {
+    let mut findings: Vec<BaselineEntry> = checked
+        .findings
+        .iter()
+        .filter(|f| f.waiver.is_none() && !crate::checks::is_load_error(&f.rule))
+        .map(|f| BaselineEntry {
+            fingerprint: f.fingerprint.clone(),
+            rule: f.rule.to_string(),
+            file: checked
+                .files
+                .get(f.file.0 as usize)
+                .map(|s| s.path.clone())
+                .unwrap_or_default(),
+        })
+        .collect();
+    findings.sort();
+    findings.dedup();
+    let file = BaselineFile { version: 1, findings };
+    serde_json::to_string_pretty(&file)
+        .map(|t| t + "\n")
+        .unwrap_or_default()
+}
+
+/// Drops the findings a baseline accepts (never load errors) and counts them.
+pub fn apply(checked: &mut Checked, accepted: &HashSet<String>) {
+    let before = checked.findings.len();
+    checked
+        .findings
+        .retain(|f| crate::checks::is_load_error(&f.rule) || f.waiver.is_some() || !accepted.contains(&f.fingerprint));
+    checked.summary.baselined = before - checked.findings.len();
+    super::recount(checked);
+}
+
+/// Reads a baseline's fingerprints.
+pub fn read(text: &str) -> Result<HashSet<String>, String> {
+    let file: BaselineFile = serde_json::from_str(text).map_err(|e| format!("not a standoff baseline: {e}"))?;
+    if file.version != 1 {
+        return Err(format!(
+            "baseline version {} is not supported (this standoff writes version 1)",
+            file.version
+        ));
+    }
+    Ok(file.findings.into_iter().map(|e| e.fingerprint).collect())
+}

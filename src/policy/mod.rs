@@ -1,0 +1,143 @@
+//! What a project decides about the findings, applied after evaluation: which rules it selects
+//! or ignores (everywhere or for some files), severity overrides, accountable waivers, and a
+//! baseline for gradual adoption. Pure: it rewrites the checked tree's findings.
+
+pub mod baseline;
+pub mod waivers;
+
+use globset::GlobSet;
+
+use crate::checks::is_load_error;
+use crate::date::Date;
+use crate::engine::Checked;
+use crate::finding::{Finding, Severity, SeverityCounts};
+
+/// Rule selection by id or prefix: `HVM` and `HVM-` match `HVM-GAP`.
+#[must_use]
+pub fn pattern_matches(pattern: &str, id: &str) -> bool {
+    let stem = pattern.trim_end_matches('-');
+    id == stem || id.strip_prefix(stem).is_some_and(|rest| rest.starts_with('-'))
+}
+
+/// Which rules report, and at what severity.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RuleFilter {
+    /// Empty: every rule.
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+    /// Severity overrides; the longest matching pattern wins.
+    pub severity: Vec<(String, Severity)>,
+}
+
+impl RuleFilter {
+    fn selects(&self, id: &str) -> bool {
+        (self.select.is_empty() || self.select.iter().any(|p| pattern_matches(p, id)))
+            && !self.ignore.iter().any(|p| pattern_matches(p, id))
+    }
+
+    fn severity_for(&self, id: &str) -> Option<Severity> {
+        self.severity
+            .iter()
+            .filter(|(p, _)| pattern_matches(p, id))
+            .max_by_key(|(p, _)| p.trim_end_matches('-').len())
+            .map(|(_, s)| *s)
+    }
+}
+
+/// Settings for the files a glob set matches.
+#[derive(Clone, Debug)]
+pub struct PathOverride {
+    pub files: GlobSet,
+    pub filter: RuleFilter,
+}
+
+/// Everything a project decides about findings.
+#[derive(Clone, Debug, Default)]
+pub struct Policy {
+    pub filter: RuleFilter,
+    pub overrides: Vec<PathOverride>,
+    /// The waiver file, if any.
+    pub waiver_file: Option<waivers::WaiverFile>,
+}
+
+/// Applies a policy. `paths` gives each file's path relative to the config's folder (for
+/// per-path overrides and the waiver file), in `FileId` order.
+pub fn apply(checked: &mut Checked, policy: &Policy, paths: &[String], as_of: Option<Date>) {
+    let mut findings = std::mem::take(&mut checked.findings);
+    // 1. Selection and severity, per file. Load errors always report: a file that could not be
+    // read must never pass silently.
+    findings.retain_mut(|f| {
+        if is_load_error(&f.rule) {
+            return true;
+        }
+        let path = paths.get(f.file.0 as usize).map_or("", String::as_str);
+        let extra = policy
+            .overrides
+            .iter()
+            .find(|o| o.files.is_match(path))
+            .map(|o| &o.filter);
+        if !policy.filter.selects(&f.rule) || extra.is_some_and(|e| !e.selects(&f.rule)) {
+            return false;
+        }
+        if let Some(severity) = extra
+            .and_then(|e| e.severity_for(&f.rule))
+            .or_else(|| policy.filter.severity_for(&f.rule))
+        {
+            f.severity = severity;
+        }
+        true
+    });
+    // 2. Waivers, inline and from the file.
+    let mut notices: Vec<Finding> = Vec::new();
+    waivers::apply(
+        &mut findings,
+        &mut checked.files,
+        &checked.documents,
+        policy.waiver_file.as_ref(),
+        paths,
+        as_of,
+        &mut notices,
+    );
+    findings.extend(notices);
+    if let Some(only) = &checked.report_only {
+        findings.retain(|f| only.contains(&f.file));
+    }
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    checked.findings = findings;
+    recount(checked);
+}
+
+/// Recomputes the summary's counts after findings changed.
+pub fn recount(checked: &mut Checked) {
+    checked.summary.waived = checked.findings.iter().filter(|f| f.waiver.is_some()).count();
+    checked.summary.findings = SeverityCounts::of(&checked.findings);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_match_ids_and_prefixes() {
+        assert!(pattern_matches("HVM-GAP", "HVM-GAP"));
+        assert!(pattern_matches("HVM", "HVM-GAP"));
+        assert!(pattern_matches("HVM-", "HVM-GAP"));
+        assert!(!pattern_matches("HVM-GA", "HVM-GAP"));
+        assert!(!pattern_matches("HV", "HVM-GAP"));
+    }
+
+    #[test]
+    fn filters_select_ignore_and_override_severity() {
+        let filter = RuleFilter {
+            select: vec!["HVM".into(), "CORE".into()],
+            ignore: vec!["HVM-GAP".into()],
+            severity: vec![("HVM".into(), Severity::Info), ("HVM-PEN".into(), Severity::Error)],
+        };
+        assert!(filter.selects("HVM-PEN"));
+        assert!(!filter.selects("HVM-GAP"));
+        assert!(!filter.selects("GLZ-EVIDENCE"));
+        assert_eq!(filter.severity_for("HVM-PEN"), Some(Severity::Error));
+        assert_eq!(filter.severity_for("HVM-COVER"), Some(Severity::Info));
+        assert_eq!(filter.severity_for("CORE-REF"), None);
+    }
+}

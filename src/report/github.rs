@@ -1,0 +1,42 @@
+//! `--format github`: GitHub Actions workflow commands, so findings appear as annotations on
+//! the pull request. Waived findings are not annotated.
+
+use std::io::{self, Write};
+
+use super::{Output, positions};
+use crate::engine::Checked;
+use crate::finding::Severity;
+
+/// Escapes the message of a workflow command (`%`, CR and LF).
+fn escape_data(text: &str) -> String {
+    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+/// Escapes a property of a workflow command (also `:` and `,`).
+fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+pub fn write(checked: &Checked, output: &Output<'_>, out: &mut dyn Write) -> io::Result<()> {
+    for original in checked.findings.iter().filter(|f| f.waiver.is_none()) {
+        let f = output.visible(original);
+        let command = match f.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "notice",
+        };
+        let file = checked.files.get(f.file.0 as usize).map_or("", |s| s.path.as_str());
+        let mut properties = vec![format!("file={}", escape_property(file))];
+        if let Some((start, end)) = positions(checked, original) {
+            properties.push(format!("line={}", start.line));
+            properties.push(format!("col={}", start.column));
+            properties.push(format!("endLine={}", end.line));
+            properties.push(format!("endColumn={}", end.column));
+        }
+        properties.push(format!("title={}", escape_property(&f.rule)));
+        let help = f.help.as_deref().map(|h| format!("\n{h}")).unwrap_or_default();
+        let message = crate::text::quote_multiline(&format!("{}{help}", f.message));
+        writeln!(out, "::{command} {}::{}", properties.join(","), escape_data(&message))?;
+    }
+    Ok(())
+}
