@@ -97,7 +97,11 @@ pub enum Recognition {
     /// Null or empty: skipped and counted.
     Empty,
     /// It claims to be a design document but cannot be read as one.
-    Problem(Finding),
+    Problem(Box<Finding>),
+}
+
+fn problem(finding: Finding) -> Recognition {
+    Recognition::Problem(Box::new(finding))
 }
 
 /// Sorts a YAML document into design document, foreign YAML, or a problem to report.
@@ -118,7 +122,7 @@ pub fn recognise(file: FileId, index: u32, doc: &YamlDocument) -> Recognition {
             let at = root
                 .get("kind")
                 .map_or(root.span(), |k| k.key_span().unwrap_or(k.span()));
-            return Recognition::Problem(
+            return problem(
                 Finding::new(
                     "DOC-API-VERSION",
                     Severity::Warning,
@@ -150,7 +154,7 @@ pub fn recognise(file: FileId, index: u32, doc: &YamlDocument) -> Recognition {
         } else {
             format!("`{}` is not a standoff apiVersion", quote(api_text))
         };
-        return Recognition::Problem(
+        return problem(
             Finding::error("DOC-API-VERSION", file, message)
                 .at(api.span())
                 .in_document(index, "/apiVersion")
@@ -160,7 +164,7 @@ pub fn recognise(file: FileId, index: u32, doc: &YamlDocument) -> Recognition {
     }
     let known = Kind::ALL.map(Kind::name);
     let Some(kind) = root.get("kind") else {
-        return Recognition::Problem(
+        return problem(
             Finding::error("DOC-KIND", file, "a design document needs a `kind`")
                 .at(api.key_span().unwrap_or(api.span()))
                 .in_document(index, "/kind")
@@ -169,7 +173,7 @@ pub fn recognise(file: FileId, index: u32, doc: &YamlDocument) -> Recognition {
         );
     };
     let Some(kind_text) = kind.value().as_str() else {
-        return Recognition::Problem(
+        return problem(
             Finding::error("DOC-KIND", file, "`kind` must be a string naming a kind")
                 .at(kind.span())
                 .in_document(index, "/kind")
@@ -183,7 +187,7 @@ pub fn recognise(file: FileId, index: u32, doc: &YamlDocument) -> Recognition {
             Some(m) => format!("did you mean `{m}`?"),
             None => format!("the kinds are: {}", known.join(", ")),
         };
-        Recognition::Problem(
+        problem(
             Finding::error("DOC-KIND", file, format!("unknown kind `{}`", quote(kind_text)))
                 .at(kind.span())
                 .in_document(index, "/kind")
@@ -220,7 +224,7 @@ mod tests {
 
     fn problem(text: &str) -> Finding {
         match recognise_text(text) {
-            Recognition::Problem(f) => f,
+            Recognition::Problem(f) => *f,
             other => panic!("expected a problem, got {other:?}"),
         }
     }

@@ -232,7 +232,7 @@ pub fn load_file(file: FileId, path: String, input: FileInput, limits: &Limits, 
             }
             Recognition::Foreign => foreign_documents += 1,
             Recognition::Empty => {}
-            Recognition::Problem(finding) => findings.push(finding),
+            Recognition::Problem(finding) => findings.push(*finding),
         }
     }
     LoadedFile {

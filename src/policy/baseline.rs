@@ -52,7 +52,7 @@ pub fn write(checked: &Checked) -> String {
 }
 
 /// Drops the findings a baseline accepts (never load errors) and counts them.
-pub fn apply(checked: &mut Checked, accepted: &HashSet<String>) {
+pub fn apply<S: std::hash::BuildHasher>(checked: &mut Checked, accepted: &HashSet<String, S>) {
     let before = checked.findings.len();
     checked
         .findings

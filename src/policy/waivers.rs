@@ -76,7 +76,10 @@ fn inside(spans: &[Span], offset: u32) -> bool {
 }
 
 /// Reads `key="value"` or `key=value` pairs after the rule ids.
-fn parse_directive(text: &str) -> Result<(Vec<String>, Option<String>, Option<String>, Option<String>), String> {
+/// A directive's rule ids, reason, until and approver.
+type Directive = (Vec<String>, Option<String>, Option<String>, Option<String>);
+
+fn parse_directive(text: &str) -> Result<Directive, String> {
     let mut rest = text.trim();
     let ids_end = rest.find(char::is_whitespace).unwrap_or(rest.len());
     let rules: Vec<String> = rest[..ids_end]

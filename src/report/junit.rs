@@ -1,4 +1,4 @@
-//! `--format junit`: JUnit XML (quick-junit). One test suite per file; one test case per rule
+//! `--format junit`: `JUnit` XML (quick-junit). One test suite per file; one test case per rule
 //! that reports in it (failing, with every finding), and a passing case for a clean file.
 
 use std::io::{self, Write};

@@ -25,7 +25,7 @@ pub enum Format {
     Json,
     /// SARIF 2.1.0, for code scanning.
     Sarif,
-    /// JUnit XML, one test suite per file.
+    /// `JUnit` XML, one test suite per file.
     Junit,
     /// GitHub Actions workflow commands (annotations).
     Github,
@@ -73,10 +73,10 @@ impl Output<'_> {
         shown.help = (!help.is_empty()).then_some(help);
         shown.label = None;
         for related in &mut shown.related {
-            related.message = "related location".to_owned();
+            "related location".clone_into(&mut related.message);
         }
         if let Some(waiver) = &mut shown.waiver {
-            waiver.reason = "withheld".to_owned();
+            "withheld".clone_into(&mut waiver.reason);
         }
         std::borrow::Cow::Owned(shown)
     }

@@ -109,7 +109,11 @@ fn descriptors(output: &Output<'_>) -> (Vec<ReportingDescriptor>, BTreeMap<Strin
                 .build(),
         );
     }
-    let index = list.iter().enumerate().map(|(i, d)| (d.id.clone(), i as i64)).collect();
+    let index = list
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.id.clone(), i64::try_from(i).unwrap_or(i64::MAX)))
+        .collect();
     (list, index)
 }
 
@@ -179,13 +183,13 @@ pub fn write(checked: &Checked, output: &Output<'_>, out: &mut dyn Write) -> io:
                     WaiverOrigin::Inline { .. } => "inSource",
                     WaiverOrigin::File { .. } => "external",
                 };
-                let mut justification = waiver.reason.clone();
-                if let Some(approver) = &waiver.approver {
-                    justification.push_str(&format!(" (approved by {approver})"));
-                }
-                if let Some(until) = waiver.until {
-                    justification.push_str(&format!(" until {until}"));
-                }
+                let approver = waiver
+                    .approver
+                    .as_ref()
+                    .map(|a| format!(" (approved by {a})"))
+                    .unwrap_or_default();
+                let until = waiver.until.map(|u| format!(" until {u}")).unwrap_or_default();
+                let justification = format!("{}{approver}{until}", waiver.reason);
                 result.suppressions = Some(vec![
                     Suppression::builder()
                         .kind(serde_json::json!(kind))
