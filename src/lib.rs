@@ -24,6 +24,7 @@ pub mod domain;
 pub mod engine;
 pub mod error;
 pub mod finding;
+pub mod gate;
 pub mod index;
 pub mod policy;
 pub mod project;

@@ -5,9 +5,11 @@
     clippy::expect_used,
     reason = "a test that cannot unwrap has failed"
 )]
+#![allow(clippy::print_stderr, reason = "tests say on stderr what they could not check here")]
 
 mod cli;
 mod conformance;
 mod hostile;
 mod rules;
 mod support;
+mod workflow;

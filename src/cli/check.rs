@@ -11,9 +11,12 @@ use rayon::prelude::*;
 use super::{CheckArgs, GlobalArgs, use_color, width};
 use crate::config::{self, Config};
 use crate::date::Date;
+use sha2::Digest as _;
+
 use crate::engine::{self, CheckOptions, Checked, FileInput};
 use crate::error::ToolError;
 use crate::finding::{FileId, Severity};
+use crate::gate;
 use crate::policy::{self, Policy, waivers};
 use crate::report::{self, HumanOptions};
 use crate::rules::{self, RuleSet};
@@ -152,15 +155,14 @@ pub(super) struct JudgeRequest<'a> {
 }
 
 /// A judged tree, with what judged it.
-#[allow(dead_code, reason = "relative_paths and as_of are read by the review gate")]
 pub(super) struct Judgement {
     pub checked: Checked,
     pub rules: RuleSet,
     pub config: Config,
-    /// Each tree file's path relative to the config's folder (or the current folder), `/`-separated.
-    pub relative_paths: Vec<String>,
     pub as_of: Date,
     pub started: Instant,
+    /// Every input with its size and SHA-256, for the gate's record.
+    pub inputs: Vec<gate::Input>,
 }
 
 /// `path` relative to the config's folder, else to the current folder.
@@ -277,13 +279,27 @@ pub(super) fn judge(request: &JudgeRequest<'_>) -> Result<Judgement, ToolError> 
         .iter()
         .map(|(p, _)| relative_path(p, config.root.as_deref()))
         .collect();
-    let read: Vec<(String, FileInput)> = inputs
+    let read: Vec<((String, FileInput), gate::Input)> = inputs
         .into_par_iter()
         .map(|(path, input)| {
             let input = input.unwrap_or_else(|| read_input(&path, &limits));
-            (walk::display(&path), input)
+            let display = walk::display(&path);
+            let record = match &input {
+                FileInput::Bytes(bytes) => gate::Input {
+                    path: display.clone(),
+                    bytes: bytes.len() as u64,
+                    sha256: Some(crate::text::hex(&sha2::Sha256::digest(bytes))),
+                },
+                _ => gate::Input {
+                    path: display.clone(),
+                    bytes: 0,
+                    sha256: None,
+                },
+            };
+            ((display, input), record)
         })
         .collect();
+    let (read, input_records): (Vec<(String, FileInput)>, Vec<gate::Input>) = read.into_iter().unzip();
     let as_of = request.as_of.unwrap_or_else(Date::today_utc);
     let check_options = CheckOptions {
         stage: request.stage.or(config.stage),
@@ -315,9 +331,9 @@ pub(super) fn judge(request: &JudgeRequest<'_>) -> Result<Judgement, ToolError> 
         checked,
         rules,
         config,
-        relative_paths,
         as_of,
         started,
+        inputs: input_records,
     })
 }
 

@@ -2,8 +2,10 @@
 //! terminals and exit codes.
 
 mod check;
+mod gate;
 mod rating;
 mod rules;
+mod tools;
 
 use std::io::{self, IsTerminal};
 use std::path::PathBuf;
@@ -59,6 +61,9 @@ pub enum Command {
     /// Check design documents: schemas and rules, with exact locations.
     #[command(visible_alias = "lint")]
     Check(CheckArgs),
+    /// The review gate at the end of a stage: a verdict per project, an HTML report and a JSON
+    /// record of what was judged.
+    Gate(GateArgs),
     /// List the rules (built-in packs and any extra packs).
     Rules(RulesArgs),
     /// Explain a rule: why it exists, how to comply, its sources and an example.
@@ -68,6 +73,38 @@ pub enum Command {
     /// Decode a crash-rating string as a datasheet prints it (PAS 68, IWA 14-1, ISO 22343-1,
     /// ASTM F2656, `DoS` K ratings).
     Rating(RatingArgs),
+    /// Print a JSON Schema (for editors), or write them all with --out.
+    Schema(SchemaArgs),
+    /// Start a project: a starter standoff.yaml and a stage-0 Project.
+    Init(InitArgs),
+    /// Print shell completions.
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// The kind (site, barrier-schedule, ...) or config, rule, pack, waivers, common.
+    pub kind: Option<String>,
+    /// Write the schemas to this folder instead.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The folder to start in.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// The project's name [default: from the folder's name].
+    #[arg(long)]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// The format of a listing.
@@ -75,6 +112,31 @@ pub enum Command {
 pub enum ListFormat {
     Human,
     Json,
+}
+
+#[derive(Debug, Args)]
+pub struct GateArgs {
+    /// The stage whose end is reviewed: every rule due by then reports at its own severity.
+    #[arg(long, value_parser = parse_stage)]
+    pub stage: Stage,
+    /// Files or folders to judge.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// The folder for gate-report.html and gate-record.json.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Use this config file instead of searching for standoff.yaml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Also load the rule packs in this folder (repeatable).
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+    /// The date taken as today (YYYY-MM-DD) [default: today, UTC].
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub as_of: Option<Date>,
+    /// Show document values in the report and record even for OFFICIAL-SENSITIVE documents.
+    #[arg(long)]
+    pub reveal: bool,
 }
 
 #[derive(Debug, Args)]
@@ -243,9 +305,13 @@ fn print_tool_error(error: &ToolError, color: bool) {
 fn run(cli: &Cli) -> Result<ExitCode, ToolError> {
     match &cli.command {
         Command::Check(args) => check::run(args, &cli.global),
+        Command::Gate(args) => gate::run(args, &cli.global),
         Command::Rules(args) => rules::list(args),
         Command::Explain(args) => rules::explain(args),
         Command::Test(args) => rules::test(args, &cli.global),
         Command::Rating(args) => rating::run(args),
+        Command::Schema(args) => tools::schema(args),
+        Command::Init(args) => tools::init(args),
+        Command::Completions(args) => tools::completions(args),
     }
 }

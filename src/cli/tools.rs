@@ -1,0 +1,149 @@
+//! `standoff schema`, `standoff init` and `standoff completions`: what editors, new projects
+//! and shells need.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::CommandFactory;
+
+use super::check::emit;
+use super::{Cli, CompletionsArgs, InitArgs, SchemaArgs};
+use crate::document::Kind;
+use crate::error::ToolError;
+use crate::schema::{EMBEDDED, kind_file};
+use crate::walk;
+
+pub(super) fn schema(args: &SchemaArgs) -> Result<ExitCode, ToolError> {
+    let wanted: Vec<&str> = match &args.kind {
+        Some(name) => {
+            let file = Kind::ALL
+                .iter()
+                .find(|k| k.name().eq_ignore_ascii_case(name) || k.file_stem() == name)
+                .map(|k| kind_file(*k))
+                .or_else(|| {
+                    EMBEDDED
+                        .iter()
+                        .map(|s| s.file)
+                        .find(|f| f.trim_end_matches(".schema.json") == name)
+                })
+                .ok_or_else(|| {
+                    let names: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
+                    ToolError::message(format!(
+                        "no schema `{}`: the kinds are {}; also config, rule, pack, waivers, common",
+                        crate::text::quote(name),
+                        names.join(", ")
+                    ))
+                })?;
+            vec![file]
+        }
+        None => EMBEDDED.iter().map(|s| s.file).collect(),
+    };
+    if let Some(dir) = &args.out {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| ToolError::message(format!("cannot create {}: {e}", walk::display(dir))))?;
+        // Every schema refers to common.schema.json by a relative reference: write it too.
+        let mut files = wanted.clone();
+        if !files.contains(&"common.schema.json") {
+            files.push("common.schema.json");
+        }
+        write_schemas(dir, &files)?;
+        Ok(ExitCode::SUCCESS)
+    } else {
+        if wanted.len() > 1 {
+            return Err(ToolError::message(
+                "name one schema to print (e.g. `standoff schema site`), or write them all with --out DIR",
+            ));
+        }
+        let text = EMBEDDED.iter().find(|s| s.file == wanted[0]).map_or("", |s| s.text);
+        emit(text.as_bytes(), None)?;
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+/// Writes schema files for editors. Their `$id` is dropped, so the relative `$ref`s between them
+/// resolve against the folder they are in (and an editor never tries to fetch them).
+fn write_schemas(dir: &Path, files: &[&str]) -> Result<(), ToolError> {
+    for file in files {
+        let text = EMBEDDED.iter().find(|s| s.file == *file).map_or("", |s| s.text);
+        let mut value: serde_json::Value = serde_json::from_str(text).map_err(|e| ToolError::message(e.to_string()))?;
+        if let Some(map) = value.as_object_mut() {
+            map.remove("$id");
+        }
+        let text = serde_json::to_string_pretty(&value).map_err(|e| ToolError::message(e.to_string()))? + "\n";
+        let path = dir.join(file);
+        std::fs::write(&path, text)
+            .map_err(|e| ToolError::message(format!("cannot write {}: {e}", walk::display(&path))))?;
+    }
+    Ok(())
+}
+
+const STARTER_CONFIG: &str = "# standoff configuration: https://github.com/standoff-dev/standoff\n# Every key is optional; unknown keys are errors.\n\n# Paths not to check (gitignore-style globs, relative to this file).\nexclude: []\n\n# The lowest severity that fails the run: error, warning or info.\nfail-on: error\n\n# Until Part 1 of the Terrorism (Protection of Premises) Act 2025 is commenced, the\n# martyns-law pack reports at most warnings. Set the date once it is known:\n# martyns-law:\n#   commencement: 2027-04-01\n";
+
+fn starter_project(name: &str) -> String {
+    format!(
+        "# yaml-language-server: $schema=./.standoff/schemas/project.schema.json\n# The project's anchor document, at RIBA stage 0 (strategic definition).\napiVersion: standoff/v1\nkind: Project\nmetadata:\n  name: {name}\n  classification: OFFICIAL-SENSITIVE   # protective-security designs are sensitive (ISO 19650-5)\nspec:\n  stage: 0\n  jurisdiction: GB-ENG\n  building: true\n  uses: [entertainment-and-leisure]   # the Schedule 1 uses of the premises\n  occupancy:\n    expectedPeak: 0                  # most people present at once, staff included\n    basis: design-estimate\n    includesStaff: true\n"
+    )
+}
+
+/// A document name from a folder name: lowercase letters, digits and `-`.
+fn project_name(dir: &Path) -> String {
+    let raw = std::fs::canonicalize(dir)
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().to_lowercase()))
+        .unwrap_or_default();
+    let cleaned: String = raw
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let trimmed = cleaned.trim_matches('-');
+    if trimmed.is_empty() {
+        "my-project".to_owned()
+    } else {
+        trimmed.chars().take(63).collect()
+    }
+}
+
+pub(super) fn init(args: &InitArgs) -> Result<ExitCode, ToolError> {
+    let dir = &args.dir;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| ToolError::message(format!("cannot create {}: {e}", walk::display(dir))))?;
+    let config = dir.join(crate::config::CONFIG_FILE);
+    let project = dir.join("project.yaml");
+    for path in [&config, &project] {
+        if path.exists() {
+            return Err(ToolError::message(format!(
+                "{} already exists: nothing was written",
+                walk::display(path)
+            )));
+        }
+    }
+    let name = args.name.clone().unwrap_or_else(|| project_name(dir));
+    let write = |path: &Path, text: &str| {
+        std::fs::write(path, text).map_err(|e| ToolError::message(format!("cannot write {}: {e}", walk::display(path))))
+    };
+    write(&config, STARTER_CONFIG)?;
+    write(&project, &starter_project(&name))?;
+    let schemas = dir.join(".standoff").join("schemas");
+    std::fs::create_dir_all(&schemas)
+        .map_err(|e| ToolError::message(format!("cannot create {}: {e}", walk::display(&schemas))))?;
+    write_schemas(&schemas, &EMBEDDED.iter().map(|s| s.file).collect::<Vec<_>>())?;
+    emit(
+        format!(
+            "wrote {} and {}\nnext: fill in the Project, then run `standoff check {}`\n",
+            walk::display(&config),
+            walk::display(&project),
+            walk::display(dir)
+        )
+        .as_bytes(),
+        None,
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) fn completions(args: &CompletionsArgs) -> Result<ExitCode, ToolError> {
+    let mut command = Cli::command();
+    let mut out = Vec::new();
+    clap_complete::generate(args.shell, &mut command, "standoff", &mut out);
+    emit(&out, None)?;
+    Ok(ExitCode::SUCCESS)
+}
