@@ -9,6 +9,7 @@
 
 mod cli;
 mod conformance;
+mod hardening;
 mod hostile;
 mod rules;
 mod support;
