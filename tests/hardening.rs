@@ -2,6 +2,7 @@
 //! silent, and properties of the loader and the quantity parser over generated input.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use proptest::prelude::*;
@@ -92,7 +93,13 @@ fn inputs_are_never_written() {
         .arg(out.path())
         .output()
         .unwrap();
-    let _ = run_in(dir.path(), &["check", "--write-baseline", "../baseline.json"]);
+    let elsewhere = tempfile::tempdir().unwrap();
+    let _ = standoff()
+        .current_dir(dir.path())
+        .args(["check", "--write-baseline"])
+        .arg(elsewhere.path().join("baseline.json"))
+        .output()
+        .unwrap();
     assert_eq!(before, digest_tree(dir.path()), "a check changed its inputs");
 }
 
@@ -164,14 +171,14 @@ fn block_yaml(value: &serde_json::Value, indent: usize, out: &mut String) {
                 let key = serde_json::to_string(k).unwrap();
                 match v {
                     serde_json::Value::Object(m) if !m.is_empty() => {
-                        out.push_str(&format!("{pad}{key}:\n"));
+                        writeln!(out, "{pad}{key}:").unwrap();
                         block_yaml(v, indent + 2, out);
                     }
                     serde_json::Value::Array(a) if !a.is_empty() => {
-                        out.push_str(&format!("{pad}{key}:\n"));
+                        writeln!(out, "{pad}{key}:").unwrap();
                         block_yaml(v, indent + 2, out);
                     }
-                    scalar => out.push_str(&format!("{pad}{key}: {}\n", serde_json::to_string(scalar).unwrap())),
+                    scalar => writeln!(out, "{pad}{key}: {}", serde_json::to_string(scalar).unwrap()).unwrap(),
                 }
             }
         }
@@ -179,18 +186,18 @@ fn block_yaml(value: &serde_json::Value, indent: usize, out: &mut String) {
             for v in items {
                 match v {
                     serde_json::Value::Object(m) if !m.is_empty() => {
-                        out.push_str(&format!("{pad}-\n"));
+                        writeln!(out, "{pad}-").unwrap();
                         block_yaml(v, indent + 2, out);
                     }
                     serde_json::Value::Array(a) if !a.is_empty() => {
-                        out.push_str(&format!("{pad}-\n"));
+                        writeln!(out, "{pad}-").unwrap();
                         block_yaml(v, indent + 2, out);
                     }
-                    scalar => out.push_str(&format!("{pad}- {}\n", serde_json::to_string(scalar).unwrap())),
+                    scalar => writeln!(out, "{pad}- {}", serde_json::to_string(scalar).unwrap()).unwrap(),
                 }
             }
         }
-        scalar => out.push_str(&format!("{pad}{}\n", serde_json::to_string(scalar).unwrap())),
+        scalar => writeln!(out, "{pad}{}", serde_json::to_string(scalar).unwrap()).unwrap(),
     }
 }
 
