@@ -15,13 +15,23 @@ pub fn is_unsafe_char(c: char) -> bool {
 /// Longest document value quoted in a message, in characters.
 const QUOTE_MAX_CHARS: usize = 60;
 
+/// Longest computed text (a rule's `{= ...}`, such as the reason for a Martyn's Law tier) in a
+/// message, in characters: computed texts are sentences, so they get more room than a value.
+pub const COMPUTED_MAX_CHARS: usize = 240;
+
 /// A document value made safe to quote in a message: unsafe characters and line breaks escaped
 /// as `\u{..}`/`\n`, and long values shortened with `…`.
 #[must_use]
 pub fn quote(value: &str) -> String {
-    let mut out = String::with_capacity(value.len().min(QUOTE_MAX_CHARS * 2));
+    quote_up_to(value, QUOTE_MAX_CHARS)
+}
+
+/// [`quote`] with its own length limit, in characters.
+#[must_use]
+pub fn quote_up_to(value: &str, max_chars: usize) -> String {
+    let mut out = String::with_capacity(value.len().min(max_chars * 2));
     for (n, c) in value.chars().enumerate() {
-        if n == QUOTE_MAX_CHARS {
+        if n == max_chars {
             out.push('…');
             break;
         }

@@ -132,7 +132,7 @@ pub struct GateArgs {
     #[arg(long = "rules", value_name = "DIR")]
     pub rules: Vec<PathBuf>,
     /// The date taken as today (YYYY-MM-DD) [default: today, UTC].
-    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    #[arg(long, value_name = "DATE", value_parser = parse_date, env = "STANDOFF_AS_OF")]
     pub as_of: Option<Date>,
     /// Show document values in the report and record even for OFFICIAL-SENSITIVE documents.
     #[arg(long)]
@@ -195,7 +195,7 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// The date taken as today for every date comparison (YYYY-MM-DD) [default: today, UTC].
-    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    #[arg(long, value_name = "DATE", value_parser = parse_date, env = "STANDOFF_AS_OF")]
     pub as_of: Option<Date>,
     /// Also load the rule packs in this folder (repeatable; adds to the config's `rules`).
     #[arg(long = "rules", value_name = "DIR")]

@@ -124,31 +124,41 @@ fn wrap(text: &str, indent: &str, width: usize) -> String {
 /// The text of the first invalid case's first document, as written in the rule file.
 fn example(rule: &Rule) -> Option<(String, Vec<String>)> {
     let case = rule.tests.iter().find(|c| !c.valid)?;
-    let id = *case.documents.first()?;
-    let doc = rule.file.yaml.subtree(id)?;
-    let span = doc.root().span();
-    let text = rule.file.text.get(span.start as usize..span.end as usize)?;
-    // The first line starts mid-line (after `- `); re-indent the rest by its column.
-    let line_start = rule.file.text[..span.start as usize].rfind('\n').map_or(0, |i| i + 1);
-    let column = span.start as usize - line_start;
-    let mut lines = text.lines();
     let mut out = String::new();
-    if let Some(first) = lines.next() {
-        let _ = writeln!(out, "  {first}");
+    for (n, id) in case.documents.iter().enumerate() {
+        if n > 0 {
+            out.push_str("  ---\n");
+        }
+        let doc = rule.file.yaml.subtree(*id)?;
+        let span = doc.root().span();
+        let text = rule.file.text.get(span.start as usize..span.end as usize)?;
+        // The first line starts mid-line (after `- `); re-indent the rest by its column.
+        let line_start = rule.file.text[..span.start as usize].rfind('\n').map_or(0, |i| i + 1);
+        let column = span.start as usize - line_start;
+        let mut lines = text.lines();
+        if let Some(first) = lines.next() {
+            let _ = writeln!(out, "  {first}");
+        }
+        for line in lines {
+            let trimmed = if line.len() >= column && line[..column].trim().is_empty() {
+                &line[column..]
+            } else {
+                line.trim_start()
+            };
+            let _ = writeln!(out, "  {trimmed}");
+        }
     }
-    for line in lines {
-        let trimmed = if line.len() >= column && line[..column].trim().is_empty() {
-            &line[column..]
-        } else {
-            line.trim_start()
-        };
-        let _ = writeln!(out, "  {trimmed}");
-    }
+    let several = case.documents.len() > 1;
     let expected = case
         .expect
         .iter()
-        .filter(|(d, _)| *d == 0)
-        .map(|(_, p)| p.clone())
+        .map(|(d, p)| {
+            if several {
+                format!("{p} (document {})", d + 1)
+            } else {
+                p.clone()
+            }
+        })
         .collect();
     Some((out, expected))
 }

@@ -19,7 +19,7 @@ use crate::index::TreeIndex;
 use crate::project::ProjectModel;
 use crate::schema::{Schemas, missing_anchor};
 use crate::stage::Stage;
-use crate::text::{did_you_mean, quote};
+use crate::text::{COMPUTED_MAX_CHARS, did_you_mean, quote, quote_up_to};
 use crate::units;
 use crate::yaml::{Node, Span};
 
@@ -617,7 +617,7 @@ fn render(template: &super::Template, rule: &Rule, scope: &Scope<'_, '_>, target
     };
     let bindings = scope.bindings(target);
     let evaluate = |e: &expr::Expr| match expr::eval(e, scope.ctx, &bindings) {
-        Ok(value) => quote(&expr::display(&value)),
+        Ok(value) => quote_up_to(&expr::display(&value), COMPUTED_MAX_CHARS),
         Err(_) => "?".to_owned(),
     };
     template.render(&resolve, &evaluate)

@@ -676,7 +676,19 @@ fn classify(error: &ExecutionError) -> ExprOutcome {
     match error {
         ExecutionError::NoSuchKey(_) => ExprOutcome::Missing,
         ExecutionError::NoSuchOverload(o) if format!("{o:?}").contains("\"null\"") => ExprOutcome::Missing,
-        other => ExprOutcome::Failed(other.to_string()),
+        // An operator applied to a null (`self < 200` where the value is absent) reads data
+        // that is not there, like a missing key.
+        other => {
+            let message = other.to_string();
+            // So is a function given a null (`nctc(design_charge('vbied'))` with no charge).
+            if (message.contains("no matching overload") && message.contains("null_type"))
+                || message.contains("got 'Null'")
+            {
+                ExprOutcome::Missing
+            } else {
+                ExprOutcome::Failed(message)
+            }
+        }
     }
 }
 
@@ -810,5 +822,8 @@ mod tests {
         assert_eq!(run("self.nope > 1", &json!({})), ExprOutcome::Missing);
         assert!(matches!(run("self > 1", &json!("text")), ExprOutcome::Failed(_)));
         assert!(matches!(run("self", &json!(3)), ExprOutcome::Failed(_)));
+        assert_eq!(run("self < 200", &json!(null)), ExprOutcome::Missing);
+        assert_eq!(run("self >= 100 && self < 200", &json!(null)), ExprOutcome::Missing);
+        assert_eq!(run("nctc(self) != null", &json!(null)), ExprOutcome::Missing);
     }
 }

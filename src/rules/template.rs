@@ -54,6 +54,38 @@ pub struct TemplateError {
     pub message: String,
 }
 
+/// The offset of the `}` closing the `{` at the start of `text`, for an expression: braces of
+/// CEL map literals nest, and braces inside CEL string literals do not count.
+fn closing_brace(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut quote: Option<u8> = None;
+    let mut escaped = false;
+    for (i, b) in text.bytes().enumerate() {
+        if let Some(q) = quote {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == q {
+                quote = None;
+            }
+            continue;
+        }
+        match b {
+            b'\'' | b'"' => quote = Some(b),
+            b'{' => depth += 1,
+            b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 impl Template {
     pub fn parse(text: &str) -> Result<Self, TemplateError> {
         let mut parts = Vec::new();
@@ -76,7 +108,12 @@ impl Template {
                     message: "a `}` without its `{` (write `}}` for a brace)".into(),
                 });
             }
-            let Some(close) = rest[open..].find('}') else {
+            let close = if rest[open + 1..].starts_with('=') {
+                closing_brace(&rest[open..])
+            } else {
+                rest[open..].find('}')
+            };
+            let Some(close) = close else {
                 return Err(TemplateError {
                     offset: offset + open,
                     len: 1,
@@ -154,5 +191,13 @@ mod tests {
         assert_eq!(Template::parse("a { b").unwrap_err().offset, 2);
         let e = Template::parse("x {= slef.a}").unwrap_err();
         assert_eq!(e.offset, 5, "{e:?}");
+    }
+
+    #[test]
+    fn expressions_may_hold_map_literals_and_braces_in_strings() {
+        let t = Template::parse("tier {= {'a': 'x}'}['a']} and {= '{' + \"}\"} end").unwrap();
+        let rendered = t.render(&|p| format!("<{p:?}>"), &|e| format!("[{}]", e.source));
+        assert_eq!(rendered, "tier [{'a': 'x}'}['a']] and ['{' + \"}\"] end");
+        assert!(Template::parse("{= {'a': 1}").is_err(), "an unclosed expression");
     }
 }
