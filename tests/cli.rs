@@ -138,7 +138,7 @@ fn config_is_found_by_walking_up_and_applies() {
     write_tree(
         dir.path(),
         &[
-            ("standoff.yaml", "exclude: [drafts/]\nstage: 4\n"),
+            ("standoff.yaml", "exclude: [drafts/]\nstage: 4\nselect: [CORE]\n"),
             ("docs/project.yaml", PROJECT),
             ("docs/drafts/bad.yaml", "apiVersion: standoff/v1\nkind: Sight\n"),
         ],
@@ -146,7 +146,7 @@ fn config_is_found_by_walking_up_and_applies() {
     let output = run_in(&dir.path().join("docs"), &["check", "--format", "json", "."]);
     let report = json(&output);
     // Judged at stage 4 (the config), the documents due by stages 1 and 2 are overdue; the
-    // excluded draft is not read at all.
+    // excluded draft is not read at all; only the core pack is selected.
     assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
     let rules: Vec<&str> = report["findings"]
         .as_array()
@@ -226,7 +226,7 @@ fn output_file_and_colour() {
     assert_eq!(output.status.code(), Some(1));
     assert!(output.stdout.is_empty());
     let written: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
-    assert_eq!(written["summary"]["errors"], 6);
+    assert_eq!(written["summary"]["errors"], 8);
 
     let colour = run_in(repo(), &["check", "examples/defects", "--color", "always"]);
     assert!(colour.stdout.contains(&0x1b));

@@ -168,7 +168,7 @@ fn every_document_of_a_multi_document_file_is_checked() {
     let text = format!("{PROJECT}---\n# a CI file in the same stream\nname: build\n---\n{SITE_WITH_TYPO}");
     let (code, report) = check_json(&[("all.yaml", text.as_bytes())], &[]);
     assert_eq!(code, Some(1));
-    assert_eq!(finding_lines(&report), ["SCHEMA-UNKNOWN-PROPERTY all.yaml:19:3"]);
+    assert_eq!(finding_lines(&report), ["SCHEMA-UNKNOWN-PROPERTY all.yaml:22:3"]);
     assert_eq!(report["findings"][0]["document"], 2);
     assert_eq!(report["findings"][0]["pointer"], "/spec/entrences");
     assert_eq!(report["summary"]["documents"], 2);

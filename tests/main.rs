@@ -9,6 +9,7 @@
 
 mod cli;
 mod conformance;
+mod examples;
 mod hardening;
 mod hostile;
 mod rules;

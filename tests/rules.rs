@@ -72,7 +72,7 @@ fn an_extra_pack_reports_across_documents() {
     let pack = repo().join("tests/fixtures/packs/extra");
     let output = crate::support::standoff()
         .current_dir(dir.path())
-        .args(["check", "--color", "never", "--rules"])
+        .args(["check", "--color", "never", "--select", "BX", "--rules"])
         .arg(&pack)
         .output()
         .unwrap();
@@ -98,8 +98,9 @@ fn an_extra_pack_reports_across_documents() {
 fn the_stage_decides_which_rules_fire() {
     let dir = tempfile::tempdir().unwrap();
     write_tree(dir.path(), &[("project.yaml", PROJECT)]);
+    // The core pack's presence rules show the semantics; the other packs would add their own.
     let rules = |args: &[&str]| {
-        let mut all = vec!["check", "--format", "json"];
+        let mut all = vec!["check", "--format", "json", "--select", "CORE"];
         all.extend_from_slice(args);
         let output = run_in(dir.path(), &all);
         let report = json(&output);

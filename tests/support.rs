@@ -10,7 +10,10 @@ pub(crate) fn standoff() -> Command {
     let mut cmd = Command::cargo_bin("standoff").unwrap();
     cmd.env_remove("NO_COLOR")
         .env_remove("COLUMNS")
-        .env_remove("RAYON_NUM_THREADS");
+        .env_remove("RAYON_NUM_THREADS")
+        // Every date comparison at one fixed day, so no result changes with the calendar;
+        // a test's own `--as-of` wins.
+        .env("STANDOFF_AS_OF", "2026-06-01");
     // A safety net against hangs, not a performance assertion.
     cmd.timeout(std::time::Duration::from_secs(300));
     cmd
@@ -64,7 +67,9 @@ pub(crate) fn filters() -> Vec<(&'static str, &'static str)> {
 }
 
 /// A minimal valid Project document.
-pub(crate) const PROJECT: &str = "apiVersion: standoff/v1\nkind: Project\nmetadata:\n  name: test-project\nspec:\n  stage: 0\n  jurisdiction: GB-ENG\n  uses: [halls]\n";
+/// A stage-0 Project that every stage-0 rule accepts (out of Martyn's Law scope at 50 people,
+/// its sensitivity assessment done), so tests see only the findings they provoke.
+pub(crate) const PROJECT: &str = "apiVersion: standoff/v1\nkind: Project\nmetadata:\n  name: test-project\nspec:\n  stage: 0\n  jurisdiction: GB-ENG\n  uses: [halls]\n  occupancy: { expectedPeak: 50, basis: design-estimate, includesStaff: true }\n  informationSecurity:\n    sensitivityAssessment: { completed: 2025-01-10, owner: Test Owner, outcome: not-required }\n";
 
 /// Writes files (path, content) under `dir`.
 pub(crate) fn write_tree(dir: &Path, files: &[(&str, &str)]) {

@@ -259,7 +259,7 @@ fn selection_and_severity_come_from_config_and_options() {
         &[
             (
                 "standoff.yaml",
-                "ignore: [CORE-SITE]\nseverity: {CORE-RISK: warning}\noverrides:\n  - files: [\"drafts/**\"]\n    ignore: [CORE-REF]\n",
+                "ignore: [CORE-SITE, ERL, ISM]\nseverity: {CORE-RISK: warning}\noverrides:\n  - files: [\"drafts/**\"]\n    ignore: [CORE-REF]\n",
             ),
             ("project.yaml", &project),
             ("drafts/site.yaml", SITE),
@@ -386,7 +386,7 @@ fn the_gate_writes_a_record_and_a_report_that_renders() {
     );
     let html = std::fs::read_to_string(out.join("gate-report.html")).unwrap();
     assert!(
-        !html.contains("<script") && !html.contains("http://") && !html.contains("src=\""),
+        !html.contains("<script") && !html.contains("<link") && !html.contains("src=\"") && !html.contains("url("),
         "self-contained, no scripts or remote assets"
     );
     let Some(browser) = chromium() else {
