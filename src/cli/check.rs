@@ -309,7 +309,6 @@ pub(super) fn judge(request: &JudgeRequest<'_>) -> Result<Judgement, ToolError> 
         settings: config.settings.clone(),
         report_only: report_ids,
     };
-    let mut checked = engine::check(read, &limits, schemas, &rules, &check_options);
     // The gate judges what was submitted: the submitter's rule filters do not apply there.
     let (filter, overrides) = if request.gate.is_some() {
         (policy::RuleFilter::default(), Vec::new())
@@ -321,6 +320,11 @@ pub(super) fn judge(request: &JudgeRequest<'_>) -> Result<Judgement, ToolError> 
         filter.ignore.extend(request.ignore.iter().cloned());
         (filter, config.overrides.clone())
     };
+    // A rule the run-wide filter drops can never report (per-path overrides only narrow it),
+    // so it is not evaluated at all.
+    let mut rules = rules;
+    rules.retain(|id| filter.selects(id));
+    let mut checked = engine::check(read, &limits, schemas, &rules, &check_options);
     let policy = Policy {
         filter,
         overrides,

@@ -30,7 +30,9 @@ pub struct RuleFilter {
 }
 
 impl RuleFilter {
-    fn selects(&self, id: &str) -> bool {
+    /// Whether a rule's findings report under this filter.
+    #[must_use]
+    pub fn selects(&self, id: &str) -> bool {
         (self.select.is_empty() || self.select.iter().any(|p| pattern_matches(p, id)))
             && !self.ignore.iter().any(|p| pattern_matches(p, id))
     }

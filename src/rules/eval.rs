@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use rayon::prelude::*;
 use serde_json::Value;
 
-use super::expr::{self, Bindings, ExprOutcome, ProjectData};
+use super::expr::{self, ExprOutcome, ProjectData};
 use super::fields::ref_fields;
 use super::select::Target;
 use super::template::Placeholder;
@@ -179,8 +179,21 @@ fn evaluate_project(
         docs_by_kind,
         as_of: options.as_of,
     };
-    let ctx = expr::project_context(data);
-    let project_value = spec.map_or(cel::Value::Null, expr::to_cel);
+    let mut ctx = expr::project_context(data);
+    expr::bind_project(
+        &mut ctx,
+        spec.map_or(cel::Value::Null, expr::to_cel),
+        stage.map(Stage::number),
+    );
+    // One scope per document with `doc` bound, shared by every rule that reads the document.
+    let doc_scopes: HashMap<usize, cel::Context<'_, 'static>> = cel_docs
+        .into_iter()
+        .map(|(d, value)| {
+            let mut scope = ctx.new_inner_scope();
+            expr::bind_document(&mut scope, value);
+            (d, scope)
+        })
+        .collect();
     for rule in selected {
         if matches!(rule.check, Predicate::Builtin(_)) {
             continue;
@@ -214,12 +227,10 @@ fn evaluate_project(
             for &d in docs.of_kind(*kind) {
                 let scope = Scope {
                     tree,
-                    ctx: &ctx,
+                    ctx: doc_scopes.get(&d).unwrap_or(&ctx),
                     project: p,
-                    project_value: &project_value,
                     stage,
                     doc_index: d,
-                    doc_value: cel_docs.get(&d).cloned().unwrap_or(cel::Value::Null),
                     as_of: options.as_of,
                 };
                 findings.extend(evaluate_rule_on_document(rule, &scope, severity, &note));
@@ -249,12 +260,11 @@ fn rule_uses_cel(rule: &Rule) -> bool {
 /// What one rule's evaluation on one document can see.
 struct Scope<'s, 'a> {
     tree: &'s Tree<'a>,
-    ctx: &'s cel::Context<'static, 'static>,
+    /// The document's CEL scope (`doc`, `project`, `stage` and the functions bound).
+    ctx: &'s cel::Context<'s, 'static>,
     project: usize,
-    project_value: &'s cel::Value,
     stage: Option<Stage>,
     doc_index: usize,
-    doc_value: cel::Value,
     as_of: Option<Date>,
 }
 
@@ -270,14 +280,14 @@ impl Scope<'_, '_> {
             .map_or("", |f| f.text.as_str())
     }
 
-    fn bindings(&self, target: &Target<'_>) -> Bindings {
-        Bindings {
-            self_: target.node.map_or(cel::Value::Null, |n| expr::to_cel(n.value())),
-            doc: self.doc_value.clone(),
-            item: target.item.map_or(cel::Value::Null, |n| expr::to_cel(n.value())),
-            project: self.project_value.clone(),
-            stage: self.stage.map(Stage::number),
-        }
+    /// `self` for one target.
+    fn self_value(target: &Target<'_>) -> cel::Value {
+        target.node.map_or(cel::Value::Null, |n| expr::to_cel(n.value()))
+    }
+
+    /// `item` for one target.
+    fn item_value(target: &Target<'_>) -> cel::Value {
+        target.item.map_or(cel::Value::Null, |n| expr::to_cel(n.value()))
     }
 }
 
@@ -411,7 +421,9 @@ fn eval_predicate(predicate: &Predicate, scope: &Scope<'_, '_>, target: &Target<
                 _ => Outcome::NotApplicable,
             }
         }
-        Predicate::Expr(e) => match expr::eval_bool(e, scope.ctx, &scope.bindings(target)) {
+        Predicate::Expr(e) => match expr::eval_bool_local(e, scope.ctx, &|| Scope::self_value(target), &|| {
+            Scope::item_value(target)
+        }) {
             ExprOutcome::True => Outcome::Pass,
             ExprOutcome::False => Outcome::Fail,
             ExprOutcome::Missing => Outcome::NotApplicable,
@@ -615,8 +627,8 @@ fn render(template: &super::Template, rule: &Rule, scope: &Scope<'_, '_>, target
         Placeholder::Stage => scope.stage.map_or_else(|| "?".to_owned(), |s| s.number().to_string()),
         Placeholder::Due => rule.stage.to_string(),
     };
-    let bindings = scope.bindings(target);
-    let evaluate = |e: &expr::Expr| match expr::eval(e, scope.ctx, &bindings) {
+    let (self_, item) = (|| Scope::self_value(target), || Scope::item_value(target));
+    let evaluate = |e: &expr::Expr| match expr::eval_local(e, scope.ctx, &self_, &item) {
         Ok(value) => quote_up_to(&expr::display(&value), COMPUTED_MAX_CHARS),
         Err(_) => "?".to_owned(),
     };

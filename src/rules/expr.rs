@@ -6,7 +6,7 @@
 //! evaluation binds `self`, `doc`, `item`, `project` and `stage` in an inner scope.
 
 use std::collections::HashMap;
-use std::sync::{Arc, LazyLock};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use cel::objects::Key;
 use cel::{Context, Env, ExecutionError, Program, Value};
@@ -31,7 +31,7 @@ pub const VARIABLES: [(&str, &str); 5] = [
 ];
 
 /// The functions standoff adds to CEL, with their signatures.
-pub const FUNCTIONS: [(&str, &str); 20] = [
+pub const FUNCTIONS: [(&str, &str); 24] = [
     ("docs", "docs(kind) -> list: the project's documents of a kind"),
     (
         "ref",
@@ -40,6 +40,10 @@ pub const FUNCTIONS: [(&str, &str); 20] = [
     (
         "item_in",
         "item_in(document, id) -> item or null: the list item with that id anywhere under the document's spec",
+    ),
+    (
+        "item_of",
+        "item_of(kind, name, id) -> item or null: item_in(ref(kind, name), id) without copying the whole document",
     ),
     (
         "qty",
@@ -88,6 +92,15 @@ pub const FUNCTIONS: [(&str, &str); 20] = [
     ),
     ("today", "today() -> text: the date taken as today (--as-of)"),
     ("is_date", "is_date(text) -> bool: a valid YYYY-MM-DD date"),
+    ("blank", "blank(text) -> bool: the text is empty or only white space"),
+    (
+        "matches_re",
+        "matches_re(text, pattern) -> bool: text.matches(pattern), with the compiled pattern kept for the next call",
+    ),
+    (
+        "gsa_condition",
+        "gsa_condition(text) -> string or null: a GSA/ISC glazing performance condition ('1' to '4', '3a', '3b') as written in a class ('Condition 3b', 'PC 2'), or null",
+    ),
     ("max_of", "max_of(list of numbers) -> double or null: the largest"),
     ("min_of", "min_of(list of numbers) -> double or null: the smallest"),
     (
@@ -140,6 +153,9 @@ static ENV: LazyLock<Arc<Env>> = LazyLock::new(|| Arc::new(Env::stdlib()));
 pub struct Expr {
     program: Program,
     pub source: String,
+    /// Whether it reads `self` / `item`: binding a value copies it, so unread ones are not bound.
+    reads_self: bool,
+    reads_item: bool,
 }
 
 /// A problem in an expression, at a byte range of its source.
@@ -150,8 +166,75 @@ pub struct ExprError {
     pub message: String,
 }
 
+/// The variable `docs('Kind')` compiles to; no rule can name it (it is not a CEL identifier a
+/// rule may use: names starting with `__` are rejected).
+const DOCS_VARIABLE: &str = "__docs";
+
+/// Rewrites each `docs('Kind')` (a literal kind name, outside string literals) to
+/// `__docs.Kind`, padded with spaces to the same length so error positions stay right.
+fn inline_docs(source: &str) -> String {
+    let bytes = source.as_bytes();
+    let mut out = String::with_capacity(source.len());
+    let mut i = 0;
+    let mut quote: Option<u8> = None;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if let Some(q) = quote {
+            if b == b'\\' && i + 1 < bytes.len() {
+                out.push_str(&source[i..i + 2]);
+                i += 2;
+                continue;
+            }
+            if b == q {
+                quote = None;
+            }
+            out.push(b as char);
+            i += 1;
+            continue;
+        }
+        let at_word_start =
+            i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_' || bytes[i - 1] == b'.');
+        if at_word_start && let Some((kind, len)) = docs_call(&source[i..]) {
+            let replacement = format!("{DOCS_VARIABLE}.{kind}");
+            out.push_str(&replacement);
+            out.extend(std::iter::repeat_n(' ', len - replacement.len()));
+            i += len;
+            continue;
+        }
+        if b == b'\'' || b == b'"' {
+            quote = Some(b);
+        }
+        // Copy one whole character (the source is UTF-8).
+        let width = source[i..].chars().next().map_or(1, char::len_utf8);
+        out.push_str(&source[i..i + width]);
+        i += width;
+    }
+    out
+}
+
+/// `docs('Kind')` at the start of `text`: the kind and the call's length in bytes.
+fn docs_call(text: &str) -> Option<(&'static str, usize)> {
+    let rest = text.strip_prefix("docs")?;
+    let after_paren = rest.trim_start().strip_prefix('(')?;
+    let inner = after_paren.trim_start();
+    let q = inner.chars().next().filter(|c| *c == '\'' || *c == '"')?;
+    let name_and_rest = &inner[1..];
+    let end = name_and_rest.find(q)?;
+    let name = &name_and_rest[..end];
+    let kind = crate::document::Kind::ALL
+        .iter()
+        .map(|k| k.name())
+        .find(|k| *k == name)?;
+    let close = name_and_rest[end + 1..].trim_start().strip_prefix(')')?;
+    let len = text.len() - close.len();
+    (len > DOCS_VARIABLE.len() + kind.len()).then_some((kind, len))
+}
+
 /// Compiles an expression and checks every name it uses.
 pub fn compile(source: &str) -> Result<Expr, ExprError> {
+    let original = source;
+    let rewritten = inline_docs(source);
+    let source = rewritten.as_str();
     let program = ENV.compile(source).map_err(|errors| {
         let first = errors.errors.first();
         let (line, column) = first.map_or((1, 1), |e| e.pos);
@@ -169,7 +252,13 @@ pub fn compile(source: &str) -> Result<Expr, ExprError> {
     let mut variables = references.variables();
     variables.sort_unstable();
     for name in variables {
-        if VARIABLES.iter().any(|(v, _)| *v == name) || bound.iter().any(|b| b == name) || CEL_TYPES.contains(&name) {
+        // `__docs` only ever comes from the rewrite: one written in the source is rejected.
+        let inlined = name == DOCS_VARIABLE && !original.contains(DOCS_VARIABLE);
+        if inlined
+            || VARIABLES.iter().any(|(v, _)| *v == name)
+            || bound.iter().any(|b| b == name)
+            || CEL_TYPES.contains(&name)
+        {
             continue;
         }
         let known: Vec<&str> = VARIABLES.iter().map(|(v, _)| *v).collect();
@@ -203,9 +292,13 @@ pub fn compile(source: &str) -> Result<Expr, ExprError> {
             message: format!("unknown function `{name}`{hint}"),
         });
     }
+    let reads = |name: &str| references.has_variable(name) && !bound.iter().any(|b| b == name);
+    let (reads_self, reads_item) = (reads("self"), reads("item"));
     Ok(Expr {
         program,
-        source: source.to_owned(),
+        source: original.to_owned(),
+        reads_self,
+        reads_item,
     })
 }
 
@@ -428,6 +521,25 @@ pub struct ProjectData {
 /// A root context for one project, holding the domain functions.
 pub fn project_context(data: ProjectData) -> Context<'static, 'static> {
     let mut ctx = Context::with_env(ENV.clone());
+    // `docs('Kind')` is compiled to `__docs.Kind` (see `inline_docs`): bound once here, the
+    // lists are borrowed by every evaluation instead of copied out of a function each call.
+    let by_kind: HashMap<Key, Value> = data
+        .docs_by_kind
+        .iter()
+        .map(|(kind, docs)| (Key::String(Arc::new(kind.clone())), docs.clone()))
+        .chain(
+            crate::document::Kind::ALL
+                .iter()
+                .filter(|k| !data.docs_by_kind.contains_key(k.name()))
+                .map(|k| {
+                    (
+                        Key::String(Arc::new(k.name().to_owned())),
+                        Value::List(Arc::new(Vec::new())),
+                    )
+                }),
+        )
+        .collect();
+    ctx.add_variable_from_value(DOCS_VARIABLE, Value::Map(cel::objects::Map { map: Arc::new(by_kind) }));
     let data = Arc::new(data);
     let d = data.clone();
     let _ = ctx.add_function("docs", move |kind: Arc<String>| -> Value {
@@ -453,6 +565,24 @@ pub fn project_context(data: ProjectData) -> Context<'static, 'static> {
     let _ = ctx.add_function("item_in", |doc: Value, id: Arc<String>| -> Value {
         find_item(&doc, &id)
     });
+    // Passing a whole document across CEL's function boundary copies it twice (out of `ref`,
+    // into `item_in`); this finds the item where the document already is.
+    let d = data.clone();
+    let _ = ctx.add_function(
+        "item_of",
+        move |kind: Arc<String>, name: Arc<String>, id: Arc<String>| -> Value {
+            let Some(Value::List(docs)) = d.docs_by_kind.get(kind.as_str()) else {
+                return Value::Null;
+            };
+            docs.iter()
+                .find(|doc| {
+                    map_get(doc, "metadata")
+                        .and_then(|m| map_get(m, "name"))
+                        .is_some_and(|n| matches!(n, Value::String(s) if **s == *name))
+                })
+                .map_or(Value::Null, |doc| find_item(doc, &id))
+        },
+    );
     let _ = ctx.add_function("qty", |q: Arc<String>| -> Result<f64, ExecutionError> {
         units::parse(&q)
             .map(|q| q.si())
@@ -565,6 +695,19 @@ pub fn project_context(data: ProjectData) -> Context<'static, 'static> {
         d.as_of.map_or(Value::Null, |t| text(t.to_string()))
     });
     let _ = ctx.add_function("is_date", |t: Arc<String>| -> bool { Date::parse(&t).is_some() });
+    // `x.matches('\\S')` would compile a regular expression at every call.
+    let _ = ctx.add_function("blank", |t: Arc<String>| -> bool { t.trim().is_empty() });
+    let _ = ctx.add_function(
+        "matches_re",
+        |t: Arc<String>, pattern: Arc<String>| -> Result<bool, ExecutionError> {
+            cached_regex(&pattern)
+                .map(|re| re.is_match(&t))
+                .map_err(|e| ExecutionError::function_error("matches_re", e))
+        },
+    );
+    let _ = ctx.add_function("gsa_condition", |t: Arc<String>| -> Value {
+        gsa_condition(&t).map_or(Value::Null, text)
+    });
     let _ = ctx.add_function("max_of", |items: Value| -> Value { fold_numbers(&items, f64::max) });
     let _ = ctx.add_function("min_of", |items: Value| -> Value { fold_numbers(&items, f64::min) });
     let d = data;
@@ -572,6 +715,36 @@ pub fn project_context(data: ProjectData) -> Context<'static, 'static> {
         design_charge(&d, &kind)
     });
     ctx
+}
+
+/// A compiled regular expression, kept: CEL's own `matches` compiles its pattern at every call,
+/// which costs more than most rules. At most 256 patterns are kept (rule packs hold a few).
+fn cached_regex(pattern: &str) -> Result<regex::Regex, String> {
+    static CACHE: LazyLock<Mutex<HashMap<String, regex::Regex>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+    if let Some(re) = CACHE.lock().ok().and_then(|cache| cache.get(pattern).cloned()) {
+        return Ok(re);
+    }
+    let re = regex::Regex::new(pattern).map_err(|e| e.to_string())?;
+    if let Ok(mut cache) = CACHE.lock()
+        && cache.len() < 256
+    {
+        cache.insert(pattern.to_owned(), re.clone());
+    }
+    Ok(re)
+}
+
+/// A GSA/ISC glazing performance condition named in a class as written: an optional
+/// "condition", "performance condition" or "PC", then 1, 2, 3, 3a, 3b or 4 (any case).
+fn gsa_condition(class: &str) -> Option<&'static str> {
+    let lower = class.trim().to_ascii_lowercase();
+    let mut rest = lower.as_str();
+    for prefix in ["performance condition", "condition", "pc"] {
+        if let Some(r) = rest.strip_prefix(prefix) {
+            rest = r.trim_start();
+            break;
+        }
+    }
+    ["1", "2", "3", "3a", "3b", "4"].into_iter().find(|c| *c == rest)
 }
 
 /// The largest (or smallest) number of a list; null for an empty list or no numbers.
@@ -645,30 +818,70 @@ pub struct Bindings {
     pub stage: Option<u8>,
 }
 
-/// Evaluates a boolean expression.
+/// Evaluates a boolean expression with every name bound from `bindings`.
 #[must_use]
 pub fn eval_bool(expr: &Expr, ctx: &Context<'_, '_>, bindings: &Bindings) -> ExprOutcome {
-    match eval(expr, ctx, bindings) {
+    boolean(eval(expr, ctx, bindings))
+}
+
+/// Evaluates an expression to a value with every name bound from `bindings`.
+pub fn eval(expr: &Expr, ctx: &Context<'_, '_>, bindings: &Bindings) -> Result<Value, ExecutionError> {
+    let mut scope = ctx.new_inner_scope();
+    bind_project(&mut scope, bindings.project.clone(), bindings.stage);
+    bind_document(&mut scope, bindings.doc.clone());
+    eval_local(expr, &scope, &|| bindings.self_.clone(), &|| bindings.item.clone())
+}
+
+/// Binds the names that stay the same for a whole project (`project`, `stage`). Binding converts
+/// the value into CEL's own representation, a deep copy; evaluations then borrow it, so each
+/// value is bound once, in the outermost scope where it is constant.
+pub fn bind_project(ctx: &mut Context<'_, '_>, project: Value, stage: Option<u8>) {
+    ctx.add_variable_from_value("project", project);
+    ctx.add_variable_from_value("stage", stage.map_or(Value::Null, |s| Value::Int(i64::from(s))));
+}
+
+/// Binds `doc`, once per document for every rule that reads it.
+pub fn bind_document(ctx: &mut Context<'_, '_>, doc: Value) {
+    ctx.add_variable_from_value("doc", doc);
+}
+
+/// Evaluates a boolean expression in a document's scope, binding `self` and `item`.
+#[must_use]
+pub fn eval_bool_local(
+    expr: &Expr,
+    scope: &Context<'_, '_>,
+    self_: &dyn Fn() -> Value,
+    item: &dyn Fn() -> Value,
+) -> ExprOutcome {
+    boolean(eval_local(expr, scope, self_, item))
+}
+
+/// Evaluates an expression in a document's scope, binding `self` and `item`.
+/// `self_` and `item` are made only when the expression reads them.
+pub fn eval_local(
+    expr: &Expr,
+    scope: &Context<'_, '_>,
+    self_: &dyn Fn() -> Value,
+    item: &dyn Fn() -> Value,
+) -> Result<Value, ExecutionError> {
+    let mut inner = scope.new_inner_scope();
+    if expr.reads_self {
+        inner.add_variable_from_value("self", self_());
+    }
+    if expr.reads_item {
+        inner.add_variable_from_value("item", item());
+    }
+    expr.program.execute(&inner)
+}
+
+fn boolean(result: Result<Value, ExecutionError>) -> ExprOutcome {
+    match result {
         Ok(Value::Bool(true)) => ExprOutcome::True,
         Ok(Value::Bool(false)) => ExprOutcome::False,
         Ok(Value::Null) => ExprOutcome::Missing,
         Ok(other) => ExprOutcome::Failed(format!("the expression gave {}, not true or false", display(&other))),
         Err(error) => classify(&error),
     }
-}
-
-/// Evaluates an expression to a value.
-pub fn eval(expr: &Expr, ctx: &Context<'_, '_>, bindings: &Bindings) -> Result<Value, ExecutionError> {
-    let mut scope = ctx.new_inner_scope();
-    scope.add_variable_from_value("self", bindings.self_.clone());
-    scope.add_variable_from_value("doc", bindings.doc.clone());
-    scope.add_variable_from_value("item", bindings.item.clone());
-    scope.add_variable_from_value("project", bindings.project.clone());
-    scope.add_variable_from_value(
-        "stage",
-        bindings.stage.map_or(Value::Null, |s| Value::Int(i64::from(s))),
-    );
-    expr.program.execute(&scope)
 }
 
 /// A missing key or a null where a value was needed is "not applicable"; anything else fails.
@@ -815,6 +1028,40 @@ mod tests {
             ),
             ExprOutcome::True
         );
+    }
+
+    #[test]
+    fn docs_of_a_literal_kind_is_inlined_keeping_positions() {
+        let source = "size(docs('Site')) > 0 && docs( \"Event\" ).exists(e, e.x == \"docs('Site')\") && docs(k)";
+        let inlined = inline_docs(source);
+        assert_eq!(inlined.len(), source.len());
+        assert_eq!(
+            inlined,
+            "size(__docs.Site ) > 0 && __docs.Event   .exists(e, e.x == \"docs('Site')\") && docs(k)"
+        );
+        assert_eq!(
+            inline_docs("mydocs('Site') + docs('Nope')"),
+            "mydocs('Site') + docs('Nope')"
+        );
+        // Written by hand, the internal name is unknown.
+        assert!(compile("size(__docs.Site) > 0").is_err());
+        assert!(compile("size(docs('Site')) > 0").is_ok());
+    }
+
+    #[test]
+    fn gsa_conditions_as_written() {
+        for (class, condition) in [
+            ("3b", Some("3b")),
+            (" Condition 2 ", Some("2")),
+            ("PC 4", Some("4")),
+            ("performance condition 3A", Some("3a")),
+            ("PC4", Some("4")),
+        ] {
+            assert_eq!(gsa_condition(class), condition, "{class}");
+        }
+        for class in ["5", "condition", "ER1", "3c", ""] {
+            assert_eq!(gsa_condition(class), None, "{class}");
+        }
     }
 
     #[test]

@@ -261,6 +261,12 @@ impl RuleSet {
         self.packs.get(rule.pack)
     }
 
+    /// Keeps only the rules whose id passes `keep`.
+    pub fn retain(&mut self, keep: impl Fn(&str) -> bool) {
+        self.rules.retain(|r| keep(&r.id));
+        self.index();
+    }
+
     fn index(&mut self) {
         self.by_id = self.rules.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
     }
