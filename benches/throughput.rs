@@ -10,8 +10,10 @@
 //! - `load+validate+rules`: the same, with every built-in rule pack;
 //! - `check`: the whole `standoff check` (walk, load, validate, projects, JSON report to a file).
 //!
-//! It prints documents/s, MB/s and peak RSS. Figures, not assertions: the machines are shared.
-//! `--keep` keeps the generated tree (for profiling).
+//! It prints documents/s, MB/s and peak RSS, then the targets: check time over the parse floor,
+//! peak memory over input size, the time for twice the documents (`--no-scaling` skips it) and
+//! the pre-commit case (the real binary on one file of a 10-document project). Figures, not
+//! assertions: the machines are shared. `--keep` keeps the generated tree (for profiling).
 
 #![allow(
     clippy::print_stdout,
@@ -181,6 +183,41 @@ fn child(phase: &str, dir: &Path) {
     println!("{} {}", started.elapsed().as_secs_f64(), peak_rss_kib());
 }
 
+/// The pre-commit case: the real binary, started for one changed file of a 10-document project
+/// (the project loaded for context). Returns the median and the fastest wall time, in seconds.
+fn pre_commit(runs: usize) -> (f64, f64) {
+    let dir = std::env::temp_dir().join("standoff-bench-pre-commit");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for (file, template) in TEMPLATES {
+        std::fs::write(dir.join(file), template).unwrap();
+    }
+    // A tenth document: a second glazing schedule.
+    let glazing = TEMPLATES.iter().find(|(f, _)| *f == "glazing.yaml").unwrap().1;
+    std::fs::write(
+        dir.join("glazing-annexe.yaml"),
+        glazing.replace("name: riverside-glazing", "name: riverside-glazing-annexe"),
+    )
+    .unwrap();
+    let exe = env!("CARGO_BIN_EXE_standoff");
+    let mut times: Vec<f64> = (0..runs)
+        .map(|_| {
+            let started = Instant::now();
+            let output = Command::new(exe)
+                .current_dir(&dir)
+                .args(["check", "site.yaml", "--as-of", "2026-11-24", "--color", "never"])
+                .output()
+                .unwrap();
+            let elapsed = started.elapsed().as_secs_f64();
+            assert!(output.status.code().is_some_and(|c| c <= 1), "pre-commit run failed");
+            elapsed
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    let _ = std::fs::remove_dir_all(&dir);
+    (times[times.len() / 2], times[0])
+}
+
 fn measure(phase: &str, dir: &Path, threads: usize, runs: usize) -> (f64, u64) {
     let exe = std::env::current_exe().unwrap();
     let mut times = Vec::new();
@@ -231,6 +268,8 @@ fn main() {
     println!("median of {runs} runs; peak RSS is the largest of the runs\n");
     println!("| phase | threads | documents | MB | seconds | documents/s | MB/s | peak RSS MB |");
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    let mut seconds_of = std::collections::HashMap::new();
+    let mut check_peak_kib = 0;
     for phase in ["parse", "load+validate", "load+validate+rules", "check"] {
         let mut thread_counts = vec![1];
         if cores > 1 {
@@ -238,6 +277,10 @@ fn main() {
         }
         for threads in thread_counts {
             let (seconds, peak_kib) = measure(phase, &dir, threads, runs);
+            seconds_of.insert((phase, threads), seconds);
+            if phase == "check" {
+                check_peak_kib = check_peak_kib.max(peak_kib);
+            }
             println!(
                 "| {phase} | {threads} | {docs} | {mb:.1} | {seconds:.3} | {:.0} | {:.1} | {:.1} |",
                 docs as f64 / seconds,
@@ -246,6 +289,38 @@ fn main() {
             );
         }
     }
+    println!("\n| target | measured | goal |\n|---|---:|---:|");
+    for threads in [1, cores] {
+        if let (Some(check), Some(parse)) = (seconds_of.get(&("check", threads)), seconds_of.get(&("parse", threads))) {
+            println!("| check / parse, {threads} thread(s) | {:.2}x | <= 2x |", check / parse);
+        }
+    }
+    println!(
+        "| peak RSS of check | {:.0} MB | <= {:.0} MB (5 x input + 50 MB) |",
+        check_peak_kib as f64 / 1024.0,
+        5.0 * mb + 50.0
+    );
+    if !args.iter().any(|a| a == "--no-scaling") {
+        // Twice the documents: the time should grow linearly.
+        let double = dir.with_file_name(format!("standoff-bench-{}", docs * 2));
+        let _ = std::fs::remove_dir_all(&double);
+        generate(&double, docs * 2);
+        let (seconds, _) = measure("check", &double, cores, runs);
+        if let Some(single) = seconds_of.get(&("check", cores)) {
+            println!(
+                "| check time, {} / {docs} documents, {cores} thread(s) | {:.2} ({seconds:.3} s / {single:.3} s) | <= 2.1 |",
+                docs * 2,
+                seconds / single
+            );
+        }
+        let _ = std::fs::remove_dir_all(&double);
+    }
+    let (median, fastest) = pre_commit(runs.max(15));
+    println!(
+        "| pre-commit: one file of a 10-document project, whole process | {:.1} ms (fastest {:.1} ms) | <= 20 ms |",
+        median * 1e3,
+        fastest * 1e3
+    );
     if args.iter().any(|a| a == "--keep") {
         println!("\nthe tree is kept in {}", dir.display());
     } else {

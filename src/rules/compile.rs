@@ -2,6 +2,7 @@
 //! located error in the rule file (exit 2): a rule that does not compile is never silently
 //! inactive.
 
+use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -220,19 +221,20 @@ pub(super) fn compile_packs(packs: Vec<PackFiles>) -> Result<RuleSet, ToolError>
             origin: pack_files.origin.clone(),
             digest: digest(&pack_files.files),
         });
-        for (path, name, text) in &pack_files.files {
-            if name == "pack.yaml" {
-                continue;
-            }
-            let ctx = match load_file(path, text, "rule.schema.json", schemas) {
-                Ok(ctx) => ctx,
-                Err(e) => {
-                    errors.extend(e);
-                    continue;
-                }
-            };
-            let stem = name.trim_end_matches(".yaml").trim_end_matches(".yml");
-            match compile_rule(ctx, stem, pack_index, &prefix, schemas) {
+        // Rule files compile independently (CEL parsing is most of a short run's start-up), so
+        // in parallel; their order, and so the errors' order, is kept.
+        let compiled: Vec<Result<Rule, Vec<LocatedError>>> = pack_files
+            .files
+            .par_iter()
+            .filter(|(_, name, _)| name != "pack.yaml")
+            .map(|(path, name, text)| {
+                let ctx = load_file(path, text, "rule.schema.json", schemas)?;
+                let stem = name.trim_end_matches(".yaml").trim_end_matches(".yml");
+                compile_rule(ctx, stem, pack_index, &prefix, schemas)
+            })
+            .collect();
+        for result in compiled {
+            match result {
                 Ok(rule) => {
                     let id_span = rule.file.yaml.pointer("/id").map_or(Span::at(0), |n| n.span());
                     if let Some((first_path, _)) = first_id.get(&rule.id) {
