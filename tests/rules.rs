@@ -166,6 +166,24 @@ fn explain_renders_a_rule_and_suggests_ids() {
     let unknown = run_in(repo(), &["explain", "CORE-REFF"]);
     assert_eq!(unknown.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("did you mean CORE-REF?"));
+    // The list a CEL error points to (`see standoff explain --functions`).
+    let functions = run_in(repo(), &["explain", "--functions"]);
+    assert_eq!(functions.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&functions.stdout);
+    for name in [
+        "self",
+        "docs(kind)",
+        "item_of(kind, name, id)",
+        "design_charge(type)",
+        "matches_re(text, pattern)",
+    ] {
+        assert!(text.contains(name), "{name} missing from\n{text}");
+    }
+    assert_eq!(
+        run_in(repo(), &["explain"]).status.code(),
+        Some(2),
+        "an id or --functions"
+    );
 }
 
 #[test]

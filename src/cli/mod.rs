@@ -152,7 +152,11 @@ pub struct RulesArgs {
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
     /// The rule id (e.g. HVM-GAP) or built-in check id (e.g. SCHEMA-QUANTITY).
-    pub id: String,
+    #[arg(required_unless_present = "functions")]
+    pub id: Option<String>,
+    /// List the names and functions rule expressions (CEL) may use, instead of a rule.
+    #[arg(long, conflicts_with = "id")]
+    pub functions: bool,
     /// Also load the rule packs in this folder (repeatable).
     #[arg(long = "rules", value_name = "DIR")]
     pub rules: Vec<PathBuf>,

@@ -163,10 +163,27 @@ fn example(rule: &Rule) -> Option<(String, Vec<String>)> {
     Some((out, expected))
 }
 
+/// The names and functions a rule's CEL expressions may use.
+fn functions_text() -> String {
+    let mut out = String::from("Names\n");
+    for (name, what) in crate::rules::expr::VARIABLES {
+        let _ = writeln!(out, "  {name:<8} {what}");
+    }
+    out.push_str("\nFunctions (besides CEL's standard ones; contracts in docs/rules.md)\n");
+    for (_, signature) in crate::rules::expr::FUNCTIONS {
+        let _ = writeln!(out, "  {signature}");
+    }
+    out
+}
+
 pub(super) fn explain(args: &ExplainArgs) -> Result<ExitCode, ToolError> {
+    if args.functions {
+        return print(&functions_text());
+    }
     let set = load(&args.rules)?;
-    let Some(rule) = set.get(&args.id) else {
-        if let Some(check) = builtin_check(&args.id) {
+    let id = args.id.as_deref().unwrap_or_default();
+    let Some(rule) = set.get(id) else {
+        if let Some(check) = builtin_check(id) {
             let mut out = format!(
                 "{}: {}\nbuilt-in check · error · any stage\n\nWhy\n",
                 check.id, check.title
@@ -181,12 +198,12 @@ pub(super) fn explain(args: &ExplainArgs) -> Result<ExitCode, ToolError> {
             .iter()
             .map(|r| r.id.as_str())
             .chain(crate::checks::BUILTIN_CHECKS.iter().map(|c| c.id));
-        let hint = crate::text::did_you_mean(&args.id, ids)
+        let hint = crate::text::did_you_mean(id, ids)
             .map(|m| format!("; did you mean {m}?"))
             .unwrap_or_default();
         return Err(ToolError::message(format!(
             "no rule or check `{}`{hint} (`standoff rules` lists them)",
-            crate::text::quote(&args.id)
+            crate::text::quote(id)
         )));
     };
     let pack = set.pack_of(rule);
