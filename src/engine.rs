@@ -373,6 +373,7 @@ pub fn assemble(loaded: Vec<LoadedFile>, schemas: &Schemas, rules: &RuleSet, opt
         settings: options.settings.clone(),
         gate: options.gate,
         only: None,
+        report_only: options.report_only.clone(),
     };
     findings.extend(eval::evaluate(rules, &tree, &eval_options));
     if let Some(only) = &options.report_only {

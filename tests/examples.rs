@@ -66,3 +66,37 @@ fn harbour_festival() {
     let output = pin("harbour_festival", "examples/harbour-festival", "2026-06-01", &[]);
     assert_eq!(output.status.code(), Some(1));
 }
+
+/// The pre-commit case (one file named, the tree loaded for context) reports exactly what the
+/// whole-tree run reports in that file: evaluating rules only on the named files' documents
+/// loses nothing.
+#[test]
+fn one_file_reports_what_the_whole_tree_reports_in_it() {
+    let dir = repo().join("examples/harbour-festival");
+    let findings = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["check", "--format", "json", "--as-of", "2026-06-01"];
+        all.extend_from_slice(args);
+        let report = crate::support::json(&run_in(&dir, &all));
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| format!("{} {} {} {}", f["file"], f["rule"], f["pointer"], f["message"]))
+            .collect()
+    };
+    let whole = findings(&["."]);
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| Path::new(n).extension().is_some_and(|e| e.eq_ignore_ascii_case("yaml")))
+        .collect();
+    files.sort();
+    let mut seen = 0;
+    for file in &files {
+        let alone = findings(&[file.as_str()]);
+        let expected: Vec<&String> = whole.iter().filter(|f| f.starts_with(&format!("\"{file}\""))).collect();
+        assert_eq!(alone.iter().collect::<Vec<_>>(), expected, "{file}");
+        seen += alone.len();
+    }
+    assert_eq!(seen, whole.len(), "every finding belongs to one file");
+}

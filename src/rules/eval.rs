@@ -36,6 +36,10 @@ pub struct EvalOptions {
     pub gate: Option<Stage>,
     /// Evaluate only this rule (a rule's own tests).
     pub only: Option<String>,
+    /// Only findings in these files will be reported (the pre-commit case): a rule's finding is
+    /// located in the document it reads, so rules are evaluated on these files' documents only
+    /// (the rest of the tree is still their context).
+    pub report_only: Option<std::collections::HashSet<crate::finding::FileId>>,
 }
 
 /// The tree, as the rules see it.
@@ -101,6 +105,16 @@ pub fn evaluate(rules: &RuleSet, tree: &Tree<'_>, options: &EvalOptions) -> Vec<
         .collect();
     let mut findings: Vec<Finding> = (0..tree.projects.projects.len())
         .into_par_iter()
+        .filter(|&p| {
+            options.report_only.as_ref().is_none_or(|only| {
+                Kind::ALL.iter().any(|&kind| {
+                    tree.index.projects[p]
+                        .of_kind(kind)
+                        .iter()
+                        .any(|&d| only.contains(&tree.documents[d].file))
+                })
+            })
+        })
         .flat_map_iter(|p| evaluate_project(rules, &selected, tree, options, p))
         .collect();
     for rule in &selected {
@@ -225,6 +239,13 @@ fn evaluate_project(
         }
         for kind in &rule.kinds {
             for &d in docs.of_kind(*kind) {
+                if options
+                    .report_only
+                    .as_ref()
+                    .is_some_and(|only| !only.contains(&tree.documents[d].file))
+                {
+                    continue;
+                }
                 let scope = Scope {
                     tree,
                     ctx: doc_scopes.get(&d).unwrap_or(&ctx),

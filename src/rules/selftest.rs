@@ -160,6 +160,7 @@ fn run_case(rules: &RuleSet, rule: &Rule, case: &TestCase, schemas: &Schemas) ->
         settings: case.settings.clone(),
         gate: None,
         only: Some(rule.id.clone()),
+        report_only: None,
     };
     let findings = eval::evaluate(rules, &tree, &options);
     if let Some(error) = findings.iter().find(|f| f.rule == "RULE-ERROR") {
