@@ -111,7 +111,7 @@ pub(super) fn load_rules(config: &Config, extra: &[PathBuf]) -> Result<RuleSet, 
         for pack in rules::read_packs(dir, &walk::display(dir))? {
             // A pack read from disk replaces the built-in pack of the same name: how a pack is
             // developed (`standoff test rules/hvm`) and how an authority pins its own version.
-            packs.retain(|p| !(p.origin == "built-in" && p.name == pack.name));
+            packs.retain(|p| !(p.origin == crate::rules::BUILT_IN && p.name == pack.name));
             packs.push(pack);
         }
     }

@@ -12,8 +12,8 @@ use sha2::{Digest, Sha256};
 use super::fields::{FieldInfo, field_info};
 use super::raw::{RawInvalidCase, RawPack, RawPredicate, RawRef, RawRule};
 use super::{
-    Bound, Builtin, Commencement, Confidence, DateBound, Locate, Pack, PackFiles, Predicate, RefSpec, Rule, RuleFile,
-    RuleSet, RuleStage, Selector, Source, Template, TestCase, expr,
+    BUILT_IN, Bound, Builtin, Commencement, Confidence, DateBound, Locate, Pack, PackFiles, Predicate, RefSpec, Rule,
+    RuleFile, RuleSet, RuleStage, Selector, Source, Template, TestCase, expr,
 };
 use crate::date::Date;
 use crate::document::Kind;
@@ -155,7 +155,8 @@ fn digest(files: &[(String, String, String)]) -> String {
     crate::text::hex(&hasher.finalize())
 }
 
-pub(super) fn compile_packs(packs: Vec<PackFiles>) -> Result<RuleSet, ToolError> {
+/// Compiles packs. With `defer_builtin`, the CEL of built-in packs compiles at first use.
+pub(super) fn compile_packs(packs: Vec<PackFiles>, defer_builtin: bool) -> Result<RuleSet, ToolError> {
     let schemas = schema::schemas().map_err(ToolError::Message)?;
     let mut set = RuleSet::default();
     let mut errors: Vec<LocatedError> = Vec::new();
@@ -205,6 +206,7 @@ pub(super) fn compile_packs(packs: Vec<PackFiles>) -> Result<RuleSet, ToolError>
             continue;
         }
         let prefix = raw.prefix.clone().unwrap_or_else(|| raw.name.to_uppercase());
+        let deferred = defer_builtin && pack_files.origin == BUILT_IN;
         let pack_index = set.packs.len();
         set.packs.push(Pack {
             name: raw.name.clone(),
@@ -230,7 +232,7 @@ pub(super) fn compile_packs(packs: Vec<PackFiles>) -> Result<RuleSet, ToolError>
             .map(|(path, name, text)| {
                 let ctx = load_file(path, text, "rule.schema.json", schemas)?;
                 let stem = name.trim_end_matches(".yaml").trim_end_matches(".yml");
-                compile_rule(ctx, stem, pack_index, &prefix, schemas)
+                compile_rule(ctx, stem, pack_index, &prefix, schemas, deferred)
             })
             .collect();
         for result in compiled {
@@ -293,6 +295,7 @@ fn compile_rule(
     pack: usize,
     prefix: &str,
     schemas: &Schemas,
+    deferred: bool,
 ) -> Result<Rule, Vec<LocatedError>> {
     let raw: RawRule = serde_json::from_value(ctx.doc.value.clone())
         .map_err(|e| vec![ctx.error("", format!("invalid rule: {e}"), "here", None)])?;
@@ -366,6 +369,7 @@ fn compile_rule(
 
     let mut compiler = PredicateCompiler {
         ctx: &ctx,
+        deferred,
         schemas,
         kinds: &kinds,
         field: &field,
@@ -442,6 +446,8 @@ fn compile_rule(
 
 struct PredicateCompiler<'c> {
     ctx: &'c FileCtx,
+    /// Compile CEL at first use (built-in packs, compiled in full by the test suite).
+    deferred: bool,
     schemas: &'c Schemas,
     kinds: &'c [Kind],
     field: &'c FieldInfo,
@@ -455,7 +461,7 @@ impl PredicateCompiler<'_> {
     }
 
     fn template(&mut self, text: &str, pointer: &str) -> Option<Template> {
-        match Template::parse(text) {
+        match Template::parse_with(text, self.deferred) {
             Ok(t) => Some(t),
             Err(e) => {
                 let span = self.ctx.inner_span(pointer, e.offset, e.len);
@@ -696,6 +702,9 @@ impl PredicateCompiler<'_> {
                 .map_or(Predicate::All(Vec::new()), Predicate::After),
             "expr" => {
                 let source = raw.expr.clone().unwrap_or_default();
+                if self.deferred {
+                    return Predicate::Expr(Box::new(expr::Expr::deferred(&source)));
+                }
                 match expr::compile(&source) {
                     Ok(e) => Predicate::Expr(Box::new(e)),
                     Err(e) => {

@@ -6,7 +6,7 @@
 //! evaluation binds `self`, `doc`, `item`, `project` and `stage` in an inner scope.
 
 use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 
 use cel::objects::Key;
 use cel::{Context, Env, ExecutionError, Program, Value};
@@ -151,11 +151,37 @@ static ENV: LazyLock<Arc<Env>> = LazyLock::new(|| Arc::new(Env::stdlib()));
 /// A compiled expression.
 #[derive(Debug)]
 pub struct Expr {
-    program: Program,
     pub source: String,
+    /// Compiled when the rule loads (packs from disk), or at first use (built-in packs, whose
+    /// every expression `standoff test` and the test suite compile in CI): most of a one-file
+    /// run's start-up was parsing expressions it never evaluates.
+    compiled: OnceLock<Result<Compiled, String>>,
+}
+
+#[derive(Debug)]
+struct Compiled {
+    program: Program,
     /// Whether it reads `self` / `item`: binding a value copies it, so unread ones are not bound.
     reads_self: bool,
     reads_item: bool,
+}
+
+impl Expr {
+    /// An expression compiled at its first evaluation; a problem then is a rule error.
+    #[must_use]
+    pub fn deferred(source: &str) -> Self {
+        Self {
+            source: source.to_owned(),
+            compiled: OnceLock::new(),
+        }
+    }
+
+    fn compiled(&self) -> Result<&Compiled, ExecutionError> {
+        self.compiled
+            .get_or_init(|| compile_now(&self.source).map_err(|e| e.message))
+            .as_ref()
+            .map_err(|message| ExecutionError::function_error("compile", message.clone()))
+    }
 }
 
 /// A problem in an expression, at a byte range of its source.
@@ -232,6 +258,14 @@ fn docs_call(text: &str) -> Option<(&'static str, usize)> {
 
 /// Compiles an expression and checks every name it uses.
 pub fn compile(source: &str) -> Result<Expr, ExprError> {
+    let compiled = compile_now(source)?;
+    Ok(Expr {
+        source: source.to_owned(),
+        compiled: OnceLock::from(Ok(compiled)),
+    })
+}
+
+fn compile_now(source: &str) -> Result<Compiled, ExprError> {
     let original = source;
     let rewritten = inline_docs(source);
     let source = rewritten.as_str();
@@ -294,9 +328,8 @@ pub fn compile(source: &str) -> Result<Expr, ExprError> {
     }
     let reads = |name: &str| references.has_variable(name) && !bound.iter().any(|b| b == name);
     let (reads_self, reads_item) = (reads("self"), reads("item"));
-    Ok(Expr {
+    Ok(Compiled {
         program,
-        source: original.to_owned(),
         reads_self,
         reads_item,
     })
@@ -864,14 +897,15 @@ pub fn eval_local(
     self_: &dyn Fn() -> Value,
     item: &dyn Fn() -> Value,
 ) -> Result<Value, ExecutionError> {
+    let compiled = expr.compiled()?;
     let mut inner = scope.new_inner_scope();
-    if expr.reads_self {
+    if compiled.reads_self {
         inner.add_variable_from_value("self", self_());
     }
-    if expr.reads_item {
+    if compiled.reads_item {
         inner.add_variable_from_value("item", item());
     }
-    expr.program.execute(&inner)
+    compiled.program.execute(&inner)
 }
 
 fn boolean(result: Result<Value, ExecutionError>) -> ExprOutcome {

@@ -88,6 +88,11 @@ fn closing_brace(text: &str) -> Option<usize> {
 
 impl Template {
     pub fn parse(text: &str) -> Result<Self, TemplateError> {
+        Self::parse_with(text, false)
+    }
+
+    /// As [`Template::parse`]; with `deferred`, expressions compile at first use.
+    pub fn parse_with(text: &str, deferred: bool) -> Result<Self, TemplateError> {
         let mut parts = Vec::new();
         let mut literal = String::new();
         let mut rest = text;
@@ -126,11 +131,15 @@ impl Template {
             }
             let inner_offset = offset + open + 1;
             if let Some(source) = inner.strip_prefix('=') {
-                let expr = expr::compile(source.trim()).map_err(|e: ExprError| TemplateError {
-                    offset: inner_offset + 1 + (source.len() - source.trim_start().len()) + e.offset,
-                    len: e.len,
-                    message: e.message,
-                })?;
+                let expr = if deferred {
+                    expr::Expr::deferred(source.trim())
+                } else {
+                    expr::compile(source.trim()).map_err(|e: ExprError| TemplateError {
+                        offset: inner_offset + 1 + (source.len() - source.trim_start().len()) + e.offset,
+                        len: e.len,
+                        message: e.message,
+                    })?
+                };
                 parts.push(Part::Expr(Box::new(expr)));
             } else {
                 let name = inner.trim();

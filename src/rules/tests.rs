@@ -435,3 +435,13 @@ fn outcomes_name_what_went_wrong() {
         results[3].outcome
     );
 }
+
+/// Built-in packs compile their CEL at first use in a normal run; here every expression of
+/// every built-in rule (checks, preconditions, messages, labels) must compile now.
+#[test]
+fn every_builtin_expression_compiles() {
+    let eager = super::load_eager(super::builtin_packs());
+    assert!(eager.is_ok(), "{:?}", eager.err());
+    let lazy = super::load(super::builtin_packs()).unwrap();
+    assert_eq!(eager.unwrap().rules.len(), lazy.rules.len());
+}
