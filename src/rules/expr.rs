@@ -199,50 +199,52 @@ const DOCS_VARIABLE: &str = "__docs";
 /// Rewrites each `docs('Kind')` (a literal kind name, outside string literals) to
 /// `__docs.Kind`, padded with spaces to the same length so error positions stay right.
 fn inline_docs(source: &str) -> String {
-    let bytes = source.as_bytes();
     let mut out = String::with_capacity(source.len());
-    let mut i = 0;
-    let mut quote: Option<u8> = None;
-    while i < bytes.len() {
-        let b = bytes[i];
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    let mut previous: Option<char> = None;
+    let mut chars = source.char_indices();
+    while let Some((i, c)) = chars.next() {
         if let Some(q) = quote {
-            if b == b'\\' && i + 1 < bytes.len() {
-                out.push_str(&source[i..i + 2]);
-                i += 2;
-                continue;
-            }
-            if b == q {
+            // Inside a string literal everything is copied as written.
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == q {
                 quote = None;
             }
-            out.push(b as char);
-            i += 1;
-            continue;
+        } else {
+            let at_word_start = previous.is_none_or(|p| !(p.is_ascii_alphanumeric() || p == '_' || p == '.'));
+            if at_word_start && let Some((kind, len)) = docs_call(&source[i..]) {
+                let replacement = format!("{DOCS_VARIABLE}.{kind}");
+                out.push_str(&replacement);
+                out.extend(std::iter::repeat_n(' ', len - replacement.len()));
+                // `docs(...)` is ASCII up to its closing parenthesis: skip the rest of it.
+                for _ in 1..len {
+                    chars.next();
+                }
+                previous = Some(')');
+                continue;
+            }
+            if c == '\'' || c == '"' {
+                quote = Some(c);
+            }
         }
-        let at_word_start =
-            i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_' || bytes[i - 1] == b'.');
-        if at_word_start && let Some((kind, len)) = docs_call(&source[i..]) {
-            let replacement = format!("{DOCS_VARIABLE}.{kind}");
-            out.push_str(&replacement);
-            out.extend(std::iter::repeat_n(' ', len - replacement.len()));
-            i += len;
-            continue;
-        }
-        if b == b'\'' || b == b'"' {
-            quote = Some(b);
-        }
-        // Copy one whole character (the source is UTF-8).
-        let width = source[i..].chars().next().map_or(1, char::len_utf8);
-        out.push_str(&source[i..i + width]);
-        i += width;
+        out.push(c);
+        previous = Some(c);
     }
     out
 }
 
-/// `docs('Kind')` at the start of `text`: the kind and the call's length in bytes.
+/// `docs('Kind')` at the start of `text`: the kind and the call's length in bytes (the call is
+/// ASCII: a kind name, quotes, parentheses and ASCII spaces).
 fn docs_call(text: &str) -> Option<(&'static str, usize)> {
     let rest = text.strip_prefix("docs")?;
-    let after_paren = rest.trim_start().strip_prefix('(')?;
-    let inner = after_paren.trim_start();
+    let after_paren = rest
+        .trim_start_matches(|c: char| c.is_ascii_whitespace())
+        .strip_prefix('(')?;
+    let inner = after_paren.trim_start_matches(|c: char| c.is_ascii_whitespace());
     let q = inner.chars().next().filter(|c| *c == '\'' || *c == '"')?;
     let name_and_rest = &inner[1..];
     let end = name_and_rest.find(q)?;
@@ -251,7 +253,9 @@ fn docs_call(text: &str) -> Option<(&'static str, usize)> {
         .iter()
         .map(|k| k.name())
         .find(|k| *k == name)?;
-    let close = name_and_rest[end + 1..].trim_start().strip_prefix(')')?;
+    let close = name_and_rest[end + 1..]
+        .trim_start_matches(|c: char| c.is_ascii_whitespace())
+        .strip_prefix(')')?;
     let len = text.len() - close.len();
     (len > DOCS_VARIABLE.len() + kind.len()).then_some((kind, len))
 }
@@ -1077,6 +1081,9 @@ mod tests {
             inline_docs("mydocs('Site') + docs('Nope')"),
             "mydocs('Site') + docs('Nope')"
         );
+        // Text other than the calls is copied as written, multi-byte characters and escapes too.
+        let text = "'café\\é°' + \"\\\"docs('Site')\" + size(docs('Site'))";
+        assert_eq!(inline_docs(text), text.replace("docs('Site'))", "__docs.Site )"));
         // Written by hand, the internal name is unknown.
         assert!(compile("size(__docs.Site) > 0").is_err());
         assert!(compile("size(docs('Site')) > 0").is_ok());
