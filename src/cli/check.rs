@@ -193,7 +193,7 @@ pub(super) fn judge(request: &JudgeRequest<'_>) -> Result<Judgement, ToolError> 
     }
     let config = find_config(request.config, request.paths.first())?;
     let schemas = schema::schemas().map_err(ToolError::Message)?;
-    let rules = load_rules(&config, request.rules)?;
+    let mut rules = load_rules(&config, request.rules)?;
     let waiver_file = match &config.waiver_file {
         Some(path) if path.is_file() => {
             let text = std::fs::read_to_string(path)
@@ -322,7 +322,6 @@ pub(super) fn judge(request: &JudgeRequest<'_>) -> Result<Judgement, ToolError> 
     };
     // A rule the run-wide filter drops can never report (per-path overrides only narrow it),
     // so it is not evaluated at all.
-    let mut rules = rules;
     rules.retain(|id| filter.selects(id));
     let mut checked = engine::check(read, &limits, schemas, &rules, &check_options);
     let policy = Policy {

@@ -162,8 +162,9 @@ fn digest(files: &[(String, String, String)]) -> String {
     crate::text::hex(&hasher.finalize())
 }
 
-/// Compiles packs. With `defer_builtin`, the CEL of built-in packs compiles at first use.
-pub(super) fn compile_packs(packs: Vec<PackFiles>, defer_builtin: bool) -> Result<RuleSet, ToolError> {
+/// Compiles packs. With `trust_builtin`, built-in packs (validated and compiled in full by the
+/// test suite) skip schema validation and compile their CEL at first use.
+pub(super) fn compile_packs(packs: Vec<PackFiles>, trust_builtin: bool) -> Result<RuleSet, ToolError> {
     let schemas = schema::schemas().map_err(ToolError::Message)?;
     let mut set = RuleSet::default();
     let mut errors: Vec<LocatedError> = Vec::new();
@@ -175,7 +176,7 @@ pub(super) fn compile_packs(packs: Vec<PackFiles>, defer_builtin: bool) -> Resul
             continue;
         };
         // Built-in packs are validated in full by the test suite; a normal run trusts them.
-        let trusted = defer_builtin && pack_files.origin == BUILT_IN;
+        let trusted = trust_builtin && pack_files.origin == BUILT_IN;
         let ctx = match load_file(pack_path, pack_text, "pack.schema.json", schemas, !trusted) {
             Ok(ctx) => ctx,
             Err(e) => {
@@ -215,7 +216,6 @@ pub(super) fn compile_packs(packs: Vec<PackFiles>, defer_builtin: bool) -> Resul
             continue;
         }
         let prefix = raw.prefix.clone().unwrap_or_else(|| raw.name.to_uppercase());
-        let deferred = trusted;
         let pack_index = set.packs.len();
         set.packs.push(Pack {
             name: raw.name.clone(),
@@ -239,9 +239,9 @@ pub(super) fn compile_packs(packs: Vec<PackFiles>, defer_builtin: bool) -> Resul
             .par_iter()
             .filter(|(_, name, _)| name != "pack.yaml")
             .map(|(path, name, text)| {
-                let ctx = load_file(path, text, "rule.schema.json", schemas, !deferred)?;
+                let ctx = load_file(path, text, "rule.schema.json", schemas, !trusted)?;
                 let stem = name.trim_end_matches(".yaml").trim_end_matches(".yml");
-                compile_rule(ctx, stem, pack_index, &prefix, schemas, deferred)
+                compile_rule(ctx, stem, pack_index, &prefix, schemas, trusted)
             })
             .collect();
         for result in compiled {

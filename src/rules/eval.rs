@@ -42,6 +42,15 @@ pub struct EvalOptions {
     pub report_only: Option<std::collections::HashSet<crate::finding::FileId>>,
 }
 
+impl EvalOptions {
+    /// Whether findings in document `d` can be reported (see `report_only`).
+    fn reports(&self, tree: &Tree<'_>, d: usize) -> bool {
+        self.report_only
+            .as_ref()
+            .is_none_or(|only| only.contains(&tree.documents[d].file))
+    }
+}
+
 /// The tree, as the rules see it.
 #[derive(Clone, Copy)]
 pub struct Tree<'a> {
@@ -106,13 +115,11 @@ pub fn evaluate(rules: &RuleSet, tree: &Tree<'_>, options: &EvalOptions) -> Vec<
     let mut findings: Vec<Finding> = (0..tree.projects.projects.len())
         .into_par_iter()
         .filter(|&p| {
-            options.report_only.as_ref().is_none_or(|only| {
-                Kind::ALL.iter().any(|&kind| {
-                    tree.index.projects[p]
-                        .of_kind(kind)
-                        .iter()
-                        .any(|&d| only.contains(&tree.documents[d].file))
-                })
+            Kind::ALL.iter().any(|&kind| {
+                tree.index.projects[p]
+                    .of_kind(kind)
+                    .iter()
+                    .any(|&d| options.reports(tree, d))
             })
         })
         .flat_map_iter(|p| evaluate_project(rules, &selected, tree, options, p))
@@ -202,6 +209,7 @@ fn evaluate_project(
     // One scope per document with `doc` bound, shared by every rule that reads the document.
     let doc_scopes: HashMap<usize, cel::Context<'_, 'static>> = cel_docs
         .into_iter()
+        .filter(|&(d, _)| options.reports(tree, d))
         .map(|(d, value)| {
             let mut scope = ctx.new_inner_scope();
             expr::bind_document(&mut scope, value);
@@ -239,11 +247,7 @@ fn evaluate_project(
         }
         for kind in &rule.kinds {
             for &d in docs.of_kind(*kind) {
-                if options
-                    .report_only
-                    .as_ref()
-                    .is_some_and(|only| !only.contains(&tree.documents[d].file))
-                {
+                if !options.reports(tree, d) {
                     continue;
                 }
                 let scope = Scope {

@@ -587,17 +587,7 @@ pub fn project_context(data: ProjectData) -> Context<'static, 'static> {
     });
     let d = data.clone();
     let _ = ctx.add_function("ref", move |kind: Arc<String>, name: Arc<String>| -> Value {
-        let Some(Value::List(docs)) = d.docs_by_kind.get(kind.as_str()) else {
-            return Value::Null;
-        };
-        docs.iter()
-            .find(|doc| {
-                map_get(doc, "metadata")
-                    .and_then(|m| map_get(m, "name"))
-                    .is_some_and(|n| matches!(n, Value::String(s) if **s == *name))
-            })
-            .cloned()
-            .unwrap_or(Value::Null)
+        named_document(&d, &kind, &name).cloned().unwrap_or(Value::Null)
     });
     let _ = ctx.add_function("item_in", |doc: Value, id: Arc<String>| -> Value {
         find_item(&doc, &id)
@@ -608,16 +598,7 @@ pub fn project_context(data: ProjectData) -> Context<'static, 'static> {
     let _ = ctx.add_function(
         "item_of",
         move |kind: Arc<String>, name: Arc<String>, id: Arc<String>| -> Value {
-            let Some(Value::List(docs)) = d.docs_by_kind.get(kind.as_str()) else {
-                return Value::Null;
-            };
-            docs.iter()
-                .find(|doc| {
-                    map_get(doc, "metadata")
-                        .and_then(|m| map_get(m, "name"))
-                        .is_some_and(|n| matches!(n, Value::String(s) if **s == *name))
-                })
-                .map_or(Value::Null, |doc| find_item(doc, &id))
+            named_document(&d, &kind, &name).map_or(Value::Null, |doc| find_item(doc, &id))
         },
     );
     let _ = ctx.add_function("qty", |q: Arc<String>| -> Result<f64, ExecutionError> {
@@ -824,6 +805,18 @@ fn design_charge(data: &ProjectData, methodology: &str) -> Value {
         }
     }
     best.map_or(Value::Null, |(_, charge)| Value::String(charge))
+}
+
+/// The project's document of a kind with a `metadata.name`.
+fn named_document<'d>(data: &'d ProjectData, kind: &str, name: &str) -> Option<&'d Value> {
+    let Some(Value::List(docs)) = data.docs_by_kind.get(kind) else {
+        return None;
+    };
+    docs.iter().find(|doc| {
+        map_get(doc, "metadata")
+            .and_then(|m| map_get(m, "name"))
+            .is_some_and(|n| matches!(n, Value::String(s) if s.as_str() == name))
+    })
 }
 
 /// The list item with `id` anywhere under a document's `spec` (depth-first, iterative).
