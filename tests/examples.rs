@@ -100,3 +100,43 @@ fn one_file_reports_what_the_whole_tree_reports_in_it() {
     }
     assert_eq!(seen, whole.len(), "every finding belongs to one file");
 }
+
+/// Martyn's Law findings are at most warnings until the configured commencement date, then at
+/// their own severity (as the harbour-festival README says).
+#[test]
+fn martyns_law_reports_at_full_severity_once_commenced() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = repo().join("examples/harbour-festival");
+    for entry in std::fs::read_dir(&example).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("standoff.yaml"),
+        "martyns-law:\n  commencement: 2026-04-01\n",
+    )
+    .unwrap();
+    let severities = |as_of: &str| -> Vec<String> {
+        let report = crate::support::json(&run_in(dir.path(), &["check", "--format", "json", "--as-of", as_of]));
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"].as_str().unwrap().starts_with("ML-"))
+            .map(|f| format!("{} {}", f["rule"].as_str().unwrap(), f["severity"].as_str().unwrap()))
+            .collect()
+    };
+    let commenced = severities("2026-06-01");
+    for expected in [
+        "ML-DSI error",
+        "ML-PROCEDURE-LOCKDOWN error",
+        "ML-MONITORING error",
+        "ML-DOCUMENT warning",
+        "ML-OTHER-MEASURES warning",
+    ] {
+        assert!(commenced.iter().any(|f| f == expected), "{expected} in {commenced:?}");
+    }
+    let before = severities("2026-03-01");
+    assert_eq!(before.len(), commenced.len());
+    assert!(before.iter().all(|f| f.ends_with(" warning")), "{before:?}");
+}
