@@ -307,6 +307,8 @@ pub struct Checked {
     pub summary: Summary,
     /// The files reported on, when not all of them (the pre-commit case).
     pub report_only: Option<HashSet<FileId>>,
+    /// The rules that judged at least one selected value (see [`eval::Evaluation`]).
+    pub judged: std::collections::BTreeSet<String>,
 }
 
 impl Checked {
@@ -358,6 +360,12 @@ pub fn assemble(loaded: Vec<LoadedFile>, schemas: &Schemas, rules: &RuleSet, opt
         documents.extend(file.documents);
         findings.extend(file.findings);
     }
+    if options.gate.is_some() {
+        // At the gate a document hidden from judgement is an error: it fails the verdict.
+        for f in findings.iter_mut().filter(|f| f.rule == "DOC-NEAR-MISS") {
+            f.severity = Severity::Error;
+        }
+    }
     let projects = project::build(&documents, options.stage);
     let index = TreeIndex::build(&documents, &projects);
     let tree = Tree {
@@ -375,7 +383,9 @@ pub fn assemble(loaded: Vec<LoadedFile>, schemas: &Schemas, rules: &RuleSet, opt
         only: None,
         report_only: options.report_only.clone(),
     };
-    findings.extend(eval::evaluate(rules, &tree, &eval_options));
+    let evaluation = eval::evaluate_with_coverage(rules, &tree, &eval_options);
+    findings.extend(evaluation.findings);
+    let judged = evaluation.judged;
     if let Some(only) = &options.report_only {
         findings.retain(|f| only.contains(&f.file));
     }
@@ -390,5 +400,6 @@ pub fn assemble(loaded: Vec<LoadedFile>, schemas: &Schemas, rules: &RuleSet, opt
         findings,
         summary,
         report_only: options.report_only.clone(),
+        judged,
     }
 }

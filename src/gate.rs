@@ -15,6 +15,44 @@ use crate::rules::{RuleSet, RuleStage};
 use crate::stage::Stage;
 use crate::text::LineCol;
 
+/// The parts of a stored record that `gate --verify` compares (the schema has checked the rest).
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredRecord {
+    pub tool_version: String,
+    pub stage: u8,
+    pub inputs: Vec<StoredInput>,
+    pub config: Option<StoredFile>,
+    pub waiver_file: Option<StoredFile>,
+    pub packs: Vec<StoredPack>,
+}
+
+/// An input as stored.
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct StoredInput {
+    pub path: String,
+    pub sha256: Option<String>,
+}
+
+/// A hashed file as stored.
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct StoredFile {
+    pub path: String,
+    pub sha256: String,
+}
+
+/// A pack as stored.
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct StoredPack {
+    pub name: String,
+    pub version: String,
+    pub origin: String,
+    pub sha256: String,
+}
+
+/// The record format (`schemas/gate-record.schema.json`).
+pub const RECORD_VERSION: u32 = 2;
+
 /// A file that was judged, with its digest.
 #[derive(Clone, Debug, Serialize)]
 pub struct Input {
@@ -30,6 +68,34 @@ pub struct ConfigRecord {
     pub sha256: String,
 }
 
+/// The waiver file that was in force.
+#[derive(Clone, Debug, Serialize)]
+pub struct WaiverFileRecord {
+    pub path: String,
+    pub sha256: String,
+}
+
+/// What the gate disregarded of a submitter's means to hide or replace things, so the record
+/// shows it.
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Disregarded {
+    /// Files `check` would have skipped (ignore files, the config's excludes); judged here.
+    pub files_check_would_skip: Vec<String>,
+    /// Symbolic links not followed: they leave the tree, or point nowhere.
+    pub links_not_followed: Vec<String>,
+    /// Extra packs that would have replaced the built-in pack of the same name.
+    pub packs_not_replacing: Vec<String>,
+    /// Config limits above the defaults, capped at the defaults.
+    pub limits_capped: Vec<String>,
+    /// The config's `stage`, which the gate's `--stage` overrules.
+    pub config_stage: Option<u8>,
+    /// Whether the config set rule filters (select, ignore, severity, overrides).
+    pub rule_filters: bool,
+    /// Whether the config asked for `follow-symlinks: true`.
+    pub follow_symlinks: bool,
+}
+
 /// What the gate was asked.
 #[derive(Clone, Debug)]
 pub struct GateRequest<'a> {
@@ -37,6 +103,8 @@ pub struct GateRequest<'a> {
     pub as_of: String,
     pub inputs: Vec<Input>,
     pub config: Option<ConfigRecord>,
+    pub waiver_file: Option<WaiverFileRecord>,
+    pub disregarded: Disregarded,
     pub tool_version: &'a str,
 }
 
@@ -55,6 +123,8 @@ pub struct ProjectVerdict {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
+    /// Due, but the rule selected nothing to judge in any project.
+    NotApplicable,
     Met,
     Waived,
     NotMet,
@@ -65,6 +135,7 @@ impl Status {
     #[must_use]
     pub fn label(self) -> &'static str {
         match self {
+            Status::NotApplicable => "not applicable: nothing to judge",
             Status::Met => "met",
             Status::Waived => "waived",
             Status::NotMet => "not met",
@@ -137,12 +208,16 @@ pub struct Record {
     pub stage_name: String,
     pub as_of: String,
     pub passed: bool,
+    /// Why the gate did not pass (empty when it passed).
+    pub reasons: Vec<String>,
     pub projects: Vec<ProjectVerdict>,
     pub counts: SeverityCounts,
     pub counts_by_pack: BTreeMap<String, SeverityCounts>,
     pub config: Option<ConfigRecord>,
+    pub waiver_file: Option<WaiverFileRecord>,
     pub packs: Vec<PackRecord>,
     pub inputs: Vec<Input>,
+    pub disregarded: Disregarded,
     pub findings: Vec<FindingRecord>,
     pub waivers: Vec<WaiverRecord>,
     pub matrix: Vec<MatrixRow>,
@@ -294,10 +369,13 @@ pub fn record(checked: &Checked, output: &Output<'_>, request: &GateRequest<'_>)
                 let mine: Vec<&Finding> = checked.findings.iter().filter(|f| f.rule == rule.id).collect();
                 if mine.iter().any(|f| f.waiver.is_none()) {
                     Status::NotMet
-                } else if mine.is_empty() {
+                } else if !mine.is_empty() {
+                    Status::Waived
+                } else if checked.judged.contains(&rule.id) {
+                    // Met only when the rule judged something and found nothing wrong.
                     Status::Met
                 } else {
-                    Status::Waived
+                    Status::NotApplicable
                 }
             }
         };
@@ -335,19 +413,52 @@ pub fn record(checked: &Checked, output: &Output<'_>, request: &GateRequest<'_>)
         })
         .collect();
     let counts = checked.summary.findings;
-    let passed = projects.iter().all(|p| p.passed) && unassigned.error == 0;
+    let mut reasons = Vec::new();
+    if projects.is_empty() {
+        let near_misses = checked.findings.iter().filter(|f| f.rule == "DOC-NEAR-MISS").count();
+        reasons.push(format!(
+            "nothing was judged: no project among {} and {}{}",
+            crate::text::plural(checked.summary.files, "file", "files"),
+            crate::text::plural(checked.documents.len(), "design document", "design documents"),
+            if near_misses > 0 {
+                format!(
+                    " ({} shaped like a design document but not readable as one)",
+                    crate::text::plural(near_misses, "document", "documents")
+                )
+            } else {
+                String::new()
+            }
+        ));
+    }
+    let failed_projects = projects.iter().filter(|p| !p.passed).count();
+    if failed_projects > 0 {
+        reasons.push(format!(
+            "{} with errors",
+            crate::text::plural(failed_projects, "project", "projects")
+        ));
+    }
+    if unassigned.error > 0 {
+        reasons.push(format!(
+            "{} outside every project (files that did not load, documents no project claims)",
+            crate::text::plural(unassigned.error, "error", "errors")
+        ));
+    }
+    let passed = reasons.is_empty();
     Record {
-        version: 1,
+        version: RECORD_VERSION,
         tool: "standoff".into(),
         tool_version: request.tool_version.to_owned(),
         stage: request.stage.number(),
         stage_name: request.stage.name().to_owned(),
         as_of: request.as_of.clone(),
         passed,
+        reasons,
         projects,
         counts,
         counts_by_pack,
         config: request.config.clone(),
+        waiver_file: request.waiver_file.clone(),
+        disregarded: request.disregarded.clone(),
         packs: rules
             .packs
             .iter()
@@ -395,9 +506,54 @@ h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2rem;bord
 .pass{background:#dafbe1;color:#116329;border:1px solid #4ac26b}.fail{background:#ffebe9;color:#82071e;border:1px solid #ff8182}\
 table{border-collapse:collapse;width:100%;margin:.5rem 0;font-size:.92rem}th,td{border:1px solid #d0d7de;padding:.35rem .5rem;text-align:left;vertical-align:top}\
 th{background:#f6f8fa}.error{color:#82071e;font-weight:600}.warning{color:#7d4e00;font-weight:600}.info{color:#0550ae}\
-.met{background:#dafbe1}.not-met{background:#ffebe9}.waived{background:#fff8c5}.not-yet-applicable{background:#f6f8fa;color:#57606a}\
+.met{background:#dafbe1}.not-met{background:#ffebe9}.not-applicable{background:#f6f8fa;color:#57606a}.waived{background:#fff8c5}.not-yet-applicable{background:#f6f8fa;color:#57606a}\
 pre{background:#f6f8fa;padding:.5rem;overflow-x:auto;font-size:.85rem;margin:.3rem 0}.mark{background:#ffebe9}\
 .finding{border:1px solid #d0d7de;border-radius:.4rem;padding:.5rem .8rem;margin:.6rem 0}code{font-size:.88em}.muted{color:#57606a}";
+
+/// What the gate disregarded of the submission's settings, as a list a case officer can read.
+fn disregarded_html(h: &mut String, d: &Disregarded) {
+    let mut items: Vec<String> = Vec::new();
+    for path in &d.files_check_would_skip {
+        items.push(format!(
+            "<code>{}</code> is skipped by <code>check</code> (an ignore file or the config's excludes); judged here",
+            esc(path)
+        ));
+    }
+    for path in &d.links_not_followed {
+        items.push(format!("symbolic link <code>{}</code> not followed", esc(path)));
+    }
+    for pack in &d.packs_not_replacing {
+        items.push(format!(
+            "extra pack {} not loaded: it would replace the built-in pack of that name",
+            esc(pack)
+        ));
+    }
+    for limit in &d.limits_capped {
+        items.push(format!("config limit {}", esc(limit)));
+    }
+    if let Some(stage) = d.config_stage {
+        items.push(format!(
+            "the config's <code>stage: {stage}</code> (the gate's stage applies)"
+        ));
+    }
+    if d.rule_filters {
+        items.push("the config's rule selection, ignores and severity overrides".to_owned());
+    }
+    if d.follow_symlinks {
+        items.push(
+            "the config's <code>follow-symlinks: true</code> (links are followed only inside the tree)".to_owned(),
+        );
+    }
+    if items.is_empty() {
+        h.push_str("<p>Nothing in the submission's settings was disregarded.</p>\n");
+        return;
+    }
+    h.push_str("<p>Disregarded at the gate:</p>\n<ul>\n");
+    for item in items {
+        let _ = writeln!(h, "<li>{item}</li>");
+    }
+    h.push_str("</ul>\n");
+}
 
 /// The self-contained HTML report (inline styles only: no scripts, no external assets).
 #[must_use]
@@ -427,6 +583,13 @@ pub fn html(record: &Record) -> String {
         verdict.0,
         verdict.1
     );
+    for reason in &record.reasons {
+        let _ = writeln!(
+            h,
+            "<p class=\"fail-reason\"><strong>Not passed:</strong> {}</p>",
+            esc(reason)
+        );
+    }
     h.push_str("<h2>Verdict by project</h2>\n<table><tr><th>Project</th><th>Declared stage</th><th>Verdict</th><th>Errors</th><th>Warnings</th><th>Info</th><th>Waived</th></tr>\n");
     for p in &record.projects {
         let _ = writeln!(
@@ -561,6 +724,18 @@ pub fn html(record: &Record) -> String {
         }
         None => h.push_str("<p>No config file. Baselines are not used at the gate.</p>\n"),
     }
+    match &record.waiver_file {
+        Some(w) => {
+            let _ = writeln!(
+                h,
+                "<p>Waiver file <code>{}</code>, SHA-256 <code>{}</code>.</p>",
+                esc(&w.path),
+                esc(&w.sha256)
+            );
+        }
+        None => h.push_str("<p>No waiver file.</p>\n"),
+    }
+    disregarded_html(&mut h, &record.disregarded);
     h.push_str("<table><tr><th>Pack</th><th>Version</th><th>Rules</th><th>From</th><th>SHA-256</th></tr>\n");
     for p in &record.packs {
         let _ = writeln!(

@@ -33,6 +33,10 @@ pub enum WalkProblemKind {
 pub struct WalkOptions {
     pub follow_symlinks: bool,
     pub exclude: Option<Override>,
+    /// The review gate's walk: every YAML file under the roots, whatever `.gitignore`,
+    /// `.ignore`, `.git/info/exclude` or the config's excludes say; a link is followed only
+    /// when it points inside its root, and what it points to is judged once.
+    pub judge_everything: bool,
 }
 
 /// The walk's result, sorted by path.
@@ -84,21 +88,30 @@ pub fn walk(roots: &[PathBuf], options: &WalkOptions, skip: &[PathBuf]) -> Walke
         builder
             .hidden(false)
             .require_git(false)
-            .follow_links(options.follow_symlinks)
+            .follow_links(options.follow_symlinks && !options.judge_everything)
             .filter_entry(|entry| entry.file_name() != ".git");
-        if let Some(exclude) = &options.exclude {
+        if options.judge_everything {
+            builder.standard_filters(false);
+        } else if let Some(exclude) = &options.exclude {
             builder.overrides(exclude.clone());
         }
+        let inside = options
+            .judge_everything
+            .then(|| std::fs::canonicalize(root).ok())
+            .flatten();
         let (sender, receiver) = std::sync::mpsc::channel();
         builder.build_parallel().run(|| {
             let sender = sender.clone();
+            let inside = inside.clone();
             Box::new(move |entry| {
                 let message = match entry {
                     Ok(entry) => {
                         let Some(file_type) = entry.file_type() else {
                             return WalkState::Continue;
                         };
-                        if file_type.is_symlink() {
+                        if file_type.is_symlink() && options.judge_everything {
+                            gate_link(entry.path(), inside.as_deref())
+                        } else if file_type.is_symlink() {
                             // Only reached when links are not followed.
                             let target_is_relevant = entry.path().is_dir() || is_yaml(entry.path());
                             if target_is_relevant && entry.depth() > 0 {
@@ -137,10 +150,54 @@ pub fn walk(roots: &[PathBuf], options: &WalkOptions, skip: &[PathBuf]) -> Walke
     }
     walked.files.sort_by(|a, b| a.path.cmp(&b.path));
     walked.files.dedup();
+    if options.judge_everything {
+        // A file reached twice (by its own path and through a link inside the tree) is judged
+        // once: under its own path when the walk met it, else under the first link's.
+        let is_link = |p: &Path| std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink());
+        let mut chosen: std::collections::HashMap<PathBuf, PathBuf> = std::collections::HashMap::new();
+        for c in &walked.files {
+            let Ok(real) = std::fs::canonicalize(&c.path) else {
+                continue;
+            };
+            match chosen.get(&real) {
+                Some(earlier) if !is_link(earlier) || is_link(&c.path) => {}
+                _ => {
+                    chosen.insert(real, c.path.clone());
+                }
+            }
+        }
+        walked
+            .files
+            .retain(|c| std::fs::canonicalize(&c.path).map_or(true, |real| chosen.get(&real) == Some(&c.path)));
+    }
     walked
         .problems
         .sort_by(|a, b| a.path.cmp(&b.path).then_with(|| a.message.cmp(&b.message)));
     walked
+}
+
+/// A link met by the gate's walk: judged when it points to a file inside `root` (under the
+/// link's path; the dedup keeps one path per file), reported when it leaves the tree or
+/// cannot be resolved. A link to a folder inside the tree adds nothing: the gate's walk
+/// reaches that folder by its own path.
+fn gate_link(link: &Path, root: Option<&Path>) -> Option<Result<Candidate, WalkProblem>> {
+    let leaves = |message: &str| {
+        Some(Err(WalkProblem {
+            path: link.to_path_buf(),
+            kind: WalkProblemKind::SymlinkSkipped,
+            message: message.to_owned(),
+        }))
+    };
+    let Ok(target) = std::fs::canonicalize(link) else {
+        return leaves("symbolic link that points nowhere: not followed");
+    };
+    if !root.is_some_and(|r| target.starts_with(r)) {
+        return leaves("symbolic link that leaves the tree: the review gate never follows it");
+    }
+    if target.is_file() && (is_yaml(link) || is_yaml(&target)) {
+        return Some(Ok(Candidate { path: clean(link) }));
+    }
+    None
 }
 
 fn problem(error: &ignore::Error, root: &Path) -> WalkProblem {
@@ -189,6 +246,62 @@ pub fn display(path: &Path) -> String {
         Ok(cwd) if path.is_absolute() => relative_to(&path, &cwd).unwrap_or(path),
         _ => path,
     };
+    shown.to_string_lossy().replace('\\', "/")
+}
+
+/// The folder every output path is relative to (product.md, "Trees, projects and files"):
+/// the repository root when the first path is inside a git repository, else the folder of the
+/// config in force, else the common folder of the paths. Never the working folder, so the same
+/// submission gives the same paths, fingerprints and records wherever it is run from.
+#[must_use]
+pub fn output_root(paths: &[PathBuf], config_folder: Option<&Path>) -> PathBuf {
+    let canonical: Vec<PathBuf> = paths.iter().filter_map(|p| std::fs::canonicalize(p).ok()).collect();
+    let folder_of = |p: &Path| {
+        if p.is_dir() {
+            p.to_path_buf()
+        } else {
+            p.parent().map_or_else(|| p.to_path_buf(), Path::to_path_buf)
+        }
+    };
+    if let Some(first) = canonical.first() {
+        let start = folder_of(first);
+        if let Some(repo) = start.ancestors().find(|d| d.join(".git").exists()) {
+            return repo.to_path_buf();
+        }
+    }
+    if let Some(folder) = config_folder.and_then(|f| std::fs::canonicalize(f).ok()) {
+        return folder;
+    }
+    let Some(first) = canonical.first() else {
+        return std::env::current_dir().unwrap_or_default();
+    };
+    let mut common = folder_of(first);
+    for p in &canonical[1..] {
+        while !p.starts_with(&common) {
+            if !common.pop() {
+                break;
+            }
+        }
+    }
+    common
+}
+
+/// `path` as every output shows it: relative to `root` (see [`output_root`]), `/`-separated.
+/// The last component is not resolved, so a link inside the tree shows under its own name.
+#[must_use]
+pub fn display_from(path: &Path, root: &Path) -> String {
+    let absolute = match (path.parent(), path.file_name()) {
+        (Some(parent), Some(name)) => {
+            let parent = if parent.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                parent
+            };
+            std::fs::canonicalize(parent).map_or_else(|_| path.to_path_buf(), |p| p.join(name))
+        }
+        _ => std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
+    };
+    let shown = relative_to(&absolute, root).unwrap_or(absolute);
     shown.to_string_lossy().replace('\\', "/")
 }
 

@@ -208,7 +208,8 @@ fn pre_commit_reports_only_the_given_files_with_the_tree_as_context() {
     let report = json(&output);
     assert_eq!(output.status.code(), Some(1));
     // Only a.yaml is reported; the Project two folders up gave the context (no CORE-PROJECT).
-    assert_eq!(finding_lines(&report), ["SCHEMA-QUANTITY a.yaml:11:20"]);
+    // Its path is relative to the tree's root (the config's folder), not the working folder.
+    assert_eq!(finding_lines(&report), ["SCHEMA-QUANTITY sites/a.yaml:11:20"]);
     assert_eq!(report["summary"]["files"], 1);
     assert_eq!(report["summary"]["contextFiles"], 2, "the whole tree was loaded");
 }

@@ -10,6 +10,7 @@
 mod cli;
 mod conformance;
 mod examples;
+mod gate_trust;
 mod hardening;
 mod hostile;
 mod rules;

@@ -99,8 +99,11 @@ fn read_input(path: &Path, limits: &Limits) -> FileInput {
 }
 
 /// The built-in packs plus the extra pack folders (the config's `rules`, then `--rules`).
-pub(super) fn load_rules(config: &Config, extra: &[PathBuf]) -> Result<RuleSet, ToolError> {
+/// Returns the rule set and, at the gate, the extra packs that were not allowed to replace a
+/// built-in pack of the same name.
+pub(super) fn load_rules(config: &Config, extra: &[PathBuf], gate: bool) -> Result<(RuleSet, Vec<String>), ToolError> {
     let mut packs = rules::builtin_packs();
+    let mut refused = Vec::new();
     for dir in config.rule_dirs.iter().chain(extra) {
         if !dir.is_dir() {
             return Err(ToolError::message(format!(
@@ -109,13 +112,59 @@ pub(super) fn load_rules(config: &Config, extra: &[PathBuf]) -> Result<RuleSet, 
             )));
         }
         for pack in rules::read_packs(dir, &walk::display(dir))? {
-            // A pack read from disk replaces the built-in pack of the same name: how a pack is
-            // developed (`standoff test rules/hvm`) and how an authority pins its own version.
+            let replaces = packs
+                .iter()
+                .any(|p| p.origin == crate::rules::BUILT_IN && p.name == pack.name);
+            if replaces && gate {
+                // The gate judges with the built-in packs whatever was submitted: an extra
+                // pack adds rules, it never replaces (or empties) a built-in one.
+                refused.push(format!("{} (from {})", pack.name, pack.origin));
+                continue;
+            }
+            // Elsewhere a pack read from disk replaces the built-in pack of the same name: how
+            // a pack is developed (`standoff test rules/hvm`).
             packs.retain(|p| !(p.origin == crate::rules::BUILT_IN && p.name == pack.name));
             packs.push(pack);
         }
     }
-    rules::load(packs)
+    Ok((rules::load(packs)?, refused))
+}
+
+/// The limits at the gate: the config's, but never above the defaults (a submitted config
+/// cannot buy an alias bomb the time and memory it needs). Returns what was capped.
+fn capped_limits(limits: Limits) -> (Limits, Vec<String>) {
+    let defaults = Limits::default();
+    let mut capped = Vec::new();
+    let mut cap = |name: &str, value: u64, default: u64| {
+        if value > default {
+            capped.push(format!("{name}: {value} capped at {default}"));
+            default
+        } else {
+            value
+        }
+    };
+    let to_usize = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
+    let out = Limits {
+        max_file_size: cap("max-file-size", limits.max_file_size, defaults.max_file_size),
+        max_depth: to_usize(cap("max-depth", limits.max_depth as u64, defaults.max_depth as u64)),
+        max_nodes: to_usize(cap("max-nodes", limits.max_nodes as u64, defaults.max_nodes as u64)),
+        max_alias_nodes: to_usize(cap(
+            "max-alias-nodes",
+            limits.max_alias_nodes as u64,
+            defaults.max_alias_nodes as u64,
+        )),
+        max_documents: to_usize(cap(
+            "max-documents",
+            limits.max_documents as u64,
+            defaults.max_documents as u64,
+        )),
+        max_scalar_bytes: to_usize(cap(
+            "max-scalar-bytes",
+            limits.max_scalar_bytes as u64,
+            defaults.max_scalar_bytes as u64,
+        )),
+    };
+    (out, capped)
 }
 
 /// The config for a run: `--config`, else the nearest `standoff.yaml` above the first path.
@@ -155,7 +204,7 @@ pub(super) struct JudgeRequest<'a> {
 }
 
 /// A judged tree, with what judged it.
-pub(super) struct Judgement {
+pub(crate) struct Judgement {
     pub checked: Checked,
     pub rules: RuleSet,
     pub config: Config,
@@ -163,6 +212,12 @@ pub(super) struct Judgement {
     pub started: Instant,
     /// Every input with its size and SHA-256, for the gate's record.
     pub inputs: Vec<gate::Input>,
+    /// The waiver file in force and its SHA-256, for the gate's record.
+    pub waiver_file: Option<gate::WaiverFileRecord>,
+    /// What the gate disregarded (empty for `check`).
+    pub disregarded: gate::Disregarded,
+    /// The folder every output path is relative to.
+    pub root: PathBuf,
 }
 
 /// `path` relative to the config's folder, else to the current folder.
@@ -191,14 +246,27 @@ pub(super) fn judge(request: &JudgeRequest<'_>) -> Result<Judgement, ToolError> 
             )));
         }
     }
-    let config = find_config(request.config, request.paths.first())?;
+    let mut config = find_config(request.config, request.paths.first())?;
     let schemas = schema::schemas().map_err(ToolError::Message)?;
-    let mut rules = load_rules(&config, request.rules)?;
+    let gate = request.gate.is_some();
+    let root = walk::output_root(request.paths, config.root.as_deref());
+    let (mut rules, packs_not_replacing) = load_rules(&config, request.rules, gate)?;
+    // A mistyped rule id must never leave a rule silently inactive. At the gate the
+    // submitter's filters do not apply, so they are not judged there either.
+    if request.gate.is_none() {
+        config.resolve_rules(&rules)?;
+    }
     let waiver_file = match &config.waiver_file {
         Some(path) if path.is_file() => {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| ToolError::message(format!("cannot read {}: {e}", walk::display(path))))?;
-            Some(waivers::load_file(&text, &walk::display(path))?)
+            Some((
+                waivers::load_file(&text, &walk::display(path))?,
+                gate::WaiverFileRecord {
+                    path: walk::display_from(path, &root),
+                    sha256: crate::text::hex(&sha2::Sha256::digest(text.as_bytes())),
+                },
+            ))
         }
         Some(path) if config.waiver_file_named => {
             return Err(ToolError::message(format!(
@@ -208,13 +276,44 @@ pub(super) fn judge(request: &JudgeRequest<'_>) -> Result<Judgement, ToolError> 
         }
         _ => None,
     };
+    let (waiver_file, waiver_record) = waiver_file.unzip();
     let scope = scope(request.paths, &config);
-    let options = WalkOptions {
+    let check_walk = WalkOptions {
         follow_symlinks: config.follow_symlinks,
         exclude: config.exclude.clone(),
+        judge_everything: false,
+    };
+    let options = WalkOptions {
+        judge_everything: gate,
+        ..check_walk.clone()
     };
     let skip: Vec<PathBuf> = config.path.iter().chain(config.waiver_file.iter()).cloned().collect();
     let mut walked = walk::walk(&scope.roots, &options, &skip);
+    let mut disregarded = gate::Disregarded::default();
+    if gate {
+        // What `check` would have skipped, judged here and listed in the record.
+        let checked_by_check: HashSet<PathBuf> = walk::walk(&scope.roots, &check_walk, &skip)
+            .files
+            .iter()
+            .filter_map(|c| std::fs::canonicalize(&c.path).ok())
+            .collect();
+        disregarded.files_check_would_skip = walked
+            .files
+            .iter()
+            .filter(|c| std::fs::canonicalize(&c.path).is_ok_and(|real| !checked_by_check.contains(&real)))
+            .map(|c| walk::display_from(&c.path, &root))
+            .collect();
+        disregarded.links_not_followed = walked
+            .problems
+            .iter()
+            .filter(|p| p.kind == WalkProblemKind::SymlinkSkipped)
+            .map(|p| walk::display_from(&p.path, &root))
+            .collect();
+        disregarded.packs_not_replacing = packs_not_replacing;
+        disregarded.config_stage = config.stage.map(Stage::number);
+        disregarded.rule_filters = config.filter != policy::RuleFilter::default() || !config.overrides.is_empty();
+        disregarded.follow_symlinks = config.follow_symlinks;
+    }
     // In the pre-commit case, a named file is checked even when the walk would not pick it.
     let report_paths: Option<HashSet<PathBuf>> = scope
         .report_only
@@ -242,13 +341,13 @@ pub(super) fn judge(request: &JudgeRequest<'_>) -> Result<Judgement, ToolError> 
             WalkProblemKind::SymlinkSkipped => ("FILE-SYMLINK", Severity::Info),
         };
         let message = match problem.kind {
-            WalkProblemKind::SymlinkSkipped => {
+            WalkProblemKind::SymlinkSkipped if !gate => {
                 format!(
                     "{}; set `follow-symlinks: true` in standoff.yaml to check what it points to",
                     problem.message
                 )
             }
-            WalkProblemKind::Unreadable => problem.message,
+            WalkProblemKind::Unreadable | WalkProblemKind::SymlinkSkipped => problem.message,
         };
         inputs.push((
             problem.path,
@@ -266,7 +365,13 @@ pub(super) fn judge(request: &JudgeRequest<'_>) -> Result<Judgement, ToolError> 
             eprintln!("walked {}{note}", walk::display(path));
         }
     }
-    let limits = config.limits;
+    let limits = if gate {
+        let (capped, what) = capped_limits(config.limits);
+        disregarded.limits_capped = what;
+        capped
+    } else {
+        config.limits
+    };
     let report_ids: Option<HashSet<FileId>> = report_paths.map(|wanted| {
         inputs
             .iter()
@@ -279,30 +384,34 @@ pub(super) fn judge(request: &JudgeRequest<'_>) -> Result<Judgement, ToolError> 
         .iter()
         .map(|(p, _)| relative_path(p, config.root.as_deref()))
         .collect();
-    let read: Vec<((String, FileInput), gate::Input)> = inputs
+    let read: Vec<((String, FileInput), Option<gate::Input>)> = inputs
         .into_par_iter()
         .map(|(path, input)| {
             let input = input.unwrap_or_else(|| read_input(&path, &limits));
-            let display = walk::display(&path);
+            let display = walk::display_from(&path, &root);
             let record = match &input {
-                FileInput::Bytes(bytes) => gate::Input {
+                // Met on the walk but not read (a link not followed): a finding, not an input.
+                FileInput::WalkProblem { .. } => None,
+                FileInput::Bytes(bytes) => Some(gate::Input {
                     path: display.clone(),
                     bytes: bytes.len() as u64,
                     sha256: Some(crate::text::hex(&sha2::Sha256::digest(bytes))),
-                },
-                _ => gate::Input {
+                }),
+                _ => Some(gate::Input {
                     path: display.clone(),
                     bytes: 0,
                     sha256: None,
-                },
+                }),
             };
             ((display, input), record)
         })
         .collect();
-    let (read, input_records): (Vec<(String, FileInput)>, Vec<gate::Input>) = read.into_iter().unzip();
+    let (read, input_records): (Vec<(String, FileInput)>, Vec<Option<gate::Input>>) = read.into_iter().unzip();
+    let input_records: Vec<gate::Input> = input_records.into_iter().flatten().collect();
     let as_of = request.as_of.unwrap_or_else(Date::today_utc);
     let check_options = CheckOptions {
-        stage: request.stage.or(config.stage),
+        // The gate's `--stage` rules there; the submitted config's `stage` does not apply.
+        stage: if gate { None } else { request.stage.or(config.stage) },
         as_of: Some(as_of),
         lookahead: request.lookahead,
         gate: request.gate,
@@ -314,12 +423,26 @@ pub(super) fn judge(request: &JudgeRequest<'_>) -> Result<Judgement, ToolError> 
         (policy::RuleFilter::default(), Vec::new())
     } else {
         let mut filter = config.filter.clone();
-        if let Some(select) = &request.select {
-            filter.select.clone_from(select);
+        let mut named = policy::RuleFilter {
+            select: request.select.clone().unwrap_or_default(),
+            ignore: request.ignore.clone(),
+            severity: Vec::new(),
+        };
+        named
+            .resolve(&rules)
+            .map_err(|errors| ToolError::message(errors.join("\n")))?;
+        if request.select.is_some() {
+            filter.select = named.select;
         }
-        filter.ignore.extend(request.ignore.iter().cloned());
+        filter.ignore.extend(named.ignore);
         (filter, config.overrides.clone())
     };
+    let known_ids: Vec<String> = rules
+        .rules
+        .iter()
+        .map(|r| r.id.clone())
+        .chain(crate::checks::BUILTIN_CHECKS.iter().map(|c| c.id.to_owned()))
+        .collect();
     // A rule the run-wide filter drops can never report (per-path overrides only narrow it),
     // so it is not evaluated at all.
     rules.retain(|id| filter.selects(id));
@@ -328,6 +451,7 @@ pub(super) fn judge(request: &JudgeRequest<'_>) -> Result<Judgement, ToolError> 
         filter,
         overrides,
         waiver_file,
+        known_ids,
     };
     policy::apply(&mut checked, &policy, &relative_paths, Some(as_of));
     Ok(Judgement {
@@ -337,6 +461,9 @@ pub(super) fn judge(request: &JudgeRequest<'_>) -> Result<Judgement, ToolError> 
         as_of,
         started,
         inputs: input_records,
+        waiver_file: waiver_record,
+        disregarded,
+        root,
     })
 }
 

@@ -83,7 +83,7 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct SchemaArgs {
-    /// The kind (site, barrier-schedule, ...) or config, rule, pack, waivers, common.
+    /// The kind (site, barrier-schedule, ...) or config, rule, pack, waivers, common, gate-record.
     pub kind: Option<String>,
     /// Write the schemas to this folder instead.
     #[arg(long, value_name = "DIR")]
@@ -117,14 +117,18 @@ pub enum ListFormat {
 #[derive(Debug, Args)]
 pub struct GateArgs {
     /// The stage whose end is reviewed: every rule due by then reports at its own severity.
-    #[arg(long, value_parser = parse_stage)]
-    pub stage: Stage,
+    #[arg(long, value_parser = parse_stage, required_unless_present = "verify")]
+    pub stage: Option<Stage>,
     /// Files or folders to judge.
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
     /// The folder for gate-report.html and gate-record.json.
-    #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
+    #[arg(long, value_name = "DIR", required_unless_present = "verify")]
+    pub out: Option<PathBuf>,
+    /// Check a gate record instead: re-hash the inputs, config, waiver file and packs under
+    /// PATHS and say whether they are still what was judged (exit 0 if so, 1 if not).
+    #[arg(long, value_name = "RECORD", conflicts_with_all = ["out", "stage", "reveal"])]
+    pub verify: Option<PathBuf>,
     /// Use this config file instead of searching for standoff.yaml.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,

@@ -15,7 +15,7 @@ use crate::schema;
 use crate::walk;
 
 fn load(extra: &[PathBuf]) -> Result<RuleSet, ToolError> {
-    super::check::load_rules(&Config::default(), extra)
+    super::check::load_rules(&Config::default(), extra, false).map(|(rules, _)| rules)
 }
 
 fn print(text: &str) -> Result<ExitCode, ToolError> {

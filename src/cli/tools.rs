@@ -29,7 +29,7 @@ pub(super) fn schema(args: &SchemaArgs) -> Result<ExitCode, ToolError> {
                 .ok_or_else(|| {
                     let names: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
                     ToolError::message(format!(
-                        "no schema `{}`: the kinds are {}; also config, rule, pack, waivers, common",
+                        "no schema `{}`: the kinds are {}; also config, rule, pack, waivers, common, gate-record",
                         crate::text::quote(name),
                         names.join(", ")
                     ))

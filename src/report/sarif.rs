@@ -92,7 +92,7 @@ fn descriptors(output: &Output<'_>) -> (Vec<ReportingDescriptor>, BTreeMap<Strin
             None => descriptor.build(),
         });
     }
-    for check in &BUILTIN_CHECKS {
+    for check in BUILTIN_CHECKS {
         list.push(
             ReportingDescriptor::builder()
                 .id(check.id)

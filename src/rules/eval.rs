@@ -107,12 +107,27 @@ fn jurisdiction_matches(pattern: &str, jurisdiction: &str) -> bool {
 /// Evaluates every rule over the tree.
 #[must_use]
 pub fn evaluate(rules: &RuleSet, tree: &Tree<'_>, options: &EvalOptions) -> Vec<Finding> {
+    evaluate_with_coverage(rules, tree, options).findings
+}
+
+/// Findings, and which rules judged anything.
+#[derive(Debug, Default)]
+pub struct Evaluation {
+    pub findings: Vec<Finding>,
+    /// The ids of the rules that reached a pass or a fail on at least one selected value: a
+    /// rule absent here found nothing to judge (the gate says "not applicable", not "met").
+    pub judged: std::collections::BTreeSet<String>,
+}
+
+/// Evaluates every rule over the tree, and says which rules judged anything.
+#[must_use]
+pub fn evaluate_with_coverage(rules: &RuleSet, tree: &Tree<'_>, options: &EvalOptions) -> Evaluation {
     let selected: Vec<&Rule> = rules
         .rules
         .iter()
         .filter(|r| options.only.as_deref().is_none_or(|only| r.id == only))
         .collect();
-    let mut findings: Vec<Finding> = (0..tree.projects.projects.len())
+    let per_project: Vec<(Vec<Finding>, Vec<usize>)> = (0..tree.projects.projects.len())
         .into_par_iter()
         .filter(|&p| {
             Kind::ALL.iter().any(|&kind| {
@@ -122,14 +137,27 @@ pub fn evaluate(rules: &RuleSet, tree: &Tree<'_>, options: &EvalOptions) -> Vec<
                     .any(|&d| options.reports(tree, d))
             })
         })
-        .flat_map_iter(|p| evaluate_project(rules, &selected, tree, options, p))
+        .map(|p| evaluate_project(rules, &selected, tree, options, p))
         .collect();
+    let mut evaluation = Evaluation::default();
+    for (findings, judged) in per_project {
+        evaluation.findings.extend(findings);
+        evaluation
+            .judged
+            .extend(judged.into_iter().filter_map(|i| selected.get(i)).map(|r| r.id.clone()));
+    }
     for rule in &selected {
         if let Predicate::Builtin(builtin) = rule.check {
-            findings.extend(builtin_findings(rule, builtin, tree, options));
+            evaluation
+                .findings
+                .extend(builtin_findings(rule, builtin, tree, options));
+            // A tree-wide integrity check judges every document of its kinds.
+            if tree.documents.iter().any(|d| rule.kinds.contains(&d.kind)) {
+                evaluation.judged.insert(rule.id.clone());
+            }
         }
     }
-    findings
+    evaluation
 }
 
 fn project_spec<'a>(tree: &Tree<'a>, p: usize) -> Option<&'a Value> {
@@ -137,16 +165,18 @@ fn project_spec<'a>(tree: &Tree<'a>, p: usize) -> Option<&'a Value> {
     tree.documents.get(project.document)?.yaml.value.get("spec")
 }
 
+/// A project's findings, and the indexes (in `selected`) of the rules that judged anything.
 fn evaluate_project(
     rules: &RuleSet,
     selected: &[&Rule],
     tree: &Tree<'_>,
     options: &EvalOptions,
     p: usize,
-) -> Vec<Finding> {
+) -> (Vec<Finding>, Vec<usize>) {
     let mut findings = Vec::new();
+    let mut judged = Vec::new();
     let Some(project) = tree.projects.projects.get(p) else {
-        return findings;
+        return (findings, judged);
     };
     let stage = project.stage;
     let docs = &tree.index.projects[p];
@@ -216,7 +246,7 @@ fn evaluate_project(
             (d, scope)
         })
         .collect();
-    for rule in selected {
+    for (rule_index, rule) in selected.iter().enumerate() {
         if matches!(rule.check, Predicate::Builtin(_)) {
             continue;
         }
@@ -258,11 +288,15 @@ fn evaluate_project(
                     doc_index: d,
                     as_of: options.as_of,
                 };
-                findings.extend(evaluate_rule_on_document(rule, &scope, severity, &note));
+                let (found, judged_here) = evaluate_rule_on_document(rule, &scope, severity, &note);
+                findings.extend(found);
+                if judged_here && judged.last() != Some(&rule_index) {
+                    judged.push(rule_index);
+                }
             }
         }
     }
-    findings
+    (findings, judged)
 }
 
 fn predicate_uses_cel(p: &Predicate) -> bool {
@@ -316,10 +350,18 @@ impl Scope<'_, '_> {
     }
 }
 
-fn evaluate_rule_on_document(rule: &Rule, scope: &Scope<'_, '_>, severity: Severity, note: &str) -> Vec<Finding> {
+/// A rule's findings on one document, and whether it judged anything there (reached a pass
+/// or a fail on a selected value).
+fn evaluate_rule_on_document(
+    rule: &Rule,
+    scope: &Scope<'_, '_>,
+    severity: Severity,
+    note: &str,
+) -> (Vec<Finding>, bool) {
     let doc = scope.doc();
     let targets = rule.select.targets(&doc.yaml);
     let mut findings = Vec::new();
+    let mut judged = false;
     match &rule.check {
         Predicate::Unique => {
             let mut first: HashMap<String, &Target<'_>> = HashMap::new();
@@ -328,6 +370,7 @@ fn evaluate_rule_on_document(rule: &Rule, scope: &Scope<'_, '_>, severity: Sever
                 if selected.value().is_null() || !passes_when(rule, scope, target) {
                     continue;
                 }
+                judged = true;
                 let key = selected.value().to_string();
                 match first.get(&key) {
                     Some(earlier) => {
@@ -348,6 +391,7 @@ fn evaluate_rule_on_document(rule: &Rule, scope: &Scope<'_, '_>, severity: Sever
                 .iter()
                 .filter(|t| t.node.is_some_and(|n| !n.value().is_null()) && passes_when(rule, scope, t))
                 .count() as u64;
+            judged = true;
             if min.is_some_and(|m| count < m) || max.is_some_and(|m| count > m) {
                 let prefix = rule.select.fixed_prefix();
                 let (nearest, _) = doc.yaml.nearest(&prefix);
@@ -366,14 +410,18 @@ fn evaluate_rule_on_document(rule: &Rule, scope: &Scope<'_, '_>, severity: Sever
                     continue;
                 }
                 match eval_predicate(check, scope, target) {
-                    Ok(Outcome::Fail) => findings.push(make_finding(rule, scope, target, severity, note)),
-                    Ok(_) => {}
+                    Ok(Outcome::Fail) => {
+                        judged = true;
+                        findings.push(make_finding(rule, scope, target, severity, note));
+                    }
+                    Ok(Outcome::Pass) => judged = true,
+                    Ok(Outcome::NotApplicable) => {}
                     Err(message) => findings.push(rule_error(rule, scope, target, &message)),
                 }
             }
         }
     }
-    findings
+    (findings, judged)
 }
 
 fn passes_when(rule: &Rule, scope: &Scope<'_, '_>, target: &Target<'_>) -> bool {
