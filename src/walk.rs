@@ -238,7 +238,8 @@ pub fn clean(path: &Path) -> PathBuf {
     }
 }
 
-/// A path for display: relative to the current folder when under it, `/`-separated.
+/// A path for display: relative to the current folder when under it, `/`-separated, and
+/// lossless ([`lossless`]): two different paths never display the same.
 #[must_use]
 pub fn display(path: &Path) -> String {
     let path = clean(path);
@@ -246,7 +247,83 @@ pub fn display(path: &Path) -> String {
         Ok(cwd) if path.is_absolute() => relative_to(&path, &cwd).unwrap_or(path),
         _ => path,
     };
-    shown.to_string_lossy().replace('\\', "/")
+    lossless(shown.as_os_str())
+}
+
+/// A file name or path as text, without losing anything: valid UTF-8 as it is, each byte that
+/// is not (a non-UTF-8 name on Unix) as `\xNN`, and a backslash as `\\`, so the display is
+/// one-to-one and [`lossless_bytes`] gives the bytes back. On Windows, `\` separators print as
+/// `/` and an unpaired surrogate as `\u{d800}`. Control and bidirectional characters are kept
+/// here (machine outputs carry the real name); every terminal channel escapes them.
+#[must_use]
+pub fn lossless(name: &std::ffi::OsStr) -> String {
+    #[cfg(unix)]
+    {
+        use std::fmt::Write as _;
+        use std::os::unix::ffi::OsStrExt as _;
+        let mut out = String::with_capacity(name.len());
+        for chunk in name.as_bytes().utf8_chunks() {
+            for c in chunk.valid().chars() {
+                if c == '\\' {
+                    out.push_str("\\\\");
+                } else {
+                    out.push(c);
+                }
+            }
+            for byte in chunk.invalid() {
+                let _ = write!(out, "\\x{byte:02x}");
+            }
+        }
+        out
+    }
+    #[cfg(windows)]
+    {
+        use std::fmt::Write as _;
+        use std::os::windows::ffi::OsStrExt as _;
+        let mut out = String::with_capacity(name.len());
+        for unit in char::decode_utf16(name.encode_wide()) {
+            match unit {
+                Ok('\\') => out.push('/'),
+                Ok(c) => out.push(c),
+                Err(e) => {
+                    let _ = write!(out, "\\u{{{:x}}}", e.unpaired_surrogate());
+                }
+            }
+        }
+        out
+    }
+    #[cfg(not(any(unix, windows)))]
+    {
+        name.to_string_lossy().replace('\\', "/")
+    }
+}
+
+/// The bytes a [`lossless`] display stands for (`\xNN` and `\\` undone), for percent-encoding
+/// a path in a URI.
+#[must_use]
+pub fn lossless_bytes(shown: &str) -> Vec<u8> {
+    let bytes = shown.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\\' {
+            if bytes.get(i + 1) == Some(&b'\\') {
+                out.push(b'\\');
+                i += 2;
+                continue;
+            }
+            if bytes.get(i + 1) == Some(&b'x')
+                && let Some(byte) = shown.get(i + 2..i + 4).and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
+                out.push(byte);
+                i += 4;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    out
 }
 
 /// The folder every output path is relative to (product.md, "Trees, projects and files"):
@@ -343,6 +420,29 @@ mod tests {
             Some(PathBuf::from("../c.yaml"))
         );
         assert_eq!(clean(Path::new("./x/./y.yaml")), PathBuf::from("x/y.yaml"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn lossless_display_is_one_to_one() {
+        use std::ffi::OsStr;
+        use std::os::unix::ffi::OsStrExt as _;
+        let names: [&[u8]; 5] = [
+            b"a\xff.yaml",
+            b"a\xfe.yaml",
+            b"a\\xff.yaml",
+            b"a\\\\xff.yaml",
+            b"caf\xc3\xa9.yaml",
+        ];
+        let shown: Vec<String> = names.iter().map(|n| lossless(OsStr::from_bytes(n))).collect();
+        assert_eq!(shown[0], "a\\xff.yaml");
+        assert_eq!(shown[4], "café.yaml");
+        for (i, a) in shown.iter().enumerate() {
+            assert_eq!(lossless_bytes(a), names[i], "{a}");
+            for b in &shown[i + 1..] {
+                assert_ne!(a, b);
+            }
+        }
     }
 
     #[test]

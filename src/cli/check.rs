@@ -229,9 +229,10 @@ fn relative_path(path: &Path, root: Option<&Path>) -> String {
         let a = std::fs::canonicalize(&absolute).unwrap_or(absolute.clone());
         walk::relative_to(&a, &b)
     })
-    .unwrap_or(absolute)
-    .to_string_lossy()
-    .replace('\\', "/")
+    .map_or_else(
+        || walk::lossless(absolute.as_os_str()),
+        |p| walk::lossless(p.as_os_str()),
+    )
 }
 
 /// Walks, reads and judges the tree; applies the config's rule filters and every waiver.
@@ -362,7 +363,7 @@ pub(super) fn judge(request: &JudgeRequest<'_>) -> Result<Judgement, ToolError> 
     if request.verbose {
         for (path, input) in &inputs {
             let note = if input.is_some() { " (not read)" } else { "" };
-            eprintln!("walked {}{note}", walk::display(path));
+            eprintln!("walked {}{note}", crate::text::terminal_line(&walk::display(path)));
         }
     }
     let limits = if gate {

@@ -305,10 +305,7 @@ pub fn builtin_packs() -> Vec<PackFiles> {
 /// Reads packs from a folder: the folder is a pack (it holds `pack.yaml`), or holds packs.
 pub fn read_packs(dir: &Path, display: &str) -> Result<Vec<PackFiles>, ToolError> {
     let read_one = |folder: &Path, shown: String| -> Result<PackFiles, ToolError> {
-        let name = folder
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let name = folder.file_name().map(crate::walk::lossless).unwrap_or_default();
         let mut files = Vec::new();
         let entries =
             std::fs::read_dir(folder).map_err(|e| ToolError::message(format!("cannot read rule pack {shown}: {e}")))?;
@@ -318,7 +315,7 @@ pub fn read_packs(dir: &Path, display: &str) -> Result<Vec<PackFiles>, ToolError
             if !crate::walk::is_yaml(&path) || !path.is_file() {
                 continue;
             }
-            let file = entry.file_name().to_string_lossy().into_owned();
+            let file = crate::walk::lossless(&entry.file_name());
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| ToolError::message(format!("cannot read {shown}/{file}: {e}")))?;
             files.push((format!("{shown}/{file}"), file, text));
@@ -349,10 +346,7 @@ pub fn read_packs(dir: &Path, display: &str) -> Result<Vec<PackFiles>, ToolError
     folders
         .iter()
         .map(|f| {
-            let name = f
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
+            let name = f.file_name().map(crate::walk::lossless).unwrap_or_default();
             read_one(f, format!("{}/{name}", display.trim_end_matches('/')))
         })
         .collect()
