@@ -68,7 +68,7 @@ pub(super) fn run(args: &GateArgs, global: &GlobalArgs) -> Result<ExitCode, Tool
         summary,
         "gate {}: report in {}",
         if record.passed { "passed" } else { "NOT PASSED" },
-        walk::display(&out.join("gate-report.html"))
+        crate::text::terminal_line(&walk::display(&out.join("gate-report.html")))
     );
     if !global.quiet {
         emit(summary.as_bytes(), None)?;

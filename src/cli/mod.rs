@@ -277,33 +277,41 @@ fn width() -> usize {
         .unwrap_or(100)
 }
 
-/// Prints an error of the tool's own inputs to stderr, located when it can be.
+/// Prints an error of the tool's own inputs to stderr, located when it can be. Every text in
+/// it (titles, messages, labels, help, file names, the snippet) can come from a config, rule
+/// pack or waiver file, or a file name, so all of it is escaped ([`crate::text::terminal`]).
 #[allow(clippy::print_stderr, reason = "the command line's error channel")]
 fn print_tool_error(error: &ToolError, color: bool) {
+    use crate::text::{terminal, terminal_line};
     match error {
-        ToolError::Message(text) => eprintln!("error: {text}"),
+        ToolError::Message(text) => eprintln!("error: {}", terminal(text)),
         ToolError::Located { title, errors } => {
-            eprintln!("error: {title}");
+            eprintln!("error: {}", terminal(title));
             let handler = report::human::handler(color, width());
             for e in errors {
                 let text = crate::text::sanitize_source(&e.text);
-                let diagnostic = miette::MietteDiagnostic::new(e.message.clone())
+                let diagnostic = miette::MietteDiagnostic::new(terminal(&e.message))
                     .with_severity(miette::Severity::Error)
                     .with_label(miette::LabeledSpan::new_primary_with_span(
-                        Some(e.label.clone()),
+                        Some(terminal(&e.label).into_owned()),
                         miette::SourceSpan::new((e.span.start as usize).into(), e.span.len() as usize),
                     ));
                 let diagnostic = match &e.help {
-                    Some(help) => diagnostic.with_help(help.clone()),
+                    Some(help) => diagnostic.with_help(terminal(help)),
                     None => diagnostic,
                 };
+                let path = terminal_line(&e.path);
                 let report = miette::Report::new(diagnostic)
-                    .with_source_code(miette::NamedSource::new(e.path.clone(), text.into_owned()));
+                    .with_source_code(miette::NamedSource::new(path.as_ref(), text.into_owned()));
                 let mut out = String::new();
                 if handler.render_report(&mut out, report.as_ref()).is_ok() {
-                    eprint!("{out}");
+                    if color {
+                        eprint!("{out}");
+                    } else {
+                        eprint!("{}", terminal(&out));
+                    }
                 } else {
-                    eprintln!("error: {}: {}", e.path, e.message);
+                    eprintln!("error: {path}: {}", terminal(&e.message));
                 }
             }
         }

@@ -18,7 +18,18 @@ fn load(extra: &[PathBuf]) -> Result<RuleSet, ToolError> {
     super::check::load_rules(&Config::default(), extra, false).map(|(rules, _)| rules)
 }
 
+/// Writes a listing to standard output. Pack text (titles, help, why, sources, expressions,
+/// file names) can come from a pack on disk, so every listing goes through
+/// [`crate::text::terminal`] (JSON through [`crate::text::json_terminal`], which keeps it JSON).
 fn print(text: &str) -> Result<ExitCode, ToolError> {
+    write_out(&crate::text::terminal(text))
+}
+
+fn print_json(text: &str) -> Result<ExitCode, ToolError> {
+    write_out(&crate::text::json_terminal(text))
+}
+
+fn write_out(text: &str) -> Result<ExitCode, ToolError> {
     let mut stdout = std::io::stdout().lock();
     match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(ToolError::message(format!("cannot write: {e}"))),
@@ -66,7 +77,7 @@ pub(super) fn list(args: &RulesArgs) -> Result<ExitCode, ToolError> {
             .collect();
         let text = serde_json::to_string_pretty(&serde_json::json!({"packs": packs, "rules": rules}))
             .map_err(|e| ToolError::message(e.to_string()))?;
-        return print(&format!("{text}\n"));
+        return print_json(&format!("{text}\n"));
     }
     let id_width = set.rules.iter().map(|r| r.id.len()).max().unwrap_or(2).max(2);
     let pack_width = set.packs.iter().map(|p| p.name.len()).max().unwrap_or(4).max(4);
@@ -163,6 +174,23 @@ fn example(rule: &Rule) -> Option<(String, Vec<String>)> {
     Some((out, expected))
 }
 
+/// A top-level key of the rule's file and its value, as written (from the key's line to the end
+/// of the value), indented by two spaces: what `explain` shows of `when` and `check`, so a pack
+/// from disk can be reviewed before it is trusted.
+fn as_written(rule: &Rule, key: &str) -> Option<String> {
+    let node = rule.file.yaml.root().get(key)?;
+    let start = node.key_span()?.start as usize;
+    let end = node.span().end as usize;
+    let text = &rule.file.text;
+    let line_start = text.get(..start)?.rfind('\n').map_or(0, |i| i + 1);
+    let written = text.get(line_start..end.max(start))?;
+    let mut out = String::new();
+    for line in written.lines() {
+        let _ = writeln!(out, "  {}", line.trim_end());
+    }
+    Some(out)
+}
+
 /// The names and functions a rule's CEL expressions may use.
 fn functions_text() -> String {
     let mut out = String::from("Names\n");
@@ -232,6 +260,17 @@ pub(super) fn explain(args: &ExplainArgs) -> Result<ExitCode, ToolError> {
     out.push_str(&wrap(&rule.why, "  ", 96));
     out.push_str("\nHow to comply\n");
     out.push_str(&wrap(&rule.help, "  ", 96));
+    out.push_str("\nWhat it evaluates (as written in the rule file)\n");
+    let mut shown = false;
+    for key in ["select", "when", "check", "related"] {
+        if let Some(text) = as_written(rule, key) {
+            out.push_str(&text);
+            shown = true;
+        }
+    }
+    if !shown {
+        out.push_str("  (not found in the rule file)\n");
+    }
     out.push_str("\nSources\n");
     for source in &rule.sources {
         let clause = source.clause.as_ref().map(|c| format!(", {c}")).unwrap_or_default();

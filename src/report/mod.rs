@@ -102,14 +102,19 @@ pub fn write(
     human: &HumanOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    let mut json = Vec::new();
     match format {
-        Format::Human => human::write(checked, output.rules, human, out),
-        Format::Json => json::write(checked, output, out),
-        Format::Sarif => sarif::write(checked, output, out),
-        Format::Junit => junit::write(checked, output, out),
-        Format::Github => github::write(checked, output, out),
-        Format::Gitlab => gitlab::write(checked, output, out),
+        Format::Human => return human::write(checked, output.rules, human, out),
+        Format::Junit => return junit::write(checked, output, out),
+        Format::Github => return github::write(checked, output, out),
+        Format::Json => json::write(checked, output, &mut json)?,
+        Format::Sarif => sarif::write(checked, output, &mut json)?,
+        Format::Gitlab => gitlab::write(checked, output, &mut json)?,
     }
+    // The same JSON, with every control or bidirectional character of a string written as a
+    // `\uXXXX` escape, so the output is also safe to print to a terminal or a CI log.
+    let text = String::from_utf8(json).map_err(io::Error::other)?;
+    out.write_all(crate::text::json_terminal(&text).as_bytes())
 }
 
 /// The start and end of a finding's span as lines and columns.

@@ -124,7 +124,10 @@ fn location(
     note: Option<String>,
 ) -> Location {
     let source = checked.files.get(file.0 as usize);
-    let uri = source.map_or_else(String::new, |s| s.path.clone());
+    // A valid RFC 3986 relative reference: the path's own bytes, percent-encoded.
+    let uri = source.map_or_else(String::new, |s| {
+        crate::text::uri_path(&crate::walk::lossless_bytes(&s.path))
+    });
     let artifact = ArtifactLocation::builder().uri(uri).uri_base_id("%SRCROOT%").build();
     let physical = match (span, source) {
         (Some(span), Some(source)) if !source.text.is_empty() => {
