@@ -127,16 +127,13 @@ pub(super) fn init(args: &InitArgs) -> Result<ExitCode, ToolError> {
     std::fs::create_dir_all(&schemas)
         .map_err(|e| ToolError::message(format!("cannot create {}: {e}", walk::display(&schemas))))?;
     write_schemas(&schemas, &EMBEDDED.iter().map(|s| s.file).collect::<Vec<_>>())?;
-    emit(
-        format!(
-            "wrote {} and {}\nnext: fill in the Project, then run `standoff check {}`\n",
-            walk::display(&config),
-            walk::display(&project),
-            walk::display(dir)
-        )
-        .as_bytes(),
-        None,
-    )?;
+    let said = format!(
+        "wrote {} and {}\nnext: fill in the Project, then run `standoff check {}`\n",
+        walk::display(&config),
+        walk::display(&project),
+        walk::display(dir)
+    );
+    emit(crate::text::terminal(&said).as_bytes(), None)?;
     Ok(ExitCode::SUCCESS)
 }
 
