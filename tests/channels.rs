@@ -400,6 +400,10 @@ fn explain_and_rules_escape_pack_text_and_show_the_expressions() {
     for part in ["Always ", "why ", "help ", "Source ", "clause "] {
         assert!(text.contains(&format!("{part}{MARKER}")), "{part}: {text}");
     }
+    assert!(
+        text.starts_with(&format!("EVIL-ALWAYS: Always {MARKER}\\n\n")),
+        "{text}"
+    );
     // The expressions, as written in the rule file (YAML escapes and all), for review.
     assert!(text.contains(r"check: { expr: "), "{text}");
     assert!(text.contains(r#"when: { expr: "self != '\e]0;pwned"#), "{text}");
@@ -411,9 +415,16 @@ fn explain_and_rules_escape_pack_text_and_show_the_expressions() {
             .unwrap();
         assert_eq!(listed.status.code(), Some(0), "{}", transcript(&listed));
         let marker = if format == "json" { JSON_MARKER } else { MARKER };
-        assert_escaped(&format!("rules --format {format}"), &listed.stdout, marker);
+        let text = assert_escaped(&format!("rules --format {format}"), &listed.stdout, marker);
         if format == "json" {
             json(&listed);
+        } else {
+            // One-line fields stay on their row: a line feed in a title cannot forge a row.
+            assert!(
+                text.lines()
+                    .any(|l| l.starts_with("EVIL-ALWAYS") && l.ends_with(&format!(r"Always {MARKER}\n"))),
+                "{text}"
+            );
         }
     }
     // A built-in rule shows its `when` and `check` too.

@@ -37,6 +37,12 @@ fn write_out(text: &str) -> Result<ExitCode, ToolError> {
     }
 }
 
+/// A one-line field of a listing (an id, a title, a name, a path): a line feed in it could
+/// forge a row, so it is escaped too.
+fn line(text: &str) -> std::borrow::Cow<'_, str> {
+    crate::text::terminal_line(text)
+}
+
 fn stage_text(rule: &Rule) -> String {
     match rule.stage {
         RuleStage::Always => "always".to_owned(),
@@ -88,14 +94,14 @@ pub(super) fn list(args: &RulesArgs) -> Result<ExitCode, ToolError> {
         "ID", "SEVERITY", "STAGE", "PACK"
     );
     for rule in &set.rules {
-        let pack = set.pack_of(rule).map_or("", |p| p.name.as_str());
+        let pack = line(set.pack_of(rule).map_or("", |p| p.name.as_str()));
         let _ = writeln!(
             out,
             "{:id_width$}  {:8}  {:6}  {pack:pack_width$}  {}",
-            rule.id,
+            line(&rule.id),
             rule.severity.as_str(),
             stage_text(rule),
-            rule.title
+            line(&rule.title)
         );
     }
     let _ = writeln!(
@@ -105,7 +111,7 @@ pub(super) fn list(args: &RulesArgs) -> Result<ExitCode, ToolError> {
         set.packs.len(),
         set.packs
             .iter()
-            .map(|p| format!("{} {}", p.name, p.version))
+            .map(|p| format!("{} {}", line(&p.name), line(&p.version)))
             .collect::<Vec<_>>()
             .join(", ")
     );
@@ -235,7 +241,7 @@ pub(super) fn explain(args: &ExplainArgs) -> Result<ExitCode, ToolError> {
         )));
     };
     let pack = set.pack_of(rule);
-    let mut out = format!("{}: {}\n", rule.id, rule.title);
+    let mut out = format!("{}: {}\n", line(&rule.id), line(&rule.title));
     let due = match rule.stage {
         RuleStage::Always => "at every stage".to_owned(),
         RuleStage::Due(s) => format!("due by the end of stage {s}"),
@@ -243,8 +249,8 @@ pub(super) fn explain(args: &ExplainArgs) -> Result<ExitCode, ToolError> {
     let _ = writeln!(
         out,
         "pack {} {} · {} · {due} · reads {}{}",
-        pack.map_or("?", |p| p.name.as_str()),
-        pack.map_or("", |p| p.version.as_str()),
+        line(pack.map_or("?", |p| p.name.as_str())),
+        line(pack.map_or("", |p| p.version.as_str())),
         rule.severity,
         kinds_text(rule),
         if rule.select.text.is_empty() {
@@ -273,13 +279,17 @@ pub(super) fn explain(args: &ExplainArgs) -> Result<ExitCode, ToolError> {
     }
     out.push_str("\nSources\n");
     for source in &rule.sources {
-        let clause = source.clause.as_ref().map(|c| format!(", {c}")).unwrap_or_default();
+        let clause = source
+            .clause
+            .as_ref()
+            .map(|c| format!(", {}", line(c)))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
             "  - {}{clause} [{}]\n    {}",
-            source.title,
+            line(&source.title),
             source.confidence.as_str(),
-            source.url
+            line(&source.url)
         );
     }
     if let Some((text, expected)) = example(rule) {
@@ -289,7 +299,7 @@ pub(super) fn explain(args: &ExplainArgs) -> Result<ExitCode, ToolError> {
             let _ = writeln!(out, "  → reported at {}", expected.join(", "));
         }
     }
-    let _ = writeln!(out, "\nDefined in {}", rule.file.path);
+    let _ = writeln!(out, "\nDefined in {}", line(&rule.file.path));
     print(&out)
 }
 
@@ -341,8 +351,8 @@ pub(super) fn test(args: &TestArgs, global: &GlobalArgs) -> Result<ExitCode, Too
             let _ = writeln!(
                 out,
                 "      {} {}{name}: {}: {detail}",
-                rule.file.path,
-                r.case.pointer,
+                line(&rule.file.path),
+                line(&r.case.pointer),
                 r.outcome.name()
             );
         }
