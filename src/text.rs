@@ -103,6 +103,31 @@ pub fn uri_path(path: &[u8]) -> String {
     out
 }
 
+/// A URI written by hand (a rule source's URL in a pack) made a valid URI without changing one
+/// that already is: each byte that may not appear in a URI (space, controls, the characters
+/// `"`, `<`, `>`, `\`, `^`, a backquote, `{`, `|`, `}`, brackets outside the host, non-ASCII)
+/// percent-encoded; reserved characters and existing `%XX` escapes kept.
+#[must_use]
+pub fn uri_clean(uri: &str) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+    // `[` and `]` are allowed only around an IPv6 host, in the authority.
+    let authority_end = uri.find("://").map_or(0, |i| {
+        i + 3 + uri[i + 3..].find(['/', '?', '#']).unwrap_or(uri.len() - i - 3)
+    });
+    let mut out = String::with_capacity(uri.len());
+    for (i, &b) in uri.as_bytes().iter().enumerate() {
+        let bracket_outside_host = matches!(b, b'[' | b']') && i >= authority_end;
+        if b.is_ascii_graphic() && !b"\"<>\\^`{|}".contains(&b) && !bracket_outside_host {
+            out.push(char::from(b));
+        } else {
+            out.push('%');
+            out.push(char::from(DIGITS[usize::from(b >> 4)]));
+            out.push(char::from(DIGITS[usize::from(b & 0xf)]));
+        }
+    }
+    out
+}
+
 /// Longest document value quoted in a message, in characters.
 const QUOTE_MAX_CHARS: usize = 60;
 
@@ -307,6 +332,15 @@ mod tests {
         assert_eq!(uri_path(b"Site plan #2.yaml"), "Site%20plan%20%232.yaml");
         assert_eq!(uri_path("dir/café?.yaml".as_bytes()), "dir/caf%C3%A9%3F.yaml");
         assert_eq!(uri_path(b"C:/x\xff%.yaml"), "C%3A/x%FF%25.yaml");
+        assert_eq!(
+            uri_clean("https://example.org/a?b=c#d%20e"),
+            "https://example.org/a?b=c#d%20e"
+        );
+        assert_eq!(
+            uri_clean("https://example.org/\u{1b}]0 é"),
+            "https://example.org/%1B%5D0%20%C3%A9"
+        );
+        assert_eq!(uri_clean("http://[::1]:8080/a[1]"), "http://[::1]:8080/a%5B1%5D");
     }
 
     #[test]

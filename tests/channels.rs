@@ -326,6 +326,13 @@ fn json_outputs_escape_as_json_and_keep_the_real_name() {
         uris.contains(&"evil%1B%5D0%3Bpwned%07%1B%5B2J%E2%80%AE%EF%BF%BE%01%0A.yaml"),
         "{uris:?}"
     );
+    // A pack's source URL becomes a valid `helpUri`.
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    let evil = rules.iter().find(|r| r["id"] == "EVIL-ALWAYS").unwrap();
+    assert_eq!(
+        evil["helpUri"],
+        "https://example.org/%1B%5D0;pwned%07%1B%5B2J%E2%80%AE%EF%BF%BE%01%0A"
+    );
 }
 
 #[test]

@@ -52,8 +52,9 @@ fn descriptors(output: &Output<'_>) -> (Vec<ReportingDescriptor>, BTreeMap<Strin
         let help_uri = rule
             .sources
             .iter()
-            .map(|s| s.url.clone())
-            .find(|u| u.starts_with("http"));
+            .map(|s| s.url.as_str())
+            .find(|u| u.starts_with("http"))
+            .map(crate::text::uri_clean);
         let sources: Vec<String> = rule
             .sources
             .iter()
