@@ -363,7 +363,8 @@ pub fn output_root(paths: &[PathBuf], config_folder: Option<&Path>) -> PathBuf {
     common
 }
 
-/// `path` as every output shows it: relative to `root` (see [`output_root`]), `/`-separated.
+/// `path` as every output shows it: relative to `root` (see [`output_root`]), `/`-separated,
+/// lossless ([`lossless`]).
 /// The last component is not resolved, so a link inside the tree shows under its own name.
 #[must_use]
 pub fn display_from(path: &Path, root: &Path) -> String {
@@ -379,7 +380,7 @@ pub fn display_from(path: &Path, root: &Path) -> String {
         _ => std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
     };
     let shown = relative_to(&absolute, root).unwrap_or(absolute);
-    shown.to_string_lossy().replace('\\', "/")
+    lossless(shown.as_os_str())
 }
 
 /// `path` relative to `base` (both absolute), with `..` where needed.

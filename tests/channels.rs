@@ -490,3 +490,29 @@ fn waiver_file_errors_escape_its_fields() {
     assert_eq!(output.status.code(), Some(2), "{}", transcript(&output));
     assert_escaped("waiver error stderr", &output.stderr, r"\u{1b}]0;pwned");
 }
+
+#[test]
+fn gate_summary_and_verify_escape_file_names() {
+    let tree = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    hostile_tree(tree.path());
+    let gate = standoff()
+        .current_dir(tree.path())
+        .args(["-v", "gate", "--stage", "0", "--out"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert_eq!(gate.status.code(), Some(1), "{}", transcript(&gate));
+    assert_escaped("gate stdout", &gate.stdout, "gate NOT PASSED");
+    assert_escaped("gate -v stderr", &gate.stderr, MARKER);
+    // The record names the hostile file; once it is gone, --verify says so, escaped.
+    std::fs::remove_file(tree.path().join(HOSTILE_NAME)).unwrap();
+    let verify = standoff()
+        .current_dir(tree.path())
+        .args(["gate", "--verify"])
+        .arg(out.path().join("gate-record.json"))
+        .output()
+        .unwrap();
+    assert_eq!(verify.status.code(), Some(1), "{}", transcript(&verify));
+    assert_escaped("gate --verify stdout", &verify.stdout, &format!(r"evil{MARKER}\n.yaml"));
+}

@@ -71,7 +71,7 @@ pub(super) fn run(args: &GateArgs, global: &GlobalArgs) -> Result<ExitCode, Tool
         crate::text::terminal_line(&walk::display(&out.join("gate-report.html")))
     );
     if !global.quiet {
-        emit(summary.as_bytes(), None)?;
+        emit(crate::text::terminal(&summary).as_bytes(), None)?;
     }
     Ok(if record.passed {
         ExitCode::SUCCESS
@@ -256,7 +256,7 @@ fn verify(record_path: &std::path::Path, args: &GateArgs, global: &GlobalArgs) -
         record.inputs.len(),
         record.packs.len(),
     );
-    emit(out.as_bytes(), None)?;
+    emit(crate::text::terminal(&out).as_bytes(), None)?;
     Ok(if differences.is_empty() {
         ExitCode::SUCCESS
     } else {
