@@ -40,9 +40,19 @@ pub fn is_dash(path: &Path) -> bool {
     path.as_os_str() == "-"
 }
 
-/// The inputs of a run, which no output may replace.
+/// The inputs of a run, which no output may replace. Resolved on the first check only, so a
+/// run that writes no file pays nothing for it.
 #[derive(Clone, Debug, Default)]
 pub struct Guard {
+    /// Walked folders (and files named as roots) and rule-pack folders.
+    roots: Vec<PathBuf>,
+    /// Every input file.
+    files: Vec<PathBuf>,
+    resolved: std::sync::OnceLock<Resolved>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Resolved {
     /// Each input by its resolved path and by the path of its folder entry, as it is shown.
     files: HashMap<PathBuf, String>,
     /// Each input by device and inode, so a second name of an input (a hard link) is refused too.
@@ -53,32 +63,49 @@ pub struct Guard {
     folders: Vec<(PathBuf, String)>,
 }
 
+/// The resolved names of one input file (none when it does not exist).
+fn file_names(path: &Path) -> Resolved {
+    let mut out = Resolved::default();
+    let shown = walk::display(path);
+    if let Ok(entry) = resolve_entry(path) {
+        out.files.insert(entry, shown.clone());
+    }
+    if let Ok(target) = std::fs::canonicalize(path) {
+        out.files.entry(target).or_insert_with(|| shown.clone());
+    }
+    #[cfg(unix)]
+    if let Ok(meta) = std::fs::metadata(path) {
+        use std::os::unix::fs::MetadataExt as _;
+        out.ids.insert((meta.dev(), meta.ino()), shown);
+    }
+    out
+}
+
+impl Resolved {
+    fn merge(mut self, other: Self) -> Self {
+        for (k, v) in other.files {
+            self.files.entry(k).or_insert(v);
+        }
+        #[cfg(unix)]
+        for (k, v) in other.ids {
+            self.ids.entry(k).or_insert(v);
+        }
+        self.folders.extend(other.folders);
+        self
+    }
+}
+
 impl Guard {
     /// Protects one input file (it need not exist; an absent file protects nothing).
     pub fn protect_file(&mut self, path: &Path) {
-        let shown = walk::display(path);
-        if let Ok(entry) = resolve_entry(path) {
-            self.files.entry(entry).or_insert_with(|| shown.clone());
-        }
-        if let Ok(target) = std::fs::canonicalize(path) {
-            self.files.entry(target).or_insert_with(|| shown.clone());
-        }
-        #[cfg(unix)]
-        if let Ok(meta) = std::fs::metadata(path) {
-            use std::os::unix::fs::MetadataExt as _;
-            self.ids.entry((meta.dev(), meta.ino())).or_insert(shown);
-        }
+        self.files.push(path.to_path_buf());
+        self.resolved = std::sync::OnceLock::new();
     }
 
     /// Protects a walked folder (or a file named as a root) and every YAML file under it.
     pub fn protect_root(&mut self, path: &Path) {
-        if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
-            if let Ok(folder) = std::fs::canonicalize(path) {
-                self.folders.push((folder, walk::display(path)));
-            }
-        } else {
-            self.protect_file(path);
-        }
+        self.roots.push(path.to_path_buf());
+        self.resolved = std::sync::OnceLock::new();
     }
 
     /// The guard for a judged run: every file it walked or read, the config and waiver files in
@@ -91,19 +118,35 @@ impl Guard {
         rule_dirs: &[PathBuf],
     ) -> Self {
         let mut guard = Self::default();
-        for root in roots {
-            guard.protect_root(root);
-        }
-        for dir in config.rule_dirs.iter().chain(rule_dirs) {
-            guard.protect_root(dir);
-        }
-        for input in inputs {
-            guard.protect_file(input);
-        }
-        for file in config.path.iter().chain(config.waiver_file.iter()) {
-            guard.protect_file(file);
-        }
         guard
+            .roots
+            .extend(roots.iter().chain(&config.rule_dirs).chain(rule_dirs).cloned());
+        guard.files.extend(inputs.into_iter().map(Path::to_path_buf));
+        guard
+            .files
+            .extend(config.path.iter().chain(config.waiver_file.iter()).cloned());
+        guard
+    }
+
+    fn resolved(&self) -> &Resolved {
+        use rayon::prelude::*;
+        self.resolved.get_or_init(|| {
+            let mut resolved = self
+                .files
+                .par_iter()
+                .map(|f| file_names(f))
+                .reduce(Resolved::default, Resolved::merge);
+            for root in &self.roots {
+                if std::fs::metadata(root).is_ok_and(|m| m.is_dir()) {
+                    if let Ok(folder) = std::fs::canonicalize(root) {
+                        resolved.folders.push((folder, walk::display(root)));
+                    }
+                } else {
+                    resolved = resolved.merge(file_names(root));
+                }
+            }
+            resolved
+        })
     }
 
     /// Refuses (exit 2) a destination that is an input, resolves through a link to one, or is a
@@ -116,12 +159,13 @@ impl Guard {
             )))
         };
         let entry = resolve_entry(destination).map_err(|e| ToolError::message(format!("cannot write {shown}: {e}")))?;
-        if let Some(input) = self.files.get(&entry) {
+        let resolved = self.resolved();
+        if let Some(input) = resolved.files.get(&entry) {
             return refuse(format!("it is {input}, an input of this run"));
         }
         let link = std::fs::symlink_metadata(&entry).is_ok_and(|m| m.file_type().is_symlink());
         if let Ok(target) = std::fs::canonicalize(&entry)
-            && let Some(input) = self.files.get(&target)
+            && let Some(input) = resolved.files.get(&target)
         {
             return refuse(if link {
                 format!("it is a symbolic link to {input}, an input of this run")
@@ -132,12 +176,12 @@ impl Guard {
         #[cfg(unix)]
         if let Ok(meta) = std::fs::metadata(&entry) {
             use std::os::unix::fs::MetadataExt as _;
-            if let Some(input) = self.ids.get(&(meta.dev(), meta.ino())) {
+            if let Some(input) = resolved.ids.get(&(meta.dev(), meta.ino())) {
                 return refuse(format!("it is another name of {input}, an input of this run"));
             }
         }
         if walk::is_yaml(&entry)
-            && let Some((_, folder)) = self.folders.iter().find(|(f, _)| entry.starts_with(f))
+            && let Some((_, folder)) = resolved.folders.iter().find(|(f, _)| entry.starts_with(f))
         {
             return refuse(format!(
                 "it is a YAML file inside {folder}, which this run reads, so the next run would read it as an input"
@@ -156,6 +200,10 @@ fn resolve_entry(path: &Path) -> io::Result<PathBuf> {
         return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a file name"));
     };
     let parent = absolute.parent().unwrap_or(&absolute);
+    // The common case: the folder exists.
+    if let Ok(resolved) = std::fs::canonicalize(parent) {
+        return Ok(resolved.join(name));
+    }
     let mut current = PathBuf::new();
     let mut exists = true;
     for component in parent.components() {
