@@ -3,6 +3,7 @@
 //! never a hang or a silent skip.
 
 use std::path::Path;
+#[cfg(unix)]
 use std::time::{Duration, Instant};
 
 use crate::support::{PROJECT, finding_lines, json, run_in, standoff, transcript, write_tree};
