@@ -208,7 +208,7 @@ fn assert_not_regular(output: &std::process::Output, path: &str) {
         .as_array()
         .unwrap()
         .iter()
-        .find(|f| f["file"].as_str().is_some_and(|f| f.ends_with(path)))
+        .find(|f| f["file"] == path)
         .unwrap_or_else(|| panic!("no finding at {path}:\n{}", transcript(output)));
     assert_eq!(finding["rule"], "FILE-READ");
     assert!(
@@ -228,10 +228,10 @@ fn a_fifo_is_a_read_finding_not_a_hang() {
     assert!(status.success());
     // Met by the walk.
     let output = check_promptly(dir.path(), &["check", "t", "--format", "json"]);
-    assert_not_regular(&output, "t/pipe.yaml");
+    assert_not_regular(&output, "pipe.yaml");
     // Named on the command line.
     let output = check_promptly(dir.path(), &["check", "t/pipe.yaml", "--format", "json"]);
-    assert_not_regular(&output, "t/pipe.yaml");
+    assert_not_regular(&output, "pipe.yaml");
 }
 
 #[cfg(unix)]
@@ -240,7 +240,7 @@ fn a_socket_is_a_read_finding() {
     let dir = tree();
     let _listener = std::os::unix::net::UnixListener::bind(dir.path().join("t/sock.yaml")).unwrap();
     let output = check_promptly(dir.path(), &["check", "t", "--format", "json"]);
-    assert_not_regular(&output, "t/sock.yaml");
+    assert_not_regular(&output, "sock.yaml");
 }
 
 #[cfg(unix)]
@@ -248,7 +248,7 @@ fn a_socket_is_a_read_finding() {
 fn a_device_named_on_the_command_line_is_a_read_finding() {
     let dir = tree();
     let output = check_promptly(dir.path(), &["check", "/dev/null", "--format", "json"]);
-    assert_not_regular(&output, "dev/null");
+    assert_not_regular(&output, "null");
 }
 
 #[test]
@@ -261,9 +261,10 @@ fn stdin_is_judged_at_the_stdin_filename_with_its_tree() {
         .write_stdin(edited)
         .output()
         .unwrap();
-    // What standard input says is judged (the file on disk is valid), at the path given, with
-    // the tree's Project as context (no finding about a missing Project).
-    assert_eq!(finding_lines(&json(&output)), ["CORE-REF t/site.yaml:11:16"]);
+    // What standard input says is judged (the file on disk is valid), at the path given
+    // (relative to the tree's root, t/), with the tree's Project as context (no finding about
+    // a missing Project).
+    assert_eq!(finding_lines(&json(&output)), ["CORE-REF site.yaml:11:16"]);
     assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
     assert_eq!(bytes(&dir.path().join("t/site.yaml")), SITE.as_bytes());
 
@@ -292,10 +293,7 @@ fn stdin_is_bounded_by_the_file_size_limit() {
         .output()
         .unwrap();
     let lines = finding_lines(&json(&output));
-    assert!(
-        lines.iter().any(|l| l.starts_with("YAML-LIMIT t/site.yaml")),
-        "{lines:?}"
-    );
+    assert!(lines.iter().any(|l| l.starts_with("YAML-LIMIT site.yaml")), "{lines:?}");
 }
 
 #[cfg(unix)]
@@ -331,10 +329,31 @@ fn a_fifo_ignore_file_is_reported_not_a_hang() {
     std::fs::create_dir(dir.path().join("t/sub")).unwrap();
     mkfifo(&dir.path().join("t/sub/.gitignore"));
     let output = check_promptly(dir.path(), &["check", "t", "--format", "json"]);
-    assert_not_regular(&output, "t/sub/.gitignore");
+    assert_not_regular(&output, "sub/.gitignore");
     // In the root itself.
     let dir = tree();
     mkfifo(&dir.path().join("t/.ignore"));
     let output = check_promptly(dir.path(), &["check", "t", "--format", "json"]);
-    assert_not_regular(&output, "t/.ignore");
+    assert_not_regular(&output, ".ignore");
+}
+
+#[cfg(unix)]
+#[test]
+fn the_gate_reports_special_files_promptly() {
+    let dir = tree();
+    for name in ["t/pipe.yaml", "t/.gitignore"] {
+        let status = std::process::Command::new("mkfifo")
+            .arg(dir.path().join(name))
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    std::os::unix::fs::symlink("pipe.yaml", dir.path().join("t/link.yaml")).unwrap();
+    let output = check_promptly(dir.path(), &["gate", "--stage", "0", "t", "--out", "out"]);
+    assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
+    let record: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/gate-record.json")).unwrap()).unwrap();
+    let text = record.to_string();
+    assert!(text.contains("not a regular file"), "{text}");
+    assert!(text.contains("pipe.yaml"), "{text}");
 }
