@@ -68,15 +68,38 @@ fn excluded(options: &WalkOptions, path: &Path, is_dir: bool) -> bool {
             .any(|a| exclude.matched(a, true).is_ignore())
 }
 
+/// The ignore files the walk reads in a folder.
+const IGNORE_FILES: [&str; 3] = [".gitignore", ".ignore", ".git/info/exclude"];
+
+/// An ignore file of `dir` that exists but is not a regular file (reading a FIFO blocks), as a
+/// problem: the folder is not walked, and the error says why.
+fn special_ignore_file(dir: &Path) -> Option<WalkProblem> {
+    IGNORE_FILES.iter().find_map(|name| {
+        let path = dir.join(name);
+        let meta = std::fs::metadata(&path).ok()?;
+        (!meta.is_file()).then(|| WalkProblem {
+            message: format!(
+                "not a regular file, so its ignore rules cannot be read: the folder {} was not walked",
+                display(dir)
+            ),
+            path,
+            kind: WalkProblemKind::Unreadable,
+        })
+    })
+}
+
 /// Walks `roots` (files or folders). A file named explicitly is checked whatever its
-/// extension, unless the config excludes it.
+/// extension, unless the config excludes it. A FIFO, socket or device (named, or met as
+/// `*.yaml`) is a candidate like a file, so reading it reports "not a regular file" (never a
+/// silent skip); the walk itself never opens it.
 #[must_use]
 pub fn walk(roots: &[PathBuf], options: &WalkOptions, skip: &[PathBuf]) -> Walked {
     let mut walked = Walked::default();
     let skip: Vec<PathBuf> = skip.iter().filter_map(|p| std::fs::canonicalize(p).ok()).collect();
     let is_skipped = |p: &Path| !skip.is_empty() && std::fs::canonicalize(p).is_ok_and(|c| skip.contains(&c));
     for root in roots {
-        if root.is_file() {
+        // Anything that is not a folder (a FIFO or device too) is a file named explicitly.
+        if std::fs::metadata(root).is_ok_and(|m| !m.is_dir()) {
             if excluded(options, root, false) {
                 walked.excluded += 1;
             } else if !is_skipped(root) {
@@ -84,12 +107,38 @@ pub fn walk(roots: &[PathBuf], options: &WalkOptions, skip: &[PathBuf]) -> Walke
             }
             continue;
         }
+        // The ignore files of the root and of every folder above it are read first (the
+        // gate's walk reads none).
+        let reads_ignore_files = !options.judge_everything;
+        let absolute = std::path::absolute(root).unwrap_or_else(|_| root.clone());
+        if reads_ignore_files && let Some(problem) = absolute.ancestors().find_map(special_ignore_file) {
+            walked.problems.push(problem);
+            continue;
+        }
+        let special = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let found = std::sync::Arc::clone(&special);
         let mut builder = WalkBuilder::new(root);
         builder
             .hidden(false)
             .require_git(false)
             .follow_links(options.follow_symlinks && !options.judge_everything)
-            .filter_entry(|entry| entry.file_name() != ".git");
+            .filter_entry(move |entry| {
+                if entry.file_name() == ".git" {
+                    return false;
+                }
+                // A folder is filtered before its ignore files are read.
+                if reads_ignore_files
+                    && entry.depth() > 0
+                    && entry.file_type().is_some_and(|t| t.is_dir())
+                    && let Some(problem) = special_ignore_file(entry.path())
+                {
+                    if let Ok(mut found) = found.lock() {
+                        found.push(problem);
+                    }
+                    return false;
+                }
+                true
+            });
         if options.judge_everything {
             builder.standard_filters(false);
         } else if let Some(exclude) = &options.exclude {
@@ -123,7 +172,7 @@ pub fn walk(roots: &[PathBuf], options: &WalkOptions, skip: &[PathBuf]) -> Walke
                             } else {
                                 None
                             }
-                        } else if file_type.is_file() && is_yaml(entry.path()) {
+                        } else if !file_type.is_dir() && is_yaml(entry.path()) {
                             Some(Ok(Candidate {
                                 path: clean(entry.path()),
                             }))
@@ -140,6 +189,9 @@ pub fn walk(roots: &[PathBuf], options: &WalkOptions, skip: &[PathBuf]) -> Walke
             })
         });
         drop(sender);
+        if let Ok(mut special) = special.lock() {
+            walked.problems.append(&mut special);
+        }
         for message in receiver {
             match message {
                 Ok(candidate) if is_skipped(&candidate.path) => {}
@@ -194,7 +246,8 @@ fn gate_link(link: &Path, root: Option<&Path>) -> Option<Result<Candidate, WalkP
     if !root.is_some_and(|r| target.starts_with(r)) {
         return leaves("symbolic link that leaves the tree: the review gate never follows it");
     }
-    if target.is_file() && (is_yaml(link) || is_yaml(&target)) {
+    // A link to a FIFO or device is a candidate too: reading it reports "not a regular file".
+    if !target.is_dir() && (is_yaml(link) || is_yaml(&target)) {
         return Some(Ok(Candidate { path: clean(link) }));
     }
     None

@@ -14,6 +14,7 @@ mod examples;
 mod gate_trust;
 mod hardening;
 mod hostile;
+mod io_guard;
 mod rules;
 mod support;
 mod workflow;

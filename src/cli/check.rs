@@ -1,7 +1,7 @@
 //! `standoff check`: walk, read, load, validate, judge, report.
 
 use std::collections::HashSet;
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -17,6 +17,8 @@ use crate::engine::{self, CheckOptions, Checked, FileInput};
 use crate::error::ToolError;
 use crate::finding::{FileId, Severity};
 use crate::gate;
+use crate::input::{self, read_input};
+use crate::output::{self, Destination};
 use crate::policy::{self, Policy, waivers};
 use crate::report::{self, HumanOptions};
 use crate::rules::{self, RuleSet};
@@ -32,6 +34,13 @@ struct Scope {
 }
 
 fn scope(paths: &[PathBuf], config: &Config) -> Scope {
+    if paths.is_empty() {
+        // Standard input alone (`check -`): nothing to walk.
+        return Scope {
+            roots: Vec::new(),
+            report_only: None,
+        };
+    }
     let all_files = paths.iter().all(|p| p.is_file());
     if !all_files {
         return Scope {
@@ -75,27 +84,6 @@ fn common_folder(paths: &[PathBuf]) -> PathBuf {
         }
     }
     common
-}
-
-fn read_input(path: &Path, limits: &Limits) -> FileInput {
-    use std::io::Read as _;
-    let file = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) => return FileInput::Unreadable(e.to_string()),
-    };
-    let size = file.metadata().map_or(0, |m| m.len());
-    if size > limits.max_file_size {
-        return FileInput::TooLarge { size };
-    }
-    let mut bytes = Vec::with_capacity(size as usize);
-    // Read at most one byte past the limit: a file that grows while read is still bounded.
-    match file.take(limits.max_file_size + 1).read_to_end(&mut bytes) {
-        Ok(_) if bytes.len() as u64 > limits.max_file_size => FileInput::TooLarge {
-            size: bytes.len() as u64,
-        },
-        Ok(_) => FileInput::Bytes(bytes),
-        Err(e) => FileInput::Unreadable(e.to_string()),
-    }
 }
 
 /// The built-in packs plus the extra pack folders (the config's `rules`, then `--rules`).
@@ -201,6 +189,8 @@ pub(super) struct JudgeRequest<'a> {
     /// Adds to the config's `ignore` (check only).
     pub ignore: Vec<String>,
     pub verbose: bool,
+    /// Standard input, in the place of the file it is reported as (`check -`).
+    pub stdin: Option<&'a input::Stdin>,
 }
 
 /// A judged tree, with what judged it.
@@ -218,6 +208,8 @@ pub(crate) struct Judgement {
     pub disregarded: gate::Disregarded,
     /// The folder every output path is relative to.
     pub root: PathBuf,
+    /// What no output of this run may overwrite.
+    pub guard: output::Guard,
 }
 
 /// `path` relative to the config's folder, else to the current folder.
@@ -360,6 +352,13 @@ pub(super) fn judge(request: &JudgeRequest<'_>) -> Result<Judgement, ToolError> 
         ));
     }
     inputs.sort_by(|a, b| a.0.cmp(&b.0));
+    // Outputs never overwrite an input (src/output.rs).
+    let guard = output::Guard::for_run(
+        &scope.roots,
+        inputs.iter().map(|(p, _)| p.as_path()),
+        &config,
+        request.rules,
+    );
     if request.verbose {
         for (path, input) in &inputs {
             let note = if input.is_some() { " (not read)" } else { "" };
@@ -373,6 +372,8 @@ pub(super) fn judge(request: &JudgeRequest<'_>) -> Result<Judgement, ToolError> 
     } else {
         config.limits
     };
+    // `check -`: standard input in the place of the file it is reported as (src/input.rs).
+    input::splice_stdin(&mut inputs, request.stdin, &limits);
     let report_ids: Option<HashSet<FileId>> = report_paths.map(|wanted| {
         inputs
             .iter()
@@ -465,6 +466,7 @@ pub(super) fn judge(request: &JudgeRequest<'_>) -> Result<Judgement, ToolError> 
         waiver_file: waiver_record,
         disregarded,
         root,
+        guard,
     })
 }
 
@@ -479,26 +481,92 @@ fn ids(values: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// Writes a report to `--output` or standard output (a closed pipe is not an error).
-pub(super) fn emit(buffer: &[u8], output: Option<&PathBuf>) -> Result<(), ToolError> {
-    if let Some(path) = output {
-        return std::fs::write(path, buffer)
-            .map_err(|e| ToolError::message(format!("cannot write {}: {e}", walk::display(path))));
-    }
-    let mut stdout = io::stdout().lock();
-    match stdout.write_all(buffer).and_then(|()| stdout.flush()) {
-        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
-            Err(ToolError::message(format!("cannot write the report: {e}")))
-        }
-        _ => Ok(()),
+/// Writes a report to its destination (standard output when `None`), through the output guard.
+pub(super) fn emit(buffer: &[u8], output: Option<(&Destination, &output::Guard)>) -> Result<(), ToolError> {
+    match output {
+        Some((destination, guard)) => output::emit(buffer, destination, guard),
+        None => output::write_stdout(buffer),
     }
 }
 
+/// What `check -` judges: the paths to walk, standard input and the config to use.
+struct StdinPlan {
+    paths: Vec<PathBuf>,
+    stdin: Option<input::Stdin>,
+    config: Option<PathBuf>,
+}
+
+fn stdin_plan(args: &CheckArgs) -> Result<StdinPlan, ToolError> {
+    let dash = args.paths.iter().any(|p| output::is_dash(p));
+    if !dash {
+        if let Some(name) = &args.stdin_filename {
+            return Err(ToolError::message(format!(
+                "--stdin-filename {} names the path standard input is reported at: pass `-` as the path to read standard input",
+                walk::display(name)
+            )));
+        }
+        return Ok(StdinPlan {
+            paths: args.paths.clone(),
+            stdin: None,
+            config: args.config.clone(),
+        });
+    }
+    if args.paths.len() > 1 {
+        return Err(ToolError::message(
+            "`-` (standard input) is checked alone: pass no other path with it",
+        ));
+    }
+    let stdin = input::Stdin::new(args.stdin_filename.as_ref());
+    match &args.stdin_filename {
+        // A file of a tree: the tree is loaded for context and only it is reported (the
+        // pre-commit case), its content taken from standard input.
+        Some(name) if std::fs::metadata(name).is_ok_and(|m| m.is_file()) => Ok(StdinPlan {
+            paths: vec![name.clone()],
+            stdin: Some(stdin),
+            config: args.config.clone(),
+        }),
+        Some(name) if name.is_dir() => Err(ToolError::message(format!(
+            "--stdin-filename {} is a folder: name the file standard input stands for",
+            walk::display(name)
+        ))),
+        // A new file, or no name: standard input judged alone, with the config found from
+        // where the file would be (else the current folder).
+        other => {
+            let from = other
+                .as_deref()
+                .map_or_else(|| PathBuf::from("."), nearest_existing_folder);
+            let config = args.config.clone().or_else(|| config::discover(&from));
+            Ok(StdinPlan {
+                paths: Vec::new(),
+                stdin: Some(stdin),
+                config,
+            })
+        }
+    }
+}
+
+fn nearest_existing_folder(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    absolute
+        .ancestors()
+        .skip(1)
+        .find(|a| a.is_dir())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
 pub(super) fn run(args: &CheckArgs, global: &GlobalArgs) -> Result<ExitCode, ToolError> {
+    let report_to = Destination::from_arg(args.output.as_ref());
+    let baseline_to = args.write_baseline.as_ref().map(|p| Destination::from_arg(Some(p)));
+    if report_to.is_stdout() && baseline_to.as_ref().is_some_and(Destination::is_stdout) {
+        return Err(ToolError::message(
+            "the report and the baseline cannot both go to standard output: write one to a file (--output FILE)",
+        ));
+    }
+    let plan = stdin_plan(args)?;
     let select = (!args.select.is_empty()).then(|| ids(&args.select));
     let request = JudgeRequest {
-        paths: &args.paths,
-        config: args.config.as_ref(),
+        paths: &plan.paths,
+        config: plan.config.as_ref(),
         rules: &args.rules,
         stage: args.stage,
         as_of: args.as_of,
@@ -507,11 +575,21 @@ pub(super) fn run(args: &CheckArgs, global: &GlobalArgs) -> Result<ExitCode, Too
         select,
         ignore: ids(&args.ignore),
         verbose: global.verbose,
+        stdin: plan.stdin.as_ref(),
     };
     let mut judgement = judge(&request)?;
-    if let Some(path) = &args.write_baseline {
-        std::fs::write(path, policy::baseline::write(&judgement.checked))
-            .map_err(|e| ToolError::message(format!("cannot write {}: {e}", walk::display(path))))?;
+    // The report never replaces an input, nor the baseline it is judged against; both
+    // destinations are checked before either is written.
+    let mut report_guard = judgement.guard.clone();
+    if let Some(path) = &args.baseline {
+        report_guard.protect_file(path);
+    }
+    if let Destination::File(path) = &report_to {
+        report_guard.check(path)?;
+    }
+    if let Some(destination) = &baseline_to {
+        let baseline = policy::baseline::write(&judgement.checked);
+        output::emit(baseline.as_bytes(), destination, &judgement.guard)?;
     }
     if let Some(path) = &args.baseline {
         let text = std::fs::read_to_string(path)
@@ -522,7 +600,7 @@ pub(super) fn run(args: &CheckArgs, global: &GlobalArgs) -> Result<ExitCode, Too
     }
     let checked = &judgement.checked;
     let fail_on = args.fail_on.or(judgement.config.fail_on).unwrap_or(Severity::Error);
-    let to_file = args.output.is_some();
+    let to_file = !report_to.is_stdout();
     let color = !to_file && use_color(global.color, io::stdout().is_terminal());
     let human = HumanOptions {
         color,
@@ -538,7 +616,7 @@ pub(super) fn run(args: &CheckArgs, global: &GlobalArgs) -> Result<ExitCode, Too
     };
     report::write(args.format, checked, &output, &human, &mut buffer)
         .map_err(|e| ToolError::message(format!("cannot render the report: {e}")))?;
-    emit(&buffer, args.output.as_ref())?;
+    emit(&buffer, Some((&report_to, &report_guard)))?;
     Ok(if checked.summary.findings.reaches(fail_on) {
         ExitCode::from(1)
     } else {

@@ -19,6 +19,11 @@ pub(super) fn run(args: &GateArgs, global: &GlobalArgs) -> Result<ExitCode, Tool
     let (Some(stage), Some(out)) = (args.stage, args.out.as_ref()) else {
         return Err(ToolError::message("the gate needs --stage N and --out DIR"));
     };
+    if crate::output::is_dash(out) {
+        return Err(ToolError::message(
+            "gate --out names a folder (the gate writes gate-record.json and gate-report.html there), not `-`",
+        ));
+    }
     let judgement = judge(&gate_request(args, stage, global))?;
     let config = config_record(&judgement);
     let output = Output {
@@ -36,16 +41,15 @@ pub(super) fn run(args: &GateArgs, global: &GlobalArgs) -> Result<ExitCode, Tool
         tool_version: env!("CARGO_PKG_VERSION"),
     };
     let record = gate::record(&judgement.checked, &output, &gate_request);
-    std::fs::create_dir_all(out)
-        .map_err(|e| ToolError::message(format!("cannot create {}: {e}", walk::display(out))))?;
     let json = serde_json::to_string_pretty(&record).map_err(|e| ToolError::message(e.to_string()))? + "\n";
-    let write = |name: &str, text: &str| {
-        let path = out.join(name);
-        std::fs::write(&path, text)
-            .map_err(|e| ToolError::message(format!("cannot write {}: {e}", walk::display(&path))))
-    };
-    write("gate-record.json", &json)?;
-    write("gate-report.html", &gate::html(&record))?;
+    let html = gate::html(&record);
+    // Both files are checked against the inputs before either is written (src/output.rs).
+    let record_path = out.join("gate-record.json");
+    let report_path = out.join("gate-report.html");
+    crate::output::write_files(
+        &[(&record_path, json.as_bytes()), (&report_path, html.as_bytes())],
+        &judgement.guard,
+    )?;
     let mut summary = String::new();
     // The terminal is for the person at the keyboard: it names the projects.
     for (project, model) in record.projects.iter().zip(&judgement.checked.projects.projects) {
@@ -92,6 +96,7 @@ fn gate_request<'a>(args: &'a GateArgs, stage: crate::stage::Stage, global: &Glo
         select: None,
         ignore: Vec::new(),
         verbose: global.verbose,
+        stdin: None,
     }
 }
 

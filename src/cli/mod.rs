@@ -185,6 +185,7 @@ pub struct RatingArgs {
 pub struct CheckArgs {
     /// Files or folders to check. When every path is a file (a pre-commit hook), the whole
     /// tree they belong to is loaded for context and only findings in these files are reported.
+    /// `-` reads standard input (see `--stdin-filename`).
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
     /// Judge every project as if at this RIBA stage (0-7 or a stage name).
@@ -193,9 +194,14 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
-    /// Write the report to this file instead of standard output.
+    /// Write the report to this file instead of standard output (`-`: standard output). Never
+    /// an input of the run; missing folders are created.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// With `-` as the path: the path standard input is reported at; when it names a file of a
+    /// tree, the rest of the tree is loaded for context.
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
     /// Exit 1 when any finding is at or above this severity [default: error, or the config's].
     #[arg(long, value_enum)]
     pub fail_on: Option<Severity>,
@@ -220,7 +226,7 @@ pub struct CheckArgs {
     /// Report only findings not in this baseline file.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
-    /// Write the current findings' fingerprints to this baseline file.
+    /// Write the current findings' fingerprints to this baseline file (`-`: standard output).
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
     /// Show document values in machine outputs even for OFFICIAL-SENSITIVE documents.
