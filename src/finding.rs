@@ -85,6 +85,9 @@ pub struct Finding {
     pub sensitive: bool,
     /// The waiver that hides this finding, if any.
     pub waiver: Option<Box<AppliedWaiver>>,
+    /// The rule could not establish its outcome here (a value it needs is missing, unknown,
+    /// unbounded or unreadable): reported at the rule's severity, never a silent pass.
+    pub cannot_verify: bool,
 }
 
 /// A waiver in force on a finding.
@@ -128,6 +131,7 @@ impl Finding {
             fingerprint: String::new(),
             sensitive: false,
             waiver: None,
+            cannot_verify: false,
         }
     }
 

@@ -127,6 +127,9 @@ pub enum Status {
     NotApplicable,
     Met,
     Waived,
+    /// The rule could not establish its outcome: a value it reads is missing or unreadable,
+    /// or the document kind it reads is missing where it is due.
+    CannotVerify,
     NotMet,
     NotYetApplicable,
 }
@@ -137,6 +140,7 @@ impl Status {
         match self {
             Status::NotApplicable => "not applicable: nothing to judge",
             Status::Met => "met",
+            Status::CannotVerify => "cannot verify",
             Status::Waived => "waived",
             Status::NotMet => "not met",
             Status::NotYetApplicable => "not yet applicable",
@@ -360,6 +364,22 @@ pub fn record(checked: &Checked, output: &Output<'_>, request: &GateRequest<'_>)
             waived: *waived,
         })
         .collect();
+    // Kinds a demanding rule reported missing (and that are missing from the project): the
+    // rules that read them could judge nothing there.
+    let missing_kinds: std::collections::BTreeSet<crate::document::Kind> = checked
+        .findings
+        .iter()
+        .filter(|f| f.waiver.is_none())
+        .filter_map(|f| {
+            let kind = rules.get(&f.rule)?.demands?;
+            let project = project_of(checked, f)?;
+            let has_kind =
+                checked.documents.iter().enumerate().any(|(i, d)| {
+                    d.kind == kind && checked.projects.membership.get(i).copied().flatten() == Some(project)
+                });
+            (!has_kind).then_some(kind)
+        })
+        .collect();
     // The compliance matrix: each source, and the rules that rest on it.
     let mut by_source: BTreeMap<(String, String), Vec<RuleStanding>> = BTreeMap::new();
     for rule in &rules.rules {
@@ -367,13 +387,17 @@ pub fn record(checked: &Checked, output: &Output<'_>, request: &GateRequest<'_>)
             RuleStage::Due(due) if due > request.stage => Status::NotYetApplicable,
             _ => {
                 let mine: Vec<&Finding> = checked.findings.iter().filter(|f| f.rule == rule.id).collect();
-                if mine.iter().any(|f| f.waiver.is_none()) {
+                if mine.iter().any(|f| f.waiver.is_none() && !f.cannot_verify) {
                     Status::NotMet
+                } else if mine.iter().any(|f| f.waiver.is_none()) {
+                    Status::CannotVerify
                 } else if !mine.is_empty() {
                     Status::Waived
                 } else if checked.judged.contains(&rule.id) {
                     // Met only when the rule judged something and found nothing wrong.
                     Status::Met
+                } else if rule.kinds.iter().any(|k| missing_kinds.contains(k)) {
+                    Status::CannotVerify
                 } else {
                     Status::NotApplicable
                 }
@@ -506,7 +530,7 @@ h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2rem;bord
 .pass{background:#dafbe1;color:#116329;border:1px solid #4ac26b}.fail{background:#ffebe9;color:#82071e;border:1px solid #ff8182}\
 table{border-collapse:collapse;width:100%;margin:.5rem 0;font-size:.92rem}th,td{border:1px solid #d0d7de;padding:.35rem .5rem;text-align:left;vertical-align:top}\
 th{background:#f6f8fa}.error{color:#82071e;font-weight:600}.warning{color:#7d4e00;font-weight:600}.info{color:#0550ae}\
-.met{background:#dafbe1}.not-met{background:#ffebe9}.not-applicable{background:#f6f8fa;color:#57606a}.waived{background:#fff8c5}.not-yet-applicable{background:#f6f8fa;color:#57606a}\
+.met{background:#dafbe1}.not-met{background:#ffebe9}.cannot-verify{background:#fff1e5;color:#953800}.not-applicable{background:#f6f8fa;color:#57606a}.waived{background:#fff8c5}.not-yet-applicable{background:#f6f8fa;color:#57606a}\
 pre{background:#f6f8fa;padding:.5rem;overflow-x:auto;font-size:.85rem;margin:.3rem 0}.mark{background:#ffebe9}\
 .finding{border:1px solid #d0d7de;border-radius:.4rem;padding:.5rem .8rem;margin:.6rem 0}code{font-size:.88em}.muted{color:#57606a}";
 

@@ -169,11 +169,16 @@ fn example(rule: &Rule) -> Option<(String, Vec<String>)> {
     let expected = case
         .expect
         .iter()
-        .map(|(d, p)| {
+        .map(|(d, p, unverified)| {
+            let p = if *unverified {
+                format!("{p} (cannot verify)")
+            } else {
+                p.clone()
+            };
             if several {
                 format!("{p} (document {})", d + 1)
             } else {
-                p.clone()
+                p
             }
         })
         .collect();
@@ -346,7 +351,7 @@ pub(super) fn test(args: &TestArgs, global: &GlobalArgs) -> Result<ExitCode, Too
                 Outcome::Missing(at) => format!("not reported at {}", at.join(", ")),
                 Outcome::Noisy(at) => format!("reported where it should not be: {}", at.join(", ")),
                 Outcome::Error(e) => e.clone(),
-                Outcome::Validated | Outcome::Reported => String::new(),
+                Outcome::Validated | Outcome::Reported | Outcome::CannotVerify => String::new(),
             };
             let _ = writeln!(
                 out,
@@ -357,7 +362,7 @@ pub(super) fn test(args: &TestArgs, global: &GlobalArgs) -> Result<ExitCode, Too
             );
         }
     }
-    let breakdown: Vec<String> = ["validated", "reported", "missing", "noisy", "error"]
+    let breakdown: Vec<String> = ["validated", "reported", "cannot verify", "missing", "noisy", "error"]
         .iter()
         .map(|k| format!("{} {k}", counts.get(k).copied().unwrap_or(0)))
         .collect();

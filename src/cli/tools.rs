@@ -81,7 +81,7 @@ const STARTER_CONFIG: &str = "# standoff configuration: https://github.com/stand
 
 fn starter_project(name: &str) -> String {
     format!(
-        "# yaml-language-server: $schema=./.standoff/schemas/project.schema.json\n# The project's anchor document, at RIBA stage 0 (strategic definition).\napiVersion: standoff/v1\nkind: Project\nmetadata:\n  name: {name}\n  classification: OFFICIAL-SENSITIVE   # protective-security designs are sensitive (ISO 19650-5)\nspec:\n  stage: 0\n  jurisdiction: GB-ENG\n  building: true\n  uses: [entertainment-and-leisure]   # the Schedule 1 uses of the premises\n  occupancy:\n    expectedPeak: 0                  # most people present at once, staff included\n    basis: design-estimate\n    includesStaff: true\n"
+        "# yaml-language-server: $schema=./.standoff/schemas/project.schema.json\n# The project's anchor document, at RIBA stage 0 (strategic definition).\napiVersion: standoff/v1\nkind: Project\nmetadata:\n  name: {name}\n  classification: OFFICIAL-SENSITIVE   # protective-security designs are sensitive (ISO 19650-5)\nspec:\n  stage: 0\n  jurisdiction: GB-ENG\n  building: true\n  uses: [entertainment-and-leisure]   # the Schedule 1 uses of the premises\n  occupancy:\n    # expectedPeak: the most people reasonably expected at once, staff included; Martyn's Law\n    # tiers (200, 800) depend on it, so ML-HEADCOUNT asks for it until it is written here\n    basis: design-estimate\n    includesStaff: true\n"
     )
 }
 

@@ -38,6 +38,9 @@ struct JsonFinding<'a> {
     message: String,
     help: Option<String>,
     fingerprint: &'a str,
+    /// Present (true) when the rule could not establish its outcome here.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    cannot_verify: bool,
     waived: Option<JsonWaiver>,
     sources: &'a [Source],
     related: Vec<JsonRelated<'a>>,
@@ -103,6 +106,7 @@ fn finding_json<'a>(checked: &'a Checked, output: &Output<'a>, original: &'a Fin
         message: f.message.clone(),
         help: f.help.clone(),
         fingerprint: &original.fingerprint,
+        cannot_verify: original.cannot_verify,
         waived: f.waiver.as_ref().map(|w| JsonWaiver {
             reason: w.reason.clone(),
             approver: w.approver.clone(),

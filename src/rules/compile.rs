@@ -393,6 +393,33 @@ fn compile_rule(
         Some(super::Related { target, label })
     });
     let message = compiler.template(&raw.message, "/message");
+    let demands = match raw.demands.as_deref() {
+        None => None,
+        Some(name) => {
+            let kind = Kind::from_name(name);
+            if kind.is_none() {
+                let known = Kind::ALL.map(Kind::name);
+                compiler.error(
+                    "/demands",
+                    format!("`{}` is not a kind", crate::text::quote(name)),
+                    "unknown kind",
+                    crate::text::did_you_mean(name, known).map(|m| format!("did you mean `{m}`?")),
+                );
+            }
+            kind
+        }
+    };
+    let requires: Vec<super::Requirement> = raw
+        .requires
+        .iter()
+        .flatten()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let check = compiler.compile(&r.check, &format!("/requires/{i}/check"), true);
+            let missing = compiler.template(&r.missing, &format!("/requires/{i}/missing"))?;
+            Some(super::Requirement { check, missing })
+        })
+        .collect();
     errors.append(&mut compiler.errors);
     if matches!(check, Predicate::Builtin(_)) && raw.select.is_some() {
         errors.push(ctx.error(
@@ -439,6 +466,8 @@ fn compile_rule(
         locate,
         when,
         check,
+        requires,
+        demands,
         related,
         message: message.unwrap_or_default(),
         help: raw.help.trim().to_owned(),
@@ -823,6 +852,17 @@ fn compile_tests(ctx: &FileCtx, raw: &RawRule, errors: &mut Vec<LocatedError>) -
                     None,
                 ));
             }
+            if let Some(outcome) = &expectation.outcome
+                && outcome != "fail"
+                && outcome != "cannot-verify"
+            {
+                errors.push(ctx.error(
+                    &format!("{pointer}/expect/{e}/outcome"),
+                    format!("`{}` is not an outcome", crate::text::quote(outcome)),
+                    "unknown outcome",
+                    Some("write `fail` (the default) or `cannot-verify`".into()),
+                ));
+            }
         }
         cases.push(TestCase {
             valid: false,
@@ -831,7 +871,16 @@ fn compile_tests(ctx: &FileCtx, raw: &RawRule, errors: &mut Vec<LocatedError>) -
             as_of: parse_date(errors, as_of.as_ref(), &format!("{pointer}/asOf")),
             settings: settings.clone().unwrap_or_default(),
             documents: document_ids(ctx, &docs),
-            expect: expect.iter().map(|e| (e.document.unwrap_or(0), e.at.clone())).collect(),
+            expect: expect
+                .iter()
+                .map(|e| {
+                    (
+                        e.document.unwrap_or(0),
+                        e.at.clone(),
+                        e.outcome.as_deref() == Some("cannot-verify"),
+                    )
+                })
+                .collect(),
             pointer,
         });
     }

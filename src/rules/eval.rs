@@ -409,6 +409,18 @@ fn evaluate_rule_on_document(
                 if !passes_when(rule, scope, target) {
                     continue;
                 }
+                // What the rule cannot read, it cannot pass: "cannot verify", never silence.
+                match unmet_requirement(rule, scope, target) {
+                    Ok(None) => {}
+                    Ok(Some(missing)) => {
+                        findings.push(cannot_verify(rule, scope, target, severity, note, &missing));
+                        continue;
+                    }
+                    Err(message) => {
+                        findings.push(rule_error(rule, scope, target, &message));
+                        continue;
+                    }
+                }
                 match eval_predicate(check, scope, target) {
                     Ok(Outcome::Fail) => {
                         judged = true;
@@ -422,6 +434,42 @@ fn evaluate_rule_on_document(
         }
     }
     (findings, judged)
+}
+
+/// The first requirement of the rule that `target` does not meet, rendered; a requirement
+/// whose data is not there is unmet too (that is what it is for).
+fn unmet_requirement(rule: &Rule, scope: &Scope<'_, '_>, target: &Target<'_>) -> Result<Option<String>, String> {
+    for requirement in &rule.requires {
+        if eval_predicate(&requirement.check, scope, target)? != Outcome::Pass {
+            return Ok(Some(render(&requirement.missing, rule, scope, target)));
+        }
+    }
+    Ok(None)
+}
+
+/// A "cannot verify" finding: located as the rule's own findings are, at the rule's severity.
+fn cannot_verify(
+    rule: &Rule,
+    scope: &Scope<'_, '_>,
+    target: &Target<'_>,
+    severity: Severity,
+    note: &str,
+    missing: &str,
+) -> Finding {
+    let doc = scope.doc();
+    let span = target_span(rule.locate, target, scope.text());
+    let mut finding = Finding::new(
+        rule.id.clone(),
+        severity,
+        doc.file,
+        format!("cannot verify: {missing}{note}"),
+    )
+    .at(span)
+    .in_document(doc.index, target.pointer.clone())
+    .label(format!("cannot verify: {}", rule.title))
+    .help(rule.help.clone());
+    finding.cannot_verify = true;
+    finding
 }
 
 fn passes_when(rule: &Rule, scope: &Scope<'_, '_>, target: &Target<'_>) -> bool {

@@ -162,6 +162,14 @@ pub enum Predicate {
     Builtin(Builtin),
 }
 
+/// Something a rule must read to establish its outcome.
+#[derive(Debug)]
+pub struct Requirement {
+    pub check: Predicate,
+    /// What is missing when `check` does not pass.
+    pub missing: Template,
+}
+
 /// A related location for each finding: what the selected value names.
 #[derive(Debug)]
 pub struct Related {
@@ -180,8 +188,8 @@ pub struct TestCase {
     pub settings: BTreeMap<String, String>,
     /// The preorder ids, in the rule file's document, of the case's documents.
     pub documents: Vec<u32>,
-    /// (document index, pointer) of every finding expected.
-    pub expect: Vec<(usize, String)>,
+    /// (document index, pointer, cannot verify) of every finding expected.
+    pub expect: Vec<(usize, String, bool)>,
     /// Where the case is in the rule file.
     pub pointer: String,
 }
@@ -209,6 +217,10 @@ pub struct Rule {
     pub locate: Locate,
     pub when: Option<Predicate>,
     pub check: Predicate,
+    /// Each unmet requirement is a "cannot verify" finding (evaluated after `when`).
+    pub requires: Vec<Requirement>,
+    /// The kind of document this rule reports missing (see `demands` in the rule schema).
+    pub demands: Option<Kind>,
     pub related: Option<Related>,
     pub message: Template,
     pub help: String,
