@@ -41,9 +41,15 @@ fn yaml_files(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// Runs the gate in `dir` on `paths` and returns the exit code and the record.
+/// Runs the gate in `dir` on `paths` and returns the exit code and the record (written under
+/// `dir`, or a temporary folder when `dir` is the repository).
 fn gate(dir: &Path, stage: &str, paths: &[&str]) -> (Output, serde_json::Value) {
-    let out = dir.join("gate-out");
+    let scratch = tempfile::tempdir().unwrap();
+    let out = if dir == repo() {
+        scratch.path().join("gate-out")
+    } else {
+        dir.join("gate-out")
+    };
     let _ = std::fs::remove_dir_all(&out);
     let mut args = vec!["gate", "--stage", stage, "--as-of", "2026-06-01", "--out"];
     let out_text = out.to_string_lossy().into_owned();
