@@ -77,10 +77,15 @@ impl Sensitivity {
         let broken_files: BTreeSet<FileId> = findings.iter().filter(|f| is_load_failure(f)).map(|f| f.file).collect();
         // What each broken file could be: its text when the whole text was read, `None` when
         // only part of it (not UTF-8) or none of it (unreadable, too large) is known.
+        let partial_files: HashSet<FileId> = findings
+            .iter()
+            .filter(|f| is_load_failure(f) && f.rule.starts_with("FILE-"))
+            .map(|f| f.file)
+            .collect();
         let broken_texts: Vec<Option<&str>> = broken_files
             .iter()
             .map(|file| {
-                let partial = findings.iter().any(|f| f.file == *file && f.rule.starts_with("FILE-"));
+                let partial = partial_files.contains(file);
                 files
                     .get(file.0 as usize)
                     .map(|s| s.text.as_str())
@@ -98,6 +103,8 @@ impl Sensitivity {
                 }
             })
         };
+        // Once per project, not per document: the texts can be large.
+        let shadowed: Vec<bool> = projects.projects.iter().map(|p| could_be_project(&p.name)).collect();
         // A project name claimed by a Project document whose marking is not OFFICIAL (or
         // absent) is sensitive, whichever of the documents won the name.
         let restricted_names: HashSet<&str> = documents
@@ -111,11 +118,14 @@ impl Sensitivity {
             .map(|(i, doc)| match marking(doc) {
                 Marking::Official => false,
                 Marking::Other => true,
-                Marking::Absent => match projects.project_of(i) {
+                Marking::Absent => match projects.membership.get(i).copied().flatten() {
                     // No Project, an unknown or unreadable `metadata.project`, several Projects
                     // and none named: the classification cannot be established.
                     None => true,
-                    Some(p) => {
+                    Some(index) => {
+                        let Some(p) = projects.projects.get(index) else {
+                            return true;
+                        };
                         // Named (a Project by its own name): a broken file could still be a
                         // second Project of that name. Inferred (the tree's only Project): a
                         // broken file could be another Project, and the inference then fails.
@@ -126,7 +136,7 @@ impl Sensitivity {
                                 .pointer("/metadata/project")
                                 .is_some_and(Value::is_string);
                         let broken_applies = if named {
-                            could_be_project(&p.name)
+                            shadowed.get(index).copied().unwrap_or(true)
                         } else {
                             !broken_files.is_empty()
                         };
