@@ -142,6 +142,11 @@ fn an_unreadable_classification_of_the_document_itself_makes_it_sensitive() {
         ("a map", "  classification: { level: OFFICIAL }\n"),
         ("lower case", "  classification: official\n"),
         ("misspelt", "  classification: OFFICAL\n"),
+        // The Site does not load: only the gate's source lines around the finding could leak.
+        (
+            "a duplicated key",
+            "  classification: OFFICIAL\n  classification: OFFICIAL\n",
+        ),
     ] {
         // The Project is positively OFFICIAL; the Site's own marking overrides it, unreadably.
         let dir = tree(&[
