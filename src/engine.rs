@@ -309,6 +309,8 @@ pub struct Checked {
     pub report_only: Option<HashSet<FileId>>,
     /// The rules that judged at least one selected value (see [`eval::Evaluation`]).
     pub judged: std::collections::BTreeSet<String>,
+    /// What outputs that leave the machine must withhold (set with the findings).
+    pub sensitivity: crate::annotate::Sensitivity,
 }
 
 impl Checked {
@@ -386,12 +388,14 @@ pub fn assemble(loaded: Vec<LoadedFile>, schemas: &Schemas, rules: &RuleSet, opt
     let evaluation = eval::evaluate_with_coverage(rules, &tree, &eval_options);
     findings.extend(evaluation.findings);
     let judged = evaluation.judged;
+    // Before `report_only`: a context file that failed to load still makes the tree sensitive.
+    let sensitivity = crate::annotate::Sensitivity::of(&findings, &documents, &files, &projects);
     if let Some(only) = &options.report_only {
         findings.retain(|f| only.contains(&f.file));
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup();
-    crate::annotate::annotate(&mut findings, &documents, &files, &projects);
+    crate::annotate::annotate(&mut findings, &sensitivity, &documents, &files);
     summary.findings = SeverityCounts::of(&findings);
     Checked {
         files,
@@ -401,5 +405,6 @@ pub fn assemble(loaded: Vec<LoadedFile>, schemas: &Schemas, rules: &RuleSet, opt
         summary,
         report_only: options.report_only.clone(),
         judged,
+        sensitivity,
     }
 }

@@ -295,7 +295,7 @@ pub fn record(checked: &Checked, output: &Output<'_>, request: &GateRequest<'_>)
     let mut unassigned = SeverityCounts::default();
     let mut counts_by_pack: BTreeMap<String, SeverityCounts> = BTreeMap::new();
     for original in &checked.findings {
-        let shown = output.visible(original);
+        let shown = output.visible(checked, original);
         let project = project_of(checked, original);
         if original.waiver.is_none() {
             counts_by_pack
@@ -338,26 +338,21 @@ pub fn record(checked: &Checked, output: &Output<'_>, request: &GateRequest<'_>)
             message: shown.message.clone(),
             help: shown.help.clone(),
             waived: original.waiver.is_some(),
-            project: project
-                .and_then(|p| checked.projects.projects.get(p))
-                .map(|p| p.name.clone()),
+            project: project.map(|p| output.project_name(checked, p)),
             fingerprint: original.fingerprint.clone(),
             snippet,
             start,
         });
     }
-    let sensitive = crate::annotate::sensitive_documents(&checked.documents, &checked.projects);
     let projects: Vec<ProjectVerdict> = checked
         .projects
         .projects
         .iter()
         .zip(&project_counts)
-        .map(|(p, (counts, waived))| ProjectVerdict {
-            name: if sensitive.get(p.document).copied().unwrap_or(false) && !output.reveal {
-                "(withheld)".into()
-            } else {
-                p.name.clone()
-            },
+        .enumerate()
+        .map(|(i, (p, (counts, waived)))| ProjectVerdict {
+            // Withheld names are positional (`project-1`), the same in every field.
+            name: output.project_name(checked, i),
             declared_stage: p.declared_stage.map(Stage::number),
             passed: counts.error == 0,
             counts: *counts,

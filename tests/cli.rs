@@ -298,7 +298,7 @@ fn no_project_is_one_finding_not_a_cascade() {
         dir.path(),
         &[("a.yaml", &site("a")), ("b.yaml", &site("b")), ("c.yaml", &site("c"))],
     );
-    let report = json(&run_in(dir.path(), &["check", "--format", "json"]));
+    let report = json(&run_in(dir.path(), &["check", "--format", "json", "--reveal"]));
     assert_eq!(finding_lines(&report), ["CORE-PROJECT a.yaml:3:1"]);
     assert!(
         report["findings"][0]["message"]

@@ -144,6 +144,7 @@ pub fn apply(checked: &mut Checked, policy: &Policy, paths: &[String], as_of: Op
     });
     // 2. Waivers, inline and from the file.
     let mut notices: Vec<Finding> = Vec::new();
+    let waiver_file_id = crate::finding::FileId(checked.files.len() as u32);
     waivers::apply(
         &mut findings,
         &mut checked.files,
@@ -153,6 +154,14 @@ pub fn apply(checked: &mut Checked, policy: &Policy, paths: &[String], as_of: Op
         as_of,
         &policy.known_ids,
         &mut notices,
+    );
+    // Notices are redacted like every finding: by the document file they point into.
+    waivers::annotate_notices(
+        &mut notices,
+        checked,
+        policy.waiver_file.as_ref(),
+        waiver_file_id,
+        paths,
     );
     findings.extend(notices);
     if let Some(only) = &checked.report_only {

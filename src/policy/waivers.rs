@@ -390,6 +390,39 @@ pub fn apply(
     }
 }
 
+/// Sets the notices' sensitivity and fingerprint as for every finding. A notice in a document
+/// file takes that file's sensitivity; one in the waiver file takes that of the document file
+/// its waiver names (of the whole tree when it names none of the tree's files), since the
+/// waiver's lines (its pointer, item and reason) describe that document.
+pub fn annotate_notices(
+    notices: &mut [Finding],
+    checked: &crate::engine::Checked,
+    waiver_file: Option<&WaiverFile>,
+    waiver_file_id: FileId,
+    paths: &[String],
+) {
+    let sensitivity = &checked.sensitivity;
+    let targets: Vec<Option<FileId>> = notices
+        .iter()
+        .map(|notice| {
+            waiver_file
+                .filter(|_| notice.file == waiver_file_id)
+                .and_then(|wf| wf.waivers.iter().find(|w| Some(w.span) == notice.span))
+                .and_then(|w| paths.iter().position(|p| *p == w.file))
+                .map(|i| FileId(i as u32))
+        })
+        .collect();
+    crate::annotate::annotate(notices, sensitivity, &checked.documents, &checked.files);
+    for (notice, target) in notices.iter_mut().zip(targets) {
+        if notice.file == waiver_file_id {
+            notice.sensitive = match target {
+                Some(file) => sensitivity.of_file(file, &checked.documents),
+                None => sensitivity.any(),
+            };
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,7 +23,7 @@ fn escape_property(text: &str) -> String {
 
 pub fn write(checked: &Checked, output: &Output<'_>, out: &mut dyn Write) -> io::Result<()> {
     for original in checked.findings.iter().filter(|f| f.waiver.is_none()) {
-        let f = output.visible(original);
+        let f = output.visible(checked, original);
         let command = match f.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",

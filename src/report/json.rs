@@ -92,7 +92,7 @@ struct JsonProject {
 
 fn finding_json<'a>(checked: &'a Checked, output: &Output<'a>, original: &'a Finding) -> JsonFinding<'a> {
     let path = |file: crate::finding::FileId| checked.files.get(file.0 as usize).map_or("", |f| f.path.as_str());
-    let f = output.visible(original);
+    let f = output.visible(checked, original);
     let span = positions(checked, original);
     JsonFinding {
         rule: &original.rule,
@@ -144,7 +144,6 @@ pub fn write(checked: &Checked, output: &Output<'_>, out: &mut dyn Write) -> io:
         .map(|f| finding_json(checked, output, f))
         .collect();
     let s = &checked.summary;
-    let sensitive = crate::annotate::sensitive_documents(&checked.documents, &checked.projects);
     let report = Report {
         version: JSON_VERSION,
         findings,
@@ -164,13 +163,10 @@ pub fn write(checked: &Checked, output: &Output<'_>, out: &mut dyn Write) -> io:
             .projects
             .projects
             .iter()
-            .map(|p| JsonProject {
-                // A sensitive project's name is a document value: withheld unless --reveal.
-                name: if sensitive.get(p.document).copied().unwrap_or(false) && !output.reveal {
-                    "(withheld)".to_owned()
-                } else {
-                    p.name.clone()
-                },
+            .enumerate()
+            .map(|(i, p)| JsonProject {
+                // A sensitive project's name is a document value: `project-N` unless --reveal.
+                name: output.project_name(checked, i),
                 stage: p.stage.map(crate::stage::Stage::number),
                 stage_name: p.stage.map(crate::stage::Stage::name),
                 declared_stage: p.declared_stage.map(crate::stage::Stage::number),

@@ -36,7 +36,7 @@ pub fn write(checked: &Checked, output: &Output<'_>, out: &mut dyn Write) -> io:
         for rule in rules {
             let mut lines = Vec::new();
             for original in in_file.iter().filter(|f| f.rule == rule) {
-                let f = output.visible(original);
+                let f = output.visible(checked, original);
                 let at =
                     positions(checked, original).map_or_else(String::new, |(s, _)| format!(":{}:{}", s.line, s.column));
                 let path = terminal_line(&file.path);

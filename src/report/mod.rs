@@ -33,6 +33,10 @@ pub enum Format {
     Gitlab,
 }
 
+/// Checks whose findings never quote the document (numbers, offsets, an I/O error, no pointer):
+/// shown in full even for a sensitive file, so a file that could not be read says why.
+const TEXT_FREE: [&str; 3] = ["FILE-READ", "FILE-UTF8", "YAML-LIMIT"];
+
 /// What every reporter needs besides the findings.
 #[derive(Clone, Copy)]
 pub struct Output<'a> {
@@ -60,16 +64,21 @@ impl Output<'_> {
         (id.to_owned(), String::new(), None)
     }
 
-    /// A finding as it may leave the machine: for a sensitive document (unless `--reveal`), the
-    /// rule's generic title and help instead of a message that names document values or ids.
+    /// A finding as it may leave the machine: the one place where reporters redact. For a
+    /// sensitive finding (unless `--reveal`): the rule's generic title and help instead of a
+    /// message that names document values or ids, no label, generic related messages, the
+    /// waiver's reason withheld, and a pointer whose keys that are not schema words are
+    /// replaced by their positions (an unknown key's name is document text).
     #[must_use]
-    pub fn visible<'f>(&self, finding: &'f Finding) -> std::borrow::Cow<'f, Finding> {
-        if !finding.sensitive || self.reveal {
+    pub fn visible<'f>(&self, checked: &Checked, finding: &'f Finding) -> std::borrow::Cow<'f, Finding> {
+        if !finding.sensitive || self.reveal || TEXT_FREE.contains(&finding.rule.as_ref()) {
             return std::borrow::Cow::Borrowed(finding);
         }
         let (title, help, _) = self.describe(&finding.rule);
         let mut shown = finding.clone();
-        shown.message = format!("{title} (details withheld: the document is OFFICIAL-SENSITIVE or above)");
+        shown.message = format!(
+            "{title} (details withheld: the document is OFFICIAL-SENSITIVE or above, or its classification cannot be read)"
+        );
         shown.help = (!help.is_empty()).then_some(help);
         shown.label = None;
         for related in &mut shown.related {
@@ -78,7 +87,18 @@ impl Output<'_> {
         if let Some(waiver) = &mut shown.waiver {
             "withheld".clone_into(&mut waiver.reason);
         }
+        if let Some(pointer) = &finding.pointer {
+            let doc = crate::annotate::document_of(finding, &checked.documents).map(|d| &checked.documents[d]);
+            shown.pointer = Some(crate::annotate::positional_pointer(doc, pointer));
+        }
         std::borrow::Cow::Owned(shown)
+    }
+
+    /// A project's name as it may leave the machine: a sensitive project's name is replaced by
+    /// its position among the tree's projects (`project-1`), unless `--reveal`.
+    #[must_use]
+    pub fn project_name(&self, checked: &Checked, index: usize) -> String {
+        checked.sensitivity.project_name(&checked.projects, index, self.reveal)
     }
 }
 

@@ -161,7 +161,7 @@ pub fn write(checked: &Checked, output: &Output<'_>, out: &mut dyn Write) -> io:
         .findings
         .iter()
         .map(|original| {
-            let f = output.visible(original);
+            let f = output.visible(checked, original);
             let related: Vec<Location> = original
                 .related
                 .iter()
