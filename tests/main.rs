@@ -13,6 +13,7 @@ mod examples;
 mod gate_trust;
 mod hardening;
 mod hostile;
+mod ratings;
 mod rules;
 mod support;
 mod workflow;
