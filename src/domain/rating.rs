@@ -186,6 +186,14 @@ pub struct RatingProblem {
     pub reason: String,
 }
 
+impl RatingProblem {
+    /// The text could mean more than one thing (as opposed to following no known grammar).
+    #[must_use]
+    pub fn is_ambiguous(&self) -> bool {
+        self.reason.contains("ambiguous")
+    }
+}
+
 impl fmt::Display for RatingProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let quote = crate::text::quote;
@@ -224,7 +232,7 @@ static PREFIX: LazyLock<Option<Regex>> = LazyLock::new(|| {
           | (?: AST \s* M \s* )? F \s* 3016 (?: \s* / \s* (?: F \s* )? 3016 \s* M)?
           | (?: (?: US \s* )? DoS \s* )? SD \s* - \s* STD \s* - \s* 02\.01
           | (?: US \s* )? DoS \b
-          | AST \s* M \b
+          | AST \s* M
         )
         (?: \s* [:\-] \s* (?P<ed>\d{2,4}) \b )?
         (?: \s* Rev\.? \s* (?P<rev>[A-Z]) \b )?
@@ -270,11 +278,11 @@ static PROSE: LazyLock<Option<Regex>> = LazyLock::new(|| {
         r"(?ix)^
         (?: (?: LKW | Lkw | truck | camion | vehicle ) \s+ )?
         (?P<mass> \d [\d.,/\x20]*? ) \s* (?P<munit> kg | tonnes? | Tonnen | tons? | t ) \b
-        (?: \s* \( \s* (?P<malt> [^)]* ) \) )?
+        (?: \s* \( \s* (?P<malt> \d [^)]* ) \) )?
         (?: \s* (?P<noun> trucks? | lorry | lorries | vehicles? | HGVs? | camions? | véhicules? | poids-lourds? | LKWs? | Fahrzeuge? | schweren \s+ und | schwerer ) \b )?
         \s* (?P<conn> travell?ing \s+ at | moving \s+ at | at | lancée?s? \s+ à | roulant \s+ à | à | bei | mit | / | , )?
         \s* (?P<speed> \d+ (?: [.,] \d+ )? ) \s* (?P<sunit> km/h | kmh | kph | mph | km \s+ per \s+ hour )
-        (?: \s* \( \s* (?P<salt> [^)]* ) \) )?
+        (?: \s* \( \s* (?P<salt> \d [^)]* ) \) )?
         (?: \s+ (?: schnellen | schneller ) (?: \s+ (?: LKWs? | Lkws? | Fahrzeugs? ) )? \b )?",
     )
 });
@@ -322,8 +330,11 @@ fn read_number(raw: &str, thousands_allowed: bool) -> Result<f64, String> {
             && !whole.is_empty()
             && frac.bytes().all(|b| b.is_ascii_digit())
         {
+            let small = format!("{whole}.{frac}")
+                .parse::<f64>()
+                .map_or_else(|_| format!("{whole}.{frac}"), number);
             return Err(format!(
-                "`{raw}` is ambiguous: it could be {whole}.{frac} or {whole}{frac} (is `{sep}` a decimal or a thousands separator?)"
+                "`{raw}` is ambiguous: it could be {small} or {whole}{frac} (is `{sep}` a decimal or a thousands separator?)"
             ));
         }
     }
@@ -479,24 +490,21 @@ fn vehicle_impact(
             format!("an impact angle of {} degrees is not possible", number(angle)),
         ));
     }
-    let penetration = match c.name("pen") {
-        Some(m) => {
-            let value = read_number(m.as_str(), false).map_err(|e| fail(m.as_str(), format!("the penetration {e}")))?;
-            decimal_comma_note(&mut rating.notes, "penetration", m.as_str());
-            if !field("pensep").contains(':') {
-                rating.notes.push(format!(
-                    "penetration: `{}` read from its place after the angle (no `:` before it)",
-                    m.as_str()
-                ));
-            }
-            Some(value)
+    let penetration = if let Some(m) = c.name("pen") {
+        let value = read_number(m.as_str(), false).map_err(|e| fail(m.as_str(), format!("the penetration {e}")))?;
+        decimal_comma_note(&mut rating.notes, "penetration", m.as_str());
+        if !field("pensep").contains(':') {
+            rating.notes.push(format!(
+                "penetration: `{}` read from its place after the angle (no `:` before it)",
+                m.as_str()
+            ));
         }
-        None => {
-            rating
-                .notes
-                .push("penetration: not printed, so unknown (the rating ends at the angle)".to_owned());
-            None
-        }
+        Some(value)
+    } else {
+        rating
+            .notes
+            .push("penetration: not printed, so unknown (the rating ends at the angle)".to_owned());
+        None
     };
     let debris = match c.name("deb") {
         Some(m) => {
@@ -1401,7 +1409,7 @@ mod tests {
                 fails(text).reason
             );
         }
-        assert!(fails("7.500 kg bei 64 km/h").reason.contains("7.500 or 7500"));
+        assert!(fails("7.500 kg bei 64 km/h").reason.contains("could be 7.5 or 7500"));
     }
 
     #[test]
