@@ -752,18 +752,18 @@ fn prose_mass(whole: &str, c: &Captures<'_>, notes: &mut Vec<String>) -> Result<
         let other = alt_mass_kg(alt.as_str()).ok_or_else(|| {
             fail(format!(
                 "ambiguous: `({})` after the mass is not a mass this tool reads",
-                alt.as_str()
+                crate::text::quote(alt.as_str())
             ))
         })?;
         if (other - kg).abs() > 0.03 * kg {
             return Err(fail(format!(
                 "ambiguous: the two masses disagree ({} kg and `{}` = {} kg)",
                 number(kg),
-                alt.as_str(),
+                crate::text::quote(alt.as_str()),
                 number(other.round())
             )));
         }
-        notes.push(format!("mass: `({})` agrees with it", alt.as_str()));
+        notes.push(format!("mass: `({})` agrees with it", crate::text::quote(alt.as_str())));
     }
     Ok(kg)
 }
@@ -812,7 +812,7 @@ fn prose(whole: &str, matched: &str, c: &Captures<'_>, prefix: Option<&Prefix>) 
                 Some(alt.as_str()),
                 format!(
                     "ambiguous: `({})` after the speed is not a speed this tool reads",
-                    alt.as_str()
+                    crate::text::quote(alt.as_str())
                 ),
             )
         })?;
@@ -820,10 +820,16 @@ fn prose(whole: &str, matched: &str, c: &Captures<'_>, prefix: Option<&Prefix>) 
             return Err(problem(
                 whole,
                 Some(matched),
-                format!("ambiguous: the two speeds disagree ({speed} and `{}`)", alt.as_str()),
+                format!(
+                    "ambiguous: the two speeds disagree ({speed} and `{}`)",
+                    crate::text::quote(alt.as_str())
+                ),
             ));
         }
-        rating.notes.push(format!("speed: `({})` agrees with it", alt.as_str()));
+        rating.notes.push(format!(
+            "speed: `({})` agrees with it",
+            crate::text::quote(alt.as_str())
+        ));
     }
     let words = [c.name("noun"), c.name("conn")]
         .iter()
@@ -849,10 +855,11 @@ fn prose(whole: &str, matched: &str, c: &Captures<'_>, prefix: Option<&Prefix>) 
 }
 
 /// Why the text after a standard (or at the start) is not a rating.
-fn unread_reason(prefix: Option<&Prefix>, fragment: &str) -> String {
-    let upper = fragment.to_uppercase();
+fn unread_reason(prefix: Option<&Prefix>, raw_fragment: &str) -> String {
+    let upper = raw_fragment.to_uppercase();
+    let fragment = crate::text::quote(raw_fragment);
     let bytes = upper.as_bytes();
-    if prefix.is_some() && fragment.is_empty() {
+    if prefix.is_some() && raw_fragment.is_empty() {
         "a standard is named but no rating follows".to_owned()
     } else if bytes.first() == Some(&b'P') && bytes.get(1).is_some_and(u8::is_ascii_digit) && bytes.len() == 2 {
         format!(
@@ -1462,10 +1469,25 @@ mod tests {
     }
 
     #[test]
+    fn hostile_characters_in_a_reason_are_quoted() {
+        for text in [
+            "7.5 t at 80 km/h (9\u{202e}0 mph)",
+            "7.5 t (1\u{202e}0 t) at 80 km/h",
+            "ASTM 3\u{202e}0",
+        ] {
+            let p = fails(text);
+            assert!(!p.to_string().contains('\u{202e}'), "{p}");
+            assert!(p.reason.contains("\\u{202e}"), "{}", p.reason);
+        }
+    }
+
+    #[test]
     fn never_panics() {
-        let alphabet: Vec<char> = "V/[](){}:;,. 0123456789NKMPCHLmphkg°-xé\u{202e}".chars().collect();
+        let alphabet: Vec<char> = "V/[](){}:;,. 0123456789NKMPCHLmphkg°-xé\u{202e}tàonesASTMFD"
+            .chars()
+            .collect();
         let mut state: u64 = 0x5eed;
-        for _ in 0..5000 {
+        for _ in 0..20_000 {
             let mut s = String::new();
             state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
             let len = (state >> 59) as usize + 1;
