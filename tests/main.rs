@@ -16,6 +16,7 @@ mod gate_trust;
 mod hardening;
 mod hostile;
 mod io_guard;
+mod ratings;
 mod redaction;
 mod rules;
 mod support;
