@@ -18,5 +18,6 @@ mod hostile;
 mod io_guard;
 mod redaction;
 mod rules;
+mod sources;
 mod support;
 mod workflow;
