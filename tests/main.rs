@@ -19,5 +19,6 @@ mod io_guard;
 mod ratings;
 mod redaction;
 mod rules;
+mod sources;
 mod support;
 mod workflow;

@@ -88,6 +88,9 @@ pub struct Source {
     pub url: String,
     pub clause: Option<String>,
     pub confidence: Confidence,
+    /// The copy the text was read in, when it was not the publisher's page at `url`.
+    #[serde(rename = "readAt", skip_serializing_if = "Option::is_none")]
+    pub read_at: Option<String>,
 }
 
 /// Where a finding points: the selected value, or its key.

@@ -127,6 +127,9 @@ pub struct RawSource {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub clause: Option<String>,
     pub confidence: String,
+    /// Where the text was actually read, when that was a copy of the publisher's page.
+    #[serde(rename = "readAt", skip_serializing_if = "Option::is_none")]
+    pub read_at: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -300,6 +303,7 @@ mod tests {
         );
         let source = RawSource {
             clause: Some(String::new()),
+            read_at: Some(String::new()),
             ..RawSource::default()
         };
         assert_eq!(keys(&source), properties(file, "/properties/sources/items/properties"));
