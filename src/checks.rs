@@ -163,6 +163,18 @@ pub static BUILTIN_CHECKS: &[BuiltinCheck] = &[
         help: "Remove the waiver, or move it to the finding's line or the line above.",
     },
     BuiltinCheck {
+        id: "RISK-INVALID",
+        title: "A residual-risk acceptance that cannot be used",
+        why: "An accepted residual risk turns findings into accepted ones at the gate, so it must be accountable: accepted, owned, dated, and naming each item it covers.",
+        help: "Give the residual risk `accepted: true`, an `owner`, `acceptedOn: YYYY-MM-DD` and `accepts.items`.",
+    },
+    BuiltinCheck {
+        id: "RISK-UNUSED",
+        title: "A residual-risk acceptance that covers nothing",
+        why: "An acceptance naming items no finding is on was either designed out (then remove it) or names the wrong items, and would hide a future finding unseen.",
+        help: "Remove the acceptance, or correct its item ids and rules.",
+    },
+    BuiltinCheck {
         id: "GATE-NOTHING-JUDGED",
         title: "The review gate judged no project",
         why: "A gate that found nothing to judge must not pass: documents hidden from it (a deleted or mangled `apiVersion`, a file written as one string) would otherwise pass unseen.",

@@ -290,6 +290,8 @@ pub struct Summary {
     pub context_files: usize,
     /// Findings hidden by a waiver (listed, not counted).
     pub waived: usize,
+    /// Findings covered by an accepted, owned residual risk (listed, counted apart).
+    pub accepted: usize,
     /// Findings accepted by the baseline (not reported).
     pub baselined: usize,
     /// Findings by severity (after `report_only`).

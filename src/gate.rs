@@ -127,6 +127,8 @@ pub enum Status {
     NotApplicable,
     Met,
     Waived,
+    /// Every finding of the rule is covered by an accepted, owned residual risk.
+    Accepted,
     /// The rule could not establish its outcome: a value it reads is missing or unreadable,
     /// or the document kind it reads is missing where it is due.
     CannotVerify,
@@ -142,6 +144,7 @@ impl Status {
             Status::Met => "met",
             Status::CannotVerify => "cannot verify",
             Status::Waived => "waived",
+            Status::Accepted => "accepted",
             Status::NotMet => "not met",
             Status::NotYetApplicable => "not yet applicable",
         }
@@ -168,6 +171,21 @@ pub struct WaiverRecord {
     pub approver: Option<String>,
     pub until: Option<String>,
     pub origin: String,
+}
+
+/// A finding covered by an accepted, owned residual risk: it does not fail the verdict, and
+/// the case officer sees what was accepted, by whom and when.
+#[derive(Clone, Debug, Serialize)]
+pub struct AcceptedRecord {
+    pub risk: String,
+    pub owner: String,
+    pub date: String,
+    pub rule: String,
+    /// The finding's severity before it was accepted.
+    pub severity: Severity,
+    pub file: String,
+    pub line: Option<u32>,
+    pub project: Option<String>,
 }
 
 /// A finding in the record.
@@ -224,6 +242,8 @@ pub struct Record {
     pub disregarded: Disregarded,
     pub findings: Vec<FindingRecord>,
     pub waivers: Vec<WaiverRecord>,
+    /// Findings accepted as residual risks (they do not fail the verdict).
+    pub accepted: Vec<AcceptedRecord>,
     pub matrix: Vec<MatrixRow>,
 }
 
@@ -290,6 +310,7 @@ pub fn record(checked: &Checked, output: &Output<'_>, request: &GateRequest<'_>)
     };
     let mut findings = Vec::new();
     let mut waivers = Vec::new();
+    let mut accepted_risks = Vec::new();
     let mut project_counts: Vec<(SeverityCounts, usize)> =
         vec![(SeverityCounts::default(), 0); checked.projects.projects.len()];
     let mut unassigned = SeverityCounts::default();
@@ -297,7 +318,9 @@ pub fn record(checked: &Checked, output: &Output<'_>, request: &GateRequest<'_>)
     for original in &checked.findings {
         let shown = output.visible(checked, original);
         let project = project_of(checked, original);
-        if original.waiver.is_none() {
+        if original.waiver.is_none() && original.accepted.is_some() {
+            // Accepted: listed with its owner and date, counted apart, never failing.
+        } else if original.waiver.is_none() {
             counts_by_pack
                 .entry(pack_of_rule(rules, &original.rule).to_owned())
                 .or_default()
@@ -326,6 +349,18 @@ pub fn record(checked: &Checked, output: &Output<'_>, request: &GateRequest<'_>)
                     WaiverOrigin::Inline { .. } => "inline".to_owned(),
                     WaiverOrigin::File { path, .. } => path.clone(),
                 },
+            });
+        }
+        if let (None, Some(a)) = (&original.waiver, &shown.accepted) {
+            accepted_risks.push(AcceptedRecord {
+                risk: a.risk.clone(),
+                owner: a.owner.clone(),
+                date: a.date.to_string(),
+                rule: original.rule.to_string(),
+                severity: a.severity,
+                file: path(original),
+                line: start.map(|s| s.line),
+                project: project.map(|p| output.project_name(checked, p)),
             });
         }
         findings.push(FindingRecord {
@@ -382,10 +417,15 @@ pub fn record(checked: &Checked, output: &Output<'_>, request: &GateRequest<'_>)
             RuleStage::Due(due) if due > request.stage => Status::NotYetApplicable,
             _ => {
                 let mine: Vec<&Finding> = checked.findings.iter().filter(|f| f.rule == rule.id).collect();
-                if mine.iter().any(|f| f.waiver.is_none() && !f.cannot_verify) {
+                if mine
+                    .iter()
+                    .any(|f| f.waiver.is_none() && f.accepted.is_none() && !f.cannot_verify)
+                {
                     Status::NotMet
-                } else if mine.iter().any(|f| f.waiver.is_none()) {
+                } else if mine.iter().any(|f| f.waiver.is_none() && f.cannot_verify) {
                     Status::CannotVerify
+                } else if mine.iter().any(|f| f.waiver.is_none()) {
+                    Status::Accepted
                 } else if !mine.is_empty() {
                     Status::Waived
                 } else if checked.judged.contains(&rule.id) {
@@ -496,6 +536,7 @@ pub fn record(checked: &Checked, output: &Output<'_>, request: &GateRequest<'_>)
         inputs: request.inputs.clone(),
         findings,
         waivers,
+        accepted: accepted_risks,
         matrix,
     }
 }
@@ -525,9 +566,15 @@ h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2rem;bord
 .pass{background:#dafbe1;color:#116329;border:1px solid #4ac26b}.fail{background:#ffebe9;color:#82071e;border:1px solid #ff8182}\
 table{border-collapse:collapse;width:100%;margin:.5rem 0;font-size:.92rem}th,td{border:1px solid #d0d7de;padding:.35rem .5rem;text-align:left;vertical-align:top}\
 th{background:#f6f8fa}.error{color:#82071e;font-weight:600}.warning{color:#7d4e00;font-weight:600}.info{color:#0550ae}\
-.met{background:#dafbe1}.not-met{background:#ffebe9}.cannot-verify{background:#fff1e5;color:#953800}.not-applicable{background:#f6f8fa;color:#57606a}.waived{background:#fff8c5}.not-yet-applicable{background:#f6f8fa;color:#57606a}\
+.met{background:#dafbe1}.not-met{background:#ffebe9}.cannot-verify{background:#fff1e5;color:#953800}.not-applicable{background:#f6f8fa;color:#57606a}.waived{background:#fff8c5}.accepted{background:#ddf4ff}.not-yet-applicable{background:#f6f8fa;color:#57606a}\
 pre{background:#f6f8fa;padding:.5rem;overflow-x:auto;font-size:.85rem;margin:.3rem 0}.mark{background:#ffebe9}\
 .finding{border:1px solid #d0d7de;border-radius:.4rem;padding:.5rem .8rem;margin:.6rem 0}code{font-size:.88em}.muted{color:#57606a}";
+
+/// `3 accepted residual risks`.
+#[must_use]
+pub fn accepted_count(n: usize) -> String {
+    crate::text::plural(n, "accepted residual risk", "accepted residual risks")
+}
 
 /// What the gate disregarded of the submission's settings, as a list a case officer can read.
 fn disregarded_html(h: &mut String, d: &Disregarded) {
@@ -578,10 +625,11 @@ fn disregarded_html(h: &mut String, d: &Disregarded) {
 #[must_use]
 pub fn html(record: &Record) -> String {
     let mut h = String::new();
-    let verdict = if record.passed {
-        ("pass", "PASSED")
-    } else {
-        ("fail", "NOT PASSED")
+    let passed_with = format!("PASSED with {}", accepted_count(record.accepted.len()));
+    let verdict = match (record.passed, record.accepted.is_empty()) {
+        (true, true) => ("pass", "PASSED"),
+        (true, false) => ("pass", passed_with.as_str()),
+        (false, _) => ("fail", "NOT PASSED"),
     };
     let _ = write!(
         h,
@@ -710,6 +758,26 @@ pub fn html(record: &Record) -> String {
             let _ = write!(h, "<div class=\"muted\">{}</div>", esc(help));
         }
         h.push_str("</div>\n");
+    }
+    h.push_str("<h2>Accepted residual risks</h2>\n");
+    if record.accepted.is_empty() {
+        h.push_str("<p>None.</p>\n");
+    } else {
+        h.push_str("<table><tr><th>Risk</th><th>Owner</th><th>Accepted on</th><th>Rule</th><th>Severity</th><th>Where</th></tr>\n");
+        for a in &record.accepted {
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}{}</td></tr>",
+                esc(&a.risk),
+                esc(&a.owner),
+                esc(&a.date),
+                esc(&a.rule),
+                a.severity,
+                esc(&a.file),
+                a.line.map(|l| format!(":{l}")).unwrap_or_default()
+            );
+        }
+        h.push_str("</table>\n");
     }
     h.push_str("<h2>Waivers in force</h2>\n");
     if record.waivers.is_empty() {

@@ -18,6 +18,7 @@ mod hostile;
 mod io_guard;
 mod ratings;
 mod redaction;
+mod residual;
 mod rules;
 mod sources;
 mod support;

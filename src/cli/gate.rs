@@ -68,10 +68,27 @@ pub(super) fn run(args: &GateArgs, global: &GlobalArgs) -> Result<ExitCode, Tool
     for reason in &record.reasons {
         let _ = writeln!(summary, "not passed: {reason}");
     }
+    // A pass that rests on accepted risks says so, with who accepted each and when (the
+    // terminal is for the person at the keyboard: the names are shown).
+    for f in judgement.checked.findings.iter().filter(|f| f.waiver.is_none()) {
+        let (Some(a), Some(file)) = (&f.accepted, judgement.checked.files.get(f.file.0 as usize)) else {
+            continue;
+        };
+        let _ = writeln!(
+            summary,
+            "accepted: {} by {} on {}: {} in {}",
+            a.risk, a.owner, a.date, f.rule, file.path
+        );
+    }
+    let verdict = match (record.passed, record.accepted.is_empty()) {
+        (true, true) => "passed".to_owned(),
+        (true, false) => format!("passed with {}", gate::accepted_count(record.accepted.len())),
+        (false, _) => "NOT PASSED".to_owned(),
+    };
     let _ = writeln!(
         summary,
         "gate {}: report in {}",
-        if record.passed { "passed" } else { "NOT PASSED" },
+        verdict,
         crate::text::terminal_line(&walk::display(&out.join("gate-report.html")))
     );
     if !global.quiet {

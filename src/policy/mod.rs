@@ -3,6 +3,7 @@
 //! baseline for gradual adoption. Pure: it rewrites the checked tree's findings.
 
 pub mod baseline;
+pub mod residual;
 pub mod waivers;
 
 use globset::GlobSet;
@@ -155,6 +156,8 @@ pub fn apply(checked: &mut Checked, policy: &Policy, paths: &[String], as_of: Op
         &policy.known_ids,
         &mut notices,
     );
+    // 3. Accepted residual risks, on what is still live.
+    residual::apply(&mut findings, checked, &mut notices);
     // Notices are redacted like every finding: by the document file they point into.
     waivers::annotate_notices(
         &mut notices,
@@ -175,6 +178,11 @@ pub fn apply(checked: &mut Checked, policy: &Policy, paths: &[String], as_of: Op
 /// Recomputes the summary's counts after findings changed.
 pub fn recount(checked: &mut Checked) {
     checked.summary.waived = checked.findings.iter().filter(|f| f.waiver.is_some()).count();
+    checked.summary.accepted = checked
+        .findings
+        .iter()
+        .filter(|f| f.waiver.is_none() && f.accepted.is_some())
+        .count();
     checked.summary.findings = SeverityCounts::of(&checked.findings);
 }
 

@@ -323,9 +323,14 @@ fn write_summary(checked: &Checked, options: &HumanOptions, out: &mut dyn Write)
         .elapsed
         .map(|d| format!(" in {:.2}s", d.as_secs_f64()))
         .unwrap_or_default();
+    let accepted = if s.accepted > 0 {
+        format!(", {} accepted", s.accepted)
+    } else {
+        String::new()
+    };
     writeln!(
         out,
-        "checked {}, {}{skipped}: {}, {}, {}{time}",
+        "checked {}, {}{skipped}: {}, {}, {}{accepted}{time}",
         plural(s.files, "file", "files"),
         plural(s.documents, "design document", "design documents"),
         plural(counts.error, "error", "errors"),

@@ -41,6 +41,8 @@ struct JsonFinding<'a> {
     /// Present (true) when the rule could not establish its outcome here.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     cannot_verify: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    accepted: Option<JsonAccepted>,
     waived: Option<JsonWaiver>,
     sources: &'a [Source],
     related: Vec<JsonRelated<'a>>,
@@ -78,7 +80,20 @@ struct JsonSummary {
     warnings: usize,
     info: usize,
     waived: usize,
+    /// Findings covered by an accepted, owned residual risk (not in the counts above).
+    accepted: usize,
     baselined: usize,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonAccepted {
+    /// The residual risk's id in the `SecurityStrategy`.
+    risk: String,
+    owner: String,
+    date: String,
+    /// The severity the finding had before it was accepted.
+    severity: &'static str,
 }
 
 #[derive(Serialize)]
@@ -107,6 +122,12 @@ fn finding_json<'a>(checked: &'a Checked, output: &Output<'a>, original: &'a Fin
         help: f.help.clone(),
         fingerprint: &original.fingerprint,
         cannot_verify: original.cannot_verify,
+        accepted: f.accepted.as_ref().map(|a| JsonAccepted {
+            risk: a.risk.clone(),
+            owner: a.owner.clone(),
+            date: a.date.to_string(),
+            severity: a.severity.as_str(),
+        }),
         waived: f.waiver.as_ref().map(|w| JsonWaiver {
             reason: w.reason.clone(),
             approver: w.approver.clone(),
@@ -157,6 +178,7 @@ pub fn write(checked: &Checked, output: &Output<'_>, out: &mut dyn Write) -> io:
             warnings: s.findings.warning,
             info: s.findings.info,
             waived: s.waived,
+            accepted: s.accepted,
             baselined: s.baselined,
         },
         projects: checked

@@ -87,6 +87,11 @@ impl Output<'_> {
         if let Some(waiver) = &mut shown.waiver {
             "withheld".clone_into(&mut waiver.reason);
         }
+        // Who accepted a risk in a sensitive design, and its id, are document text too.
+        if let Some(accepted) = &mut shown.accepted {
+            "withheld".clone_into(&mut accepted.risk);
+            "withheld".clone_into(&mut accepted.owner);
+        }
         if let Some(pointer) = &finding.pointer {
             let doc = crate::annotate::document_of(finding, &checked.documents).map(|d| &checked.documents[d]);
             shown.pointer = Some(crate::annotate::positional_pointer(doc, pointer));
