@@ -16,6 +16,7 @@ mod gate_trust;
 mod hardening;
 mod hostile;
 mod io_guard;
+mod noise;
 mod ratings;
 mod redaction;
 mod residual;

@@ -212,7 +212,7 @@ fn a_rule_resting_only_on_a_shared_copy_is_a_warning_that_says_so() {
         }
     }
     assert!(
-        checked.contains(&"HVM-EARLY") && checked.contains(&"ERL-HVM-SPECIALIST"),
+        checked.contains(&"ERL-HVM-SPECIALIST"),
         "the rules known to rest on shared copies were not found: {checked:?}"
     );
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));

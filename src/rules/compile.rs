@@ -229,6 +229,10 @@ pub(super) fn compile_packs(packs: Vec<PackFiles>, trust_builtin: bool) -> Resul
                 setting: c.setting,
                 note: c.note,
             }),
+            adoption: raw.adoption.map(|a| super::Adoption {
+                field: a.field,
+                note: a.note,
+            }),
             origin: pack_files.origin.clone(),
             digest: digest(&pack_files.files),
         });

@@ -275,6 +275,14 @@ fn evaluate_project(
                 note = format!("{note} ({})", commencement.note);
             }
         }
+        // A voluntary standard binds only a project that says it adopts it.
+        if let Some(adoption) = pack.and_then(|p| p.adoption.as_ref()) {
+            let adopted = spec.and_then(|s| s.pointer(&adoption.field)) == Some(&Value::Bool(true));
+            if !adopted && severity > Severity::Warning {
+                severity = Severity::Warning;
+                note = format!("{note} ({})", adoption.note);
+            }
+        }
         for kind in &rule.kinds {
             for &d in docs.of_kind(*kind) {
                 if !options.reports(tree, d) {

@@ -240,6 +240,14 @@ pub struct Commencement {
     pub note: String,
 }
 
+/// A voluntary standard's pack: full severity only where the Project adopts it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Adoption {
+    /// A JSON pointer into the Project's spec whose value must be `true`.
+    pub field: String,
+    pub note: String,
+}
+
 /// A compiled pack.
 #[derive(Clone, Debug)]
 pub struct Pack {
@@ -251,6 +259,7 @@ pub struct Pack {
     pub jurisdictions: Vec<String>,
     pub sources: Vec<(String, String)>,
     pub commencement: Option<Commencement>,
+    pub adoption: Option<Adoption>,
     /// `built-in`, or the folder it was read from.
     pub origin: String,
     /// A digest of the pack's files (name and text), so a report can say exactly what judged.

@@ -196,6 +196,16 @@ pub struct RawPack {
     pub sources: Vec<RawPackSource>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commencement: Option<RawCommencement>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adoption: Option<RawAdoption>,
+}
+
+/// A voluntary standard's adoption switch, as written.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAdoption {
+    pub field: String,
+    pub note: String,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -344,6 +354,7 @@ mod tests {
             prefix: Some(String::new()),
             jurisdictions: Some(Vec::new()),
             commencement: Some(RawCommencement::default()),
+            adoption: Some(RawAdoption::default()),
             ..RawPack::default()
         };
         let file = "pack.schema.json";
@@ -355,6 +366,10 @@ mod tests {
         assert_eq!(
             keys(&RawCommencement::default()),
             properties(file, "/properties/commencement/properties")
+        );
+        assert_eq!(
+            keys(&RawAdoption::default()),
+            properties(file, "/properties/adoption/properties")
         );
     }
 }
