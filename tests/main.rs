@@ -7,6 +7,7 @@
 )]
 #![allow(clippy::print_stderr, reason = "tests say on stderr what they could not check here")]
 
+mod budget;
 mod cli;
 mod conformance;
 mod examples;

@@ -206,6 +206,12 @@ fn evaluate_project(
         spec.map_or(cel::Value::Null, expr::to_cel),
         stage.map(Stage::number),
     );
+    // The kinds of the rules that look items up by id: their documents get `byId`, built once.
+    let by_id_kinds: Vec<Kind> = selected
+        .iter()
+        .filter(|r| rule_mentions(r, expr::BY_ID))
+        .flat_map(|r| r.kinds.iter().copied())
+        .collect();
     // One scope per document with `doc` bound, shared by every rule that reads the document.
     let doc_scopes: HashMap<usize, cel::Context<'_, 'static>> = cel_docs
         .into_iter()
@@ -213,6 +219,10 @@ fn evaluate_project(
         .map(|(d, value)| {
             let mut scope = ctx.new_inner_scope();
             expr::bind_document(&mut scope, value);
+            let document = &tree.documents[d];
+            if by_id_kinds.contains(&document.kind) {
+                expr::bind_by_id(&mut scope, expr::by_id(&document.yaml.value));
+            }
             (d, scope)
         })
         .collect();
@@ -274,6 +284,27 @@ fn predicate_uses_cel(p: &Predicate) -> bool {
     }
 }
 
+/// Whether any of a rule's expressions mentions `word` (an over-estimate: the text is searched).
+fn rule_mentions(rule: &Rule, word: &str) -> bool {
+    fn predicate(p: &Predicate, word: &str) -> bool {
+        match p {
+            Predicate::Expr(e) => e.source.contains(word),
+            Predicate::All(ps) | Predicate::Any(ps) => ps.iter().any(|p| predicate(p, word)),
+            Predicate::Not(p) => predicate(p, word),
+            _ => false,
+        }
+    }
+    let template = |t: &super::Template| {
+        t.parts
+            .iter()
+            .any(|p| matches!(p, super::template::Part::Expr(e) if e.source.contains(word)))
+    };
+    predicate(&rule.check, word)
+        || rule.when.as_ref().is_some_and(|w| predicate(w, word))
+        || template(&rule.message)
+        || rule.related.as_ref().is_some_and(|r| template(&r.label))
+}
+
 fn rule_uses_cel(rule: &Rule) -> bool {
     let template_uses = |t: &super::Template| t.parts.iter().any(|p| matches!(p, super::template::Part::Expr(_)));
     predicate_uses_cel(&rule.check)
@@ -317,6 +348,8 @@ impl Scope<'_, '_> {
 }
 
 fn evaluate_rule_on_document(rule: &Rule, scope: &Scope<'_, '_>, severity: Severity, note: &str) -> Vec<Finding> {
+    // Every evaluation of the rule on this document (messages included) shares one budget.
+    let _budget = super::budget::RuleBudget::start();
     let doc = scope.doc();
     let targets = rule.select.targets(&doc.yaml);
     let mut findings = Vec::new();
@@ -325,8 +358,16 @@ fn evaluate_rule_on_document(rule: &Rule, scope: &Scope<'_, '_>, severity: Sever
             let mut first: HashMap<String, &Target<'_>> = HashMap::new();
             for target in &targets {
                 let Some(selected) = target.node else { continue };
-                if selected.value().is_null() || !passes_when(rule, scope, target) {
+                if selected.value().is_null() {
                     continue;
+                }
+                match passes_when(rule, scope, target) {
+                    Ok(true) => {}
+                    Ok(false) => continue,
+                    Err(()) => {
+                        findings.push(over_budget(rule, scope, target));
+                        break;
+                    }
                 }
                 let key = selected.value().to_string();
                 match first.get(&key) {
@@ -344,10 +385,20 @@ fn evaluate_rule_on_document(rule: &Rule, scope: &Scope<'_, '_>, severity: Sever
             }
         }
         Predicate::Count { min, max } => {
-            let count = targets
-                .iter()
-                .filter(|t| t.node.is_some_and(|n| !n.value().is_null()) && passes_when(rule, scope, t))
-                .count() as u64;
+            let mut count: u64 = 0;
+            for target in &targets {
+                if target.node.is_none_or(|n| n.value().is_null()) {
+                    continue;
+                }
+                match passes_when(rule, scope, target) {
+                    Ok(true) => count += 1,
+                    Ok(false) => {}
+                    Err(()) => {
+                        findings.push(over_budget(rule, scope, target));
+                        return findings;
+                    }
+                }
+            }
             if min.is_some_and(|m| count < m) || max.is_some_and(|m| count > m) {
                 let prefix = rule.select.fixed_prefix();
                 let (nearest, _) = doc.yaml.nearest(&prefix);
@@ -362,13 +413,22 @@ fn evaluate_rule_on_document(rule: &Rule, scope: &Scope<'_, '_>, severity: Sever
         }
         check => {
             for target in &targets {
-                if !passes_when(rule, scope, target) {
-                    continue;
+                match passes_when(rule, scope, target) {
+                    Ok(true) => {}
+                    Ok(false) => continue,
+                    Err(()) => {
+                        findings.push(over_budget(rule, scope, target));
+                        break;
+                    }
                 }
                 match eval_predicate(check, scope, target) {
                     Ok(Outcome::Fail) => findings.push(make_finding(rule, scope, target, severity, note)),
                     Ok(_) => {}
-                    Err(message) => findings.push(rule_error(rule, scope, target, &message)),
+                    Err(Unjudged::Error(message)) => findings.push(rule_error(rule, scope, target, &message)),
+                    Err(Unjudged::Budget) => {
+                        findings.push(over_budget(rule, scope, target));
+                        break;
+                    }
                 }
             }
         }
@@ -376,11 +436,43 @@ fn evaluate_rule_on_document(rule: &Rule, scope: &Scope<'_, '_>, severity: Sever
     findings
 }
 
-fn passes_when(rule: &Rule, scope: &Scope<'_, '_>, target: &Target<'_>) -> bool {
+/// Whether the rule's `when` holds; `Err` when it spent the budget.
+fn passes_when(rule: &Rule, scope: &Scope<'_, '_>, target: &Target<'_>) -> Result<bool, ()> {
     match &rule.when {
-        None => true,
-        Some(when) => matches!(eval_predicate(when, scope, target), Ok(Outcome::Pass)),
+        None => Ok(true),
+        Some(when) => match eval_predicate(when, scope, target) {
+            Ok(outcome) => Ok(outcome == Outcome::Pass),
+            Err(Unjudged::Budget) => Err(()),
+            Err(Unjudged::Error(_)) => Ok(false),
+        },
     }
+}
+
+/// A rule whose evaluation spent its budget on a document: one finding, and the rule is not
+/// evaluated further on that document.
+fn over_budget(rule: &Rule, scope: &Scope<'_, '_>, target: &Target<'_>) -> Finding {
+    let doc = scope.doc();
+    let span = target
+        .node
+        .map_or_else(|| missing_anchor(&target.nearest, scope.text()), |n| n.span());
+    Finding::new(
+        "RULE-BUDGET",
+        Severity::Error,
+        doc.file,
+        format!(
+            "rule {} was stopped here: it spent its budget of {} steps (at most {} for one value) on this document, so it could not be judged",
+            rule.id,
+            super::budget::RULE_STEPS,
+            super::budget::EVALUATION_STEPS,
+        ),
+    )
+    .at(span)
+    .in_document(doc.index, target.pointer.clone())
+    .label("evaluation budget spent")
+    .help(format!(
+        "rule {} ({}) does too much work on this document (a nested scan of its lists, or a very large value); the rule is not judged, so this is an error",
+        rule.id, rule.file.path
+    ))
 }
 
 /// A rule that could not be evaluated is said so, never silently skipped.
@@ -404,7 +496,15 @@ fn rule_error(rule: &Rule, scope: &Scope<'_, '_>, target: &Target<'_>, message: 
     ))
 }
 
-fn eval_predicate(predicate: &Predicate, scope: &Scope<'_, '_>, target: &Target<'_>) -> Result<Outcome, String> {
+/// Why a predicate could not be judged.
+enum Unjudged {
+    /// The rule failed (a wrong type...): `RULE-ERROR`.
+    Error(String),
+    /// The evaluation spent its budget: `RULE-BUDGET`.
+    Budget,
+}
+
+fn eval_predicate(predicate: &Predicate, scope: &Scope<'_, '_>, target: &Target<'_>) -> Result<Outcome, Unjudged> {
     let value = target.node.map(|n| n.value()).filter(|v| !v.is_null());
     let pass = |ok: bool| if ok { Outcome::Pass } else { Outcome::Fail };
     Ok(match predicate {
@@ -452,7 +552,8 @@ fn eval_predicate(predicate: &Predicate, scope: &Scope<'_, '_>, target: &Target<
             ExprOutcome::True => Outcome::Pass,
             ExprOutcome::False => Outcome::Fail,
             ExprOutcome::Missing => Outcome::NotApplicable,
-            ExprOutcome::Failed(message) => return Err(message),
+            ExprOutcome::Failed(message) => return Err(Unjudged::Error(message)),
+            ExprOutcome::OverBudget => return Err(Unjudged::Budget),
         },
         Predicate::All(ps) => {
             let mut any_pass = false;
