@@ -8,7 +8,8 @@
 //! thread-local meter before the interpreter goes on, and fails the evaluation once the budget
 //! is spent:
 //!
-//! - a comprehension's range (each element is copied into the loop variable: its deep size);
+//! - each iteration of a comprehension (the element is copied into the loop variable: its deep
+//!   size, charged as it is visited, so `exists()` stops paying when it stops);
 //! - the result of `+` (a new string or list), and each element of a list or map literal (a
 //!   copy of the value, `map()`'s results included);
 //! - the operands of `==`, `!=` (a deep comparison), the ordering operators (a string
@@ -196,6 +197,8 @@ pub fn charge_value(value: &Value) -> Result<(), ExecutionError> {
 const DEEP: &str = "@budget_deep";
 const TOP: &str = "@budget_top";
 const CONTAINER: &str = "@budget_container";
+const EACH: &str = "@budget_each";
+const WITH: &str = "@budget_with";
 
 fn single<'b, 'v>(mut args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
     match (args.pop(), args.is_empty()) {
@@ -230,6 +233,25 @@ fn charge_container<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>,
     Ok(value)
 }
 
+/// One iteration of a comprehension: charges the deep size of the loop variable's value (the
+/// interpreter copied it in) and gives `true`.
+fn charge_each<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
+    let value = single(args)?;
+    charge(deep_size(value.as_ref(), left()))?;
+    Ok(CowVal::Borrowed(&cel::common::types::CelBool::TRUE))
+}
+
+/// One iteration of `map()`: charges the loop variable's value and the element made, and gives
+/// the element.
+fn charge_with<'b, 'v>(mut args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
+    let (Some(element), Some(each), true) = (args.pop(), args.pop(), args.is_empty()) else {
+        return Err(ExecutionError::function_error("budget", "two arguments expected"));
+    };
+    charge(deep_size(each.as_ref(), left()))?;
+    charge(deep_size(element.as_ref(), left()))?;
+    Ok(element)
+}
+
 /// Declares the internal overloads the instrumented programs call. Their names start with `@`,
 /// which no CEL source can spell.
 pub fn declare(env: &mut Env) {
@@ -237,13 +259,34 @@ pub fn declare(env: &mut Env) {
         (DEEP, charge_deep as cel::common::functions::Function),
         (TOP, charge_top),
         (CONTAINER, charge_container),
+        (EACH, charge_each),
     ] {
         // Declared once, on a fresh environment: a conflict is impossible.
         let _ = env.add_overload(name, &format!("{name}_dyn"), vec![cel::common::types::DYN_TYPE], op);
     }
+    let _ = env.add_overload(
+        WITH,
+        "@budget_with_dyn_dyn",
+        vec![cel::common::types::DYN_TYPE, cel::common::types::DYN_TYPE],
+        charge_with,
+    );
 }
 
+/// A literal, or a list of literals: its size is the expression's, so it needs no charge (and
+/// nor does comparing with it, which costs at most its size).
+fn is_constant(expr: &IdedExpr) -> bool {
+    match &expr.expr {
+        Expr::Literal(_) => true,
+        Expr::List(list) => list.elements.iter().all(|e| matches!(e.expr, Expr::Literal(_))),
+        _ => false,
+    }
+}
+
+/// `expr` charged by `meter`, unless it is a constant.
 fn wrap(meter: &str, expr: IdedExpr) -> IdedExpr {
+    if is_constant(&expr) {
+        return expr;
+    }
     IdedExpr {
         id: expr.id,
         expr: Expr::Call(CallExpr {
@@ -265,13 +308,15 @@ pub fn instrument(expr: &IdedExpr) -> IdedExpr {
     let node = match &expr.expr {
         Expr::Call(call) => Expr::Call(instrument_call(call)),
         Expr::Comprehension(c) => Expr::Comprehension(Box::new(ComprehensionExpr {
-            iter_range: wrap(DEEP, instrument(&c.iter_range)),
+            // Each element is charged as it is copied into the loop variable (see
+            // `instrument_step`), so a loop that stops early pays only for what it visited.
+            iter_range: wrap(TOP, instrument(&c.iter_range)),
             iter_var: c.iter_var.clone(),
             iter_var2: c.iter_var2.clone(),
             accu_var: c.accu_var.clone(),
             accu_init: instrument(&c.accu_init),
             loop_cond: instrument(&c.loop_cond),
-            loop_step: instrument_step(&c.loop_step, &c.accu_var),
+            loop_step: instrument_step(&c.loop_step, &c.accu_var, &c.iter_var),
             result: instrument(&c.result),
         })),
         Expr::List(list) => Expr::List(ListExpr {
@@ -319,6 +364,8 @@ fn instrument_call(call: &CallExpr) -> CallExpr {
                 }],
             };
         }
+        // Comparing with a constant costs at most the constant's size.
+        _ if binary && call.args.iter().any(is_constant) && is_comparison(name) => args,
         operators::EQUALS | operators::NOT_EQUALS if binary => meter_first(args, DEEP),
         operators::LESS | operators::LESS_EQUALS | operators::GREATER | operators::GREATER_EQUALS if binary => {
             meter_first(args, TOP)
@@ -342,6 +389,19 @@ fn instrument_call(call: &CallExpr) -> CallExpr {
     }
 }
 
+fn is_comparison(name: &str) -> bool {
+    [
+        operators::EQUALS,
+        operators::NOT_EQUALS,
+        operators::LESS,
+        operators::LESS_EQUALS,
+        operators::GREATER,
+        operators::GREATER_EQUALS,
+        operators::IN,
+    ]
+    .contains(&name)
+}
+
 fn meter_first(args: Vec<IdedExpr>, meter: &str) -> Vec<IdedExpr> {
     let mut args = args.into_iter();
     let first = args.next().map(|a| wrap(meter, a));
@@ -351,8 +411,23 @@ fn meter_first(args: Vec<IdedExpr>, meter: &str) -> Vec<IdedExpr> {
 /// A comprehension's step keeps the shape the interpreter recognises for `map()` and `filter()`
 /// (`@result + [e]`, maybe under `cond ? … : @result`), which it runs without copying the
 /// accumulator: only `e` and `cond` are instrumented (and `e` charged, as it is copied).
-fn instrument_step(step: &IdedExpr, accu: &str) -> IdedExpr {
+fn instrument_step(step: &IdedExpr, accu: &str, each: &str) -> IdedExpr {
     let is_accu = |e: &IdedExpr| matches!(&e.expr, Expr::Ident(name) if name == accu);
+    let id = step.id;
+    let make = |func: &str, args: Vec<IdedExpr>| IdedExpr {
+        id,
+        expr: Expr::Call(CallExpr {
+            func_name: func.to_owned(),
+            target: None,
+            args,
+        }),
+    };
+    let each_var = || IdedExpr {
+        id,
+        expr: Expr::Ident(each.to_owned()),
+    };
+    // `@budget_each(x) && e`: charges the iteration, then is `e` (errors included).
+    let charged = |e: IdedExpr| make(operators::LOGICAL_AND, vec![make(EACH, vec![each_var()]), e]);
     let append = |e: &IdedExpr| -> Option<IdedExpr> {
         let Expr::Call(call) = &e.expr else { return None };
         match call.args.as_slice() {
@@ -368,7 +443,11 @@ fn instrument_step(step: &IdedExpr, accu: &str) -> IdedExpr {
                             IdedExpr {
                                 id: rhs.id,
                                 expr: Expr::List(ListExpr {
-                                    elements: list.elements.iter().map(|x| wrap(DEEP, instrument(x))).collect(),
+                                    elements: list
+                                        .elements
+                                        .iter()
+                                        .map(|x| make(WITH, vec![each_var(), instrument(x)]))
+                                        .collect(),
                                     optional_indices: list.optional_indices.clone(),
                                 }),
                             },
@@ -394,11 +473,31 @@ fn instrument_step(step: &IdedExpr, accu: &str) -> IdedExpr {
             expr: Expr::Call(CallExpr {
                 func_name: call.func_name.clone(),
                 target: None,
-                args: vec![instrument(guard), appended, otherwise.clone()],
+                args: vec![charged(instrument(guard)), appended, otherwise.clone()],
             }),
         };
     }
-    instrument(step)
+    // `all()` / `exists()`: `@result && e` / `@result || e`, a shape the interpreter folds.
+    if let Expr::Call(c) = &step.expr
+        && (c.func_name == operators::LOGICAL_AND || c.func_name == operators::LOGICAL_OR)
+        && c.target.is_none()
+        && let [result, e] = c.args.as_slice()
+        && is_accu(result)
+    {
+        return make(&c.func_name, vec![result.clone(), charged(instrument(e))]);
+    }
+    // Any other step (`exists_one()`): charged before it runs.
+    make(
+        operators::CONDITIONAL,
+        vec![
+            make(EACH, vec![each_var()]),
+            instrument(step),
+            IdedExpr {
+                id,
+                expr: Expr::Ident(accu.to_owned()),
+            },
+        ],
+    )
 }
 
 /// Operator characters: each level of nesting in an expression takes at least one.

@@ -629,7 +629,8 @@ enum RefOutcome {
         pointer: Option<String>,
     },
     NotFound {
-        candidates: Vec<String>,
+        /// Where the names it could have been are (listed only for a finding, see [`Nearby`]).
+        nearby: Nearby,
         target: String,
     },
     /// It cannot be judged (the naming field is missing, or the document has no project).
@@ -648,12 +649,10 @@ fn resolve_ref(tree: &Tree<'_>, project: usize, doc_index: usize, spec: &RefSpec
                 pointer: None,
             },
             None => RefOutcome::NotFound {
-                candidates: docs
-                    .of_kind(spec.kind)
-                    .iter()
-                    .filter_map(|&d| tree.documents[d].name())
-                    .map(str::to_owned)
-                    .collect(),
+                nearby: Nearby::Documents {
+                    project,
+                    kind: spec.kind,
+                },
                 target: format!("{} in this project", spec.kind),
             },
         };
@@ -674,11 +673,13 @@ fn resolve_ref(tree: &Tree<'_>, project: usize, doc_index: usize, spec: &RefSpec
     };
     if holders.is_empty() {
         return RefOutcome::NotFound {
-            candidates: Vec::new(),
+            nearby: Nearby::Items {
+                holders: Vec::new(),
+                lists: Vec::new(),
+            },
             target: format!("{} (the project has none)", spec.kind),
         };
     }
-    let mut candidates = Vec::new();
     for &h in &holders {
         let items = &tree.index.items[h];
         if let Some(location) = items.get(name).filter(|l| spec.lists.contains(&l.list)) {
@@ -687,21 +688,122 @@ fn resolve_ref(tree: &Tree<'_>, project: usize, doc_index: usize, spec: &RefSpec
                 pointer: Some(location.pointer.clone()),
             };
         }
-        candidates.extend(
-            items
-                .iter()
-                .filter(|(_, l)| spec.lists.contains(&l.list))
-                .map(|(id, _)| id.clone()),
-        );
     }
-    candidates.sort();
     let holder_name = holders
         .first()
         .and_then(|&h| tree.documents[h].name())
         .unwrap_or_default();
     RefOutcome::NotFound {
-        candidates,
         target: format!("{} in {} `{}`", spec.lists.join(" or "), spec.kind, quote(holder_name)),
+        nearby: Nearby::Items {
+            holders,
+            lists: spec.lists.clone(),
+        },
+    }
+}
+
+/// Where the names an unresolved reference could have meant are: computed only for a finding,
+/// and once per place (a name that resolves costs one lookup, and a thousand references into
+/// one list share one sorted list of its names).
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum Nearby {
+    Documents { project: usize, kind: Kind },
+    Items { holders: Vec<usize>, lists: Vec<String> },
+}
+
+impl Nearby {
+    /// The names there, sorted.
+    fn names(&self, tree: &Tree<'_>) -> Vec<String> {
+        let mut names: Vec<String> = match self {
+            Self::Documents { project, kind } => tree
+                .index
+                .projects
+                .get(*project)
+                .map(|docs| {
+                    docs.of_kind(*kind)
+                        .iter()
+                        .filter_map(|&d| tree.documents[d].name())
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            Self::Items { holders, lists } => holders
+                .iter()
+                .flat_map(|&h| {
+                    tree.index.items[h]
+                        .iter()
+                        .filter(|(_, l)| lists.contains(&l.list))
+                        .map(|(id, _)| id.clone())
+                })
+                .collect(),
+        };
+        names.sort();
+        names
+    }
+}
+
+/// The names of one place, each with its lowercase characters sorted: the edit distance of two
+/// names is at least their bag distance (the characters one has and the other lacks), which
+/// takes one pass, so a list of thousands of names costs few edit distances per reference.
+struct NearbyNames {
+    names: Vec<String>,
+    bags: Vec<Vec<char>>,
+}
+
+fn bag(name: &str) -> Vec<char> {
+    let mut chars: Vec<char> = name.to_lowercase().chars().collect();
+    chars.sort_unstable();
+    chars
+}
+
+/// The bag distance of two sorted character lists: max(|a - b|, |b - a|) as multisets.
+fn bag_distance(a: &[char], b: &[char]) -> usize {
+    let (mut i, mut j, mut only_a, mut only_b) = (0, 0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Equal => {
+                i += 1;
+                j += 1;
+            }
+            std::cmp::Ordering::Less => {
+                only_a += 1;
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                only_b += 1;
+                j += 1;
+            }
+        }
+    }
+    (only_a + a.len() - i).max(only_b + b.len() - j)
+}
+
+/// Names listed in a finding's help when none is close: a few, then how many more.
+const LISTED_NAMES: usize = 10;
+
+/// The help for an unresolved `name`: the close name, else the names there (a few of them).
+fn reference_help(name: &str, nearby: &NearbyNames, fallback: &str) -> String {
+    let input = bag(name);
+    // The same allowance as `did_you_mean`.
+    let allowance = (name.chars().count() / 3).clamp(1, 3);
+    let close = nearby
+        .names
+        .iter()
+        .zip(&nearby.bags)
+        .filter(|(_, b)| bag_distance(&input, b) <= allowance)
+        .map(|(n, _)| n.as_str());
+    match did_you_mean(name, close) {
+        Some(m) => format!("did you mean `{m}`?"),
+        None if nearby.names.is_empty() => fallback.to_owned(),
+        None => {
+            let listed: Vec<String> = nearby.names.iter().take(LISTED_NAMES).map(|c| quote(c)).collect();
+            let more = nearby.names.len().saturating_sub(LISTED_NAMES);
+            if more == 0 {
+                format!("the names there: {}", listed.join(", "))
+            } else {
+                format!("the names there: {}, and {more} more", listed.join(", "))
+            }
+        }
     }
 }
 
@@ -875,29 +977,30 @@ fn references(rule: &Rule, severity: Severity, tree: &Tree<'_>) -> Vec<Finding> 
         fields_by_kind.insert(kind, fields);
     }
     let mut findings = Vec::new();
+    let mut places: HashMap<Nearby, NearbyNames> = HashMap::new();
+    let mut helps: HashMap<(Nearby, String), String> = HashMap::new();
     for (d, doc) in tree.documents.iter().enumerate() {
         let Some(project) = tree.projects.membership.get(d).copied().flatten() else {
             continue;
         };
-        let text = tree.files.get(doc.file.0 as usize).map_or("", |f| f.text.as_str());
         for (selector, spec) in fields_by_kind.get(&doc.kind).into_iter().flatten() {
             for target in selector.targets(&doc.yaml) {
                 let Some(node) = target.node else { continue };
                 let Some(name) = node.value().as_str() else { continue };
-                if let RefOutcome::NotFound {
-                    candidates,
-                    target: what,
-                } = resolve_ref(tree, project, d, spec, name)
-                {
-                    let help = match did_you_mean(name, candidates.iter().map(String::as_str)) {
-                        Some(m) => format!("did you mean `{m}`?"),
-                        None if candidates.is_empty() => rule.help.clone(),
-                        None => format!(
-                            "the names there: {}",
-                            candidates.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", ")
-                        ),
+                if let RefOutcome::NotFound { nearby, target: what } = resolve_ref(tree, project, d, spec, name) {
+                    let key = (nearby, name.to_owned());
+                    let help = if let Some(help) = helps.get(&key) {
+                        help.clone()
+                    } else {
+                        let names = places.entry(key.0.clone()).or_insert_with(|| {
+                            let names = key.0.names(tree);
+                            let bags = names.iter().map(|n| bag(n)).collect();
+                            NearbyNames { names, bags }
+                        });
+                        let help = reference_help(name, names, &rule.help);
+                        helps.insert(key, help.clone());
+                        help
                     };
-                    let _ = text;
                     findings.push(
                         Finding::new(
                             rule.id.clone(),
@@ -915,4 +1018,26 @@ fn references(rule: &Rule, severity: Severity, tree: &Tree<'_>) -> Vec<Finding> 
         }
     }
     findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{bag, bag_distance};
+
+    #[test]
+    fn bag_distance_is_a_lower_bound_of_the_edit_distance() {
+        for (a, b) in [
+            ("plaza", "plazza"),
+            ("Stie", "Site"),
+            ("c123", "x123"),
+            ("c124", "x123"),
+            ("", "abc"),
+            ("gate", "gate"),
+            ("ÉTÉ", "été"),
+        ] {
+            let edit = crate::text::levenshtein(&a.to_lowercase(), &b.to_lowercase());
+            assert!(bag_distance(&bag(a), &bag(b)) <= edit, "{a} {b}");
+        }
+        assert_eq!(bag_distance(&bag("c124"), &bag("x123")), 2);
+    }
 }

@@ -631,8 +631,9 @@ pub fn project_context(data: ProjectData) -> Context<'static, 'static> {
     let _ = ctx.add_function(
         "item_in",
         |doc: Value, id: Arc<String>| -> Result<Value, ExecutionError> {
+            // The document was copied into the argument.
             budget::charge_value(&doc)?;
-            Ok(find_item(&doc, &id))
+            Ok(find_item(&doc, &id).0)
         },
     );
     // Passing a whole document across CEL's function boundary copies it twice (out of `ref`,
@@ -644,9 +645,10 @@ pub fn project_context(data: ProjectData) -> Context<'static, 'static> {
             let Some(doc) = named_document(&d, &kind, &name) else {
                 return Ok(Value::Null);
             };
-            // The walk visits the document at most once.
-            budget::charge_value(doc)?;
-            Ok(find_item(doc, &id))
+            let (item, visited) = find_item(doc, &id);
+            budget::charge(visited)?;
+            budget::charge_value(&item)?;
+            Ok(item)
         },
     );
     let _ = ctx.add_function("qty", |q: Arc<String>| -> Result<f64, ExecutionError> {
@@ -887,15 +889,19 @@ fn named_document<'d>(data: &'d ProjectData, kind: &str, name: &str) -> Option<&
     })
 }
 
-/// The list item with `id` anywhere under a document's `spec` (depth-first, iterative).
-fn find_item(doc: &Value, id: &str) -> Value {
+/// The list item with `id` anywhere under a document's `spec` (depth-first, iterative), and
+/// how many values the search visited.
+fn find_item(doc: &Value, id: &str) -> (Value, u64) {
     let mut stack: Vec<&Value> = map_get(doc, "spec").into_iter().collect();
+    let mut visited: u64 = 0;
     while let Some(value) = stack.pop() {
+        visited += 1;
         match value {
             Value::List(items) => {
                 for item in items.iter() {
+                    visited += 1;
                     if matches!(map_get(item, "id"), Some(Value::String(s)) if s.as_str() == id) {
-                        return item.clone();
+                        return (item.clone(), visited);
                     }
                 }
                 stack.extend(items.iter().rev());
@@ -904,7 +910,7 @@ fn find_item(doc: &Value, id: &str) -> Value {
             _ => {}
         }
     }
-    Value::Null
+    (Value::Null, visited)
 }
 
 /// `byId` for a document: for each list under its `spec`, a map from each string `id` of its
