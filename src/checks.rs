@@ -11,7 +11,7 @@ pub struct BuiltinCheck {
 }
 
 /// Every built-in check id a finding can carry.
-pub static BUILTIN_CHECKS: [BuiltinCheck; 23] = [
+pub static BUILTIN_CHECKS: &[BuiltinCheck] = &[
     BuiltinCheck {
         id: "FILE-READ",
         title: "A file or folder could not be read",
@@ -137,6 +137,48 @@ pub static BUILTIN_CHECKS: [BuiltinCheck; 23] = [
         title: "An embedded schema could not be used",
         why: "This is a fault of standoff, not of the document.",
         help: "Report it, with the file that triggered it.",
+    },
+    BuiltinCheck {
+        id: "DOC-NEAR-MISS",
+        title: "A document shaped like a design document that is not read as one",
+        why: "A document whose `kind` is a standoff kind, with `metadata` or `spec`, but whose `apiVersion` is missing, not a string or another prefix (or a whole file written as one string) would otherwise be skipped, and a review gate would pass what it never judged.",
+        help: "Write `apiVersion: standoff/v1` as a plain string at the top of the document.",
+    },
+    BuiltinCheck {
+        id: "WAIVER-INVALID",
+        title: "A waiver that cannot be used",
+        why: "A waiver must name rules that exist, give a reason, and not hide a load error; a mistyped id would otherwise waive nothing while looking accountable.",
+        help: "Name an existing rule id (see `standoff rules`) and give `reason=\"...\"`.",
+    },
+    BuiltinCheck {
+        id: "WAIVER-EXPIRED",
+        title: "A waiver past its `until` date",
+        why: "A waiver is a time-limited decision; once expired it stops waiving, and the finding reports again.",
+        help: "Fix the finding, or renew the waiver with a new date and the approver's agreement.",
+    },
+    BuiltinCheck {
+        id: "WAIVER-UNUSED",
+        title: "A waiver that waives nothing",
+        why: "A waiver left behind after its finding was fixed (or written at the wrong line) would hide a future finding unseen.",
+        help: "Remove the waiver, or move it to the finding's line or the line above.",
+    },
+    BuiltinCheck {
+        id: "RISK-INVALID",
+        title: "A residual-risk acceptance that cannot be used",
+        why: "An accepted residual risk turns findings into accepted ones at the gate, so it must be accountable: accepted, owned, dated, and naming each item it covers.",
+        help: "Give the residual risk `accepted: true`, an `owner`, `acceptedOn: YYYY-MM-DD` and `accepts.items`.",
+    },
+    BuiltinCheck {
+        id: "RISK-UNUSED",
+        title: "A residual-risk acceptance that covers nothing",
+        why: "An acceptance naming items no finding is on was either designed out (then remove it) or names the wrong items, and would hide a future finding unseen.",
+        help: "Remove the acceptance, or correct its item ids and rules.",
+    },
+    BuiltinCheck {
+        id: "GATE-NOTHING-JUDGED",
+        title: "The review gate judged no project",
+        why: "A gate that found nothing to judge must not pass: documents hidden from it (a deleted or mangled `apiVersion`, a file written as one string) would otherwise pass unseen.",
+        help: "Submit the folder that holds the project's design documents, each starting `apiVersion: standoff/v1`.",
     },
     BuiltinCheck {
         id: "RULE-ERROR",

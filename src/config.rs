@@ -100,6 +100,80 @@ pub struct Config {
     pub waiver_file: Option<PathBuf>,
     /// Whether `waiver_file` was named in the config (then it must exist).
     pub waiver_file_named: bool,
+    /// Every rule pattern as written (`select`, `ignore`, `severity`, per-path overrides), with
+    /// where, so a pattern that matches no rule is a located error once the rules are known.
+    pub pattern_sites: Vec<(String, Span)>,
+}
+
+impl Config {
+    /// Resolves the config's rule patterns against the rules of the run: a pattern that names
+    /// no rule, check or pack is a located error with a did-you-mean (exit 2).
+    pub fn resolve_rules(&mut self, rules: &crate::rules::RuleSet) -> Result<(), ToolError> {
+        let display = self
+            .path
+            .as_deref()
+            .map_or_else(|| CONFIG_FILE.to_owned(), crate::walk::display);
+        let text = self.text.clone().unwrap_or_default();
+        let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_owned();
+        let errors: Vec<LocatedError> = self
+            .pattern_sites
+            .iter()
+            .filter_map(|(pattern, span)| {
+                crate::policy::resolve_pattern(pattern, rules)
+                    .err()
+                    .map(|message| LocatedError {
+                        path: display.clone(),
+                        text: text.clone(),
+                        span: *span,
+                        message,
+                        label: "no such rule".to_owned(),
+                        help: None,
+                    })
+            })
+            .collect();
+        if !errors.is_empty() {
+            return Err(invalid(&display, errors));
+        }
+        let mut unresolved = self.filter.resolve(rules).err().unwrap_or_default();
+        for o in &mut self.overrides {
+            unresolved.extend(o.filter.resolve(rules).err().unwrap_or_default());
+        }
+        match unresolved.first() {
+            Some(first) => Err(ToolError::message(format!("{display}: {first}"))),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Where each rule pattern of the config is written.
+fn pattern_sites(raw: &RawConfig, doc: &yaml::YamlDocument) -> Vec<(String, Span)> {
+    let mut sites = Vec::new();
+    let mut list = |base: &str, patterns: &[String]| {
+        for (i, p) in patterns.iter().enumerate() {
+            let span = doc.pointer(&format!("{base}/{i}")).map_or(Span::at(0), |n| n.span());
+            sites.push((p.clone(), span));
+        }
+    };
+    list("/select", &raw.select);
+    list("/ignore", &raw.ignore);
+    for (i, o) in raw.overrides.iter().enumerate() {
+        list(&format!("/overrides/{i}/select"), &o.select);
+        list(&format!("/overrides/{i}/ignore"), &o.ignore);
+    }
+    let mut map = |base: String, severity: &std::collections::BTreeMap<String, String>| {
+        for key in severity.keys() {
+            let token = key.replace('~', "~0").replace('/', "~1");
+            let span = doc
+                .pointer(&format!("{base}/{token}"))
+                .map_or(Span::at(0), |n| n.key_span().unwrap_or(n.span()));
+            sites.push((key.clone(), span));
+        }
+    };
+    map("/severity".to_owned(), &raw.severity);
+    for (i, o) in raw.overrides.iter().enumerate() {
+        map(format!("/overrides/{i}/severity"), &o.severity);
+    }
+    sites
 }
 
 fn filter(select: &[String], ignore: &[String], severity: &std::collections::BTreeMap<String, String>) -> RuleFilter {
@@ -159,12 +233,20 @@ pub fn parse(text: &str, path: &Path, display: &str) -> Result<Config, ToolError
         return Err(invalid(display, vec![located(e.span, e.message, "here", e.help)]));
     }
     let mut documents = outcome.documents.into_iter();
+    // An empty config still puts the default waiver file beside it: never ignored silently.
+    let empty = || Config {
+        path: Some(path.to_owned()),
+        text: Some(text.to_owned()),
+        root: path.parent().map(Path::to_path_buf),
+        waiver_file: Some(
+            path.parent()
+                .unwrap_or_else(|| Path::new(""))
+                .join(crate::policy::waivers::WAIVER_FILE),
+        ),
+        ..Config::default()
+    };
     let Some(doc) = documents.next() else {
-        return Ok(Config {
-            path: Some(path.to_owned()),
-            text: Some(text.to_owned()),
-            ..Config::default()
-        });
+        return Ok(empty());
     };
     if let Some(extra) = documents.next() {
         return Err(invalid(
@@ -178,11 +260,7 @@ pub fn parse(text: &str, path: &Path, display: &str) -> Result<Config, ToolError
         ));
     }
     if doc.value.is_null() {
-        return Ok(Config {
-            path: Some(path.to_owned()),
-            text: Some(text.to_owned()),
-            ..Config::default()
-        });
+        return Ok(empty());
     }
     let schemas = schema::schemas().map_err(ToolError::Message)?;
     let validator = schemas.validator("config.schema.json").map_err(ToolError::Message)?;
@@ -202,10 +280,7 @@ pub fn parse(text: &str, path: &Path, display: &str) -> Result<Config, ToolError
     })?;
     let root = path.parent().map(Path::to_path_buf);
     let exclude = compile_excludes(display, &raw.exclude, root.as_deref(), &doc, &located)?;
-    let stage = match raw.stage {
-        Some(v) => Stage::from_json(&v),
-        None => None,
-    };
+    let stage = raw.stage.as_ref().and_then(Stage::from_json);
     let defaults = Limits::default();
     let limits = Limits {
         max_file_size: raw.limits.max_file_size.unwrap_or(defaults.max_file_size),
@@ -218,8 +293,8 @@ pub fn parse(text: &str, path: &Path, display: &str) -> Result<Config, ToolError
     let base = root.clone().unwrap_or_default();
     let rule_dirs = raw.rules.iter().map(|d| base.join(d)).collect();
     let mut settings = std::collections::BTreeMap::new();
-    if let Some(date) = raw.martyns_law.commencement {
-        settings.insert("martyns-law.commencement".to_owned(), date);
+    if let Some(date) = &raw.martyns_law.commencement {
+        settings.insert("martyns-law.commencement".to_owned(), date.clone());
     }
     let mut overrides = Vec::new();
     for (i, o) in raw.overrides.iter().enumerate() {
@@ -254,6 +329,7 @@ pub fn parse(text: &str, path: &Path, display: &str) -> Result<Config, ToolError
     };
     Ok(Config {
         path: Some(path.to_owned()),
+        pattern_sites: pattern_sites(&raw, &doc),
         filter: filter(&raw.select, &raw.ignore, &raw.severity),
         overrides,
         waiver_file,

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::finding::{FileId, Finding, Severity};
 use crate::text::{did_you_mean, quote};
-use crate::yaml::YamlDocument;
+use crate::yaml::{Span, YamlDocument};
 
 /// The `apiVersion` this linter reads.
 pub const API_VERSION: &str = "standoff/v1";
@@ -104,46 +104,123 @@ fn problem(finding: Finding) -> Recognition {
     Recognition::Problem(Box::new(finding))
 }
 
+/// Whether a mapping is shaped like a design document (documents.md, section 1): its `kind`
+/// is one of the kinds, and it has `metadata` or `spec`. Rule files (which name the kind they
+/// read, beside `id` and `check`) are never candidates.
+fn shaped_like_ours(map: &serde_json::Map<String, Value>) -> bool {
+    let kind_is_ours = map
+        .get("kind")
+        .and_then(Value::as_str)
+        .is_some_and(|k| Kind::ALL.iter().any(|kind| kind.name().eq_ignore_ascii_case(k.trim())));
+    let rule_file = map.contains_key("id") && (map.contains_key("check") || map.contains_key("tests"));
+    kind_is_ours && (map.contains_key("metadata") || map.contains_key("spec")) && !rule_file
+}
+
+/// Kubernetes and `OpenShift` have kinds of these names (`Event`, `Project`): their own
+/// `apiVersion`s are foreign YAML, not near misses.
+fn other_systems_kind(api: &str, kind: &str) -> bool {
+    let core = api == "v1" || api.starts_with("v1beta") || api.starts_with("v1alpha");
+    let grouped = ["events.k8s.io/", "project.openshift.io/", "config.openshift.io/"]
+        .iter()
+        .any(|group| api.starts_with(group));
+    matches!(kind, "Event" | "Project") && (core || grouped)
+}
+
+/// A near miss: a document shaped like a design document that would not be read as one.
+fn near_miss(file: FileId, index: u32, at: Span, what: &str, label: &str) -> Recognition {
+    problem(
+        Finding::new(
+            "DOC-NEAR-MISS",
+            Severity::Warning,
+            file,
+            format!("this looks like a design document, but {what}, so it was not checked"),
+        )
+        .at(at)
+        .in_document(index, "/apiVersion")
+        .label(label)
+        .help(format!(
+            "write `apiVersion: {API_VERSION}` as a plain string at the top of the document so standoff checks it"
+        )),
+    )
+}
+
+/// How deep a document written as a string is looked into (a string holding a string ...).
+const STRING_DOCUMENT_DEPTH: u8 = 3;
+
+/// Whether text (a whole document written as one string) itself reads as a design document.
+fn string_reads_as_design(text: &str, depth: u8) -> bool {
+    if depth == 0 || !text.contains("kind") {
+        return false;
+    }
+    let loaded = crate::yaml::load(text, &crate::yaml::Limits::default());
+    loaded.documents.iter().any(|doc| match doc.root().value() {
+        Value::Object(map) => {
+            let api_is_ours = map
+                .get("apiVersion")
+                .and_then(Value::as_str)
+                .is_some_and(|a| a.trim().starts_with("standoff/"));
+            api_is_ours || shaped_like_ours(map)
+        }
+        Value::String(inner) => string_reads_as_design(inner, depth - 1),
+        _ => false,
+    })
+}
+
 /// Sorts a YAML document into design document, foreign YAML, or a problem to report.
 #[must_use]
 pub fn recognise(file: FileId, index: u32, doc: &YamlDocument) -> Recognition {
     let root = doc.root();
     let Value::Object(map) = root.value() else {
-        return if root.value().is_null() {
-            Recognition::Empty
-        } else {
-            Recognition::Foreign
+        return match root.value() {
+            Value::Null => Recognition::Empty,
+            // `--- |` makes a whole file one string: a design document hidden from every rule.
+            Value::String(text) if string_reads_as_design(text, STRING_DOCUMENT_DEPTH) => near_miss(
+                file,
+                index,
+                root.span(),
+                "the whole document is one string (a `|` or `>` after `---`?)",
+                "a string, not a mapping",
+            ),
+            _ => Recognition::Foreign,
         };
     };
     let kind_name = map.get("kind").and_then(Value::as_str);
+    let kind_span = root
+        .get("kind")
+        .map_or(root.span(), |k| k.key_span().unwrap_or(k.span()));
     let Some(api) = root.get("apiVersion") else {
         // A document shaped like ours without `apiVersion` would otherwise be skipped silently.
-        if kind_name.and_then(Kind::from_name).is_some() && map.contains_key("spec") {
-            let at = root
-                .get("kind")
-                .map_or(root.span(), |k| k.key_span().unwrap_or(k.span()));
-            return problem(
-                Finding::new(
-                    "DOC-API-VERSION",
-                    Severity::Warning,
-                    file,
-                    "this looks like a design document but has no `apiVersion`, so it was skipped",
-                )
-                .at(at)
-                .in_document(index, "/apiVersion")
-                .label("no apiVersion")
-                .help(format!("add `apiVersion: {API_VERSION}` so standoff checks it")),
-            );
+        if shaped_like_ours(map) {
+            return near_miss(file, index, kind_span, "it has no `apiVersion`", "no apiVersion");
         }
         return Recognition::Foreign;
     };
     let Some(api_text) = api.value().as_str() else {
+        // `apiVersion: ~`, `[standoff/v1]`, a number: not a string, so never ours as written.
+        if shaped_like_ours(map) {
+            return near_miss(
+                file,
+                index,
+                api.span(),
+                "its `apiVersion` is not a string",
+                "not a string",
+            );
+        }
         return Recognition::Foreign;
     };
     if api_text != API_VERSION {
         let ours = api_text.starts_with("standoff/");
         let near = did_you_mean(api_text, [API_VERSION]).is_some();
         if !ours && !near {
+            if shaped_like_ours(map) && !kind_name.is_some_and(|k| other_systems_kind(api_text, k)) {
+                return near_miss(
+                    file,
+                    index,
+                    api.span(),
+                    &format!("its `apiVersion` is `{}`, not `{API_VERSION}`", quote(api_text)),
+                    "another apiVersion",
+                );
+            }
             return Recognition::Foreign;
         }
         let message = if ours {
@@ -242,5 +319,39 @@ mod tests {
         assert_eq!(f.rule, "DOC-KIND");
         let f = problem("kind: Site\nmetadata: {name: x}\nspec: {}\n");
         assert_eq!(f.severity, Severity::Warning);
+        assert_eq!(f.rule, "DOC-NEAR-MISS");
+    }
+
+    #[test]
+    fn near_misses_are_every_way_of_hiding_a_document() {
+        for text in [
+            "apiVersion: ~\nkind: Site\nmetadata: {name: x}\n",
+            "apiVersion: [standoff/v1]\nkind: Site\nspec: {}\n",
+            "apiVersion: standoff.dev/v1\nkind: BarrierSchedule\nspec: {}\n",
+            "apiVersion: 1\nkind: Project\nmetadata: {name: x}\n",
+            "kind: site\nmetadata: {name: x}\n",
+            "--- |\n  apiVersion: standoff/v1\n  kind: Site\n  metadata: {name: x}\n",
+            "--- >\n  kind: Site\n\n  spec: {}\n",
+        ] {
+            let f = problem(text);
+            assert_eq!(f.rule, "DOC-NEAR-MISS", "{text}");
+            assert_eq!(f.severity, Severity::Warning, "{text}");
+        }
+    }
+
+    #[test]
+    fn foreign_yaml_stays_quiet() {
+        for text in [
+            "apiVersion: v1\nkind: Event\nmetadata: {name: x}\n",
+            "apiVersion: events.k8s.io/v1\nkind: Event\nmetadata: {name: x}\n",
+            "apiVersion: project.openshift.io/v1\nkind: Project\nmetadata: {name: x}\n",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec: {}\n",
+            "name: ci\non: push\njobs: {}\n",
+            "id: HVM-GAP\nkind: BarrierSchedule\ncheck: {max: 1.2 m}\ntests: {}\n",
+            "just a string\n",
+            "--- |\n  some prose that mentions a kind of thing\n",
+        ] {
+            assert!(matches!(recognise_text(text), Recognition::Foreign), "{text}");
+        }
     }
 }

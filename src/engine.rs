@@ -290,6 +290,8 @@ pub struct Summary {
     pub context_files: usize,
     /// Findings hidden by a waiver (listed, not counted).
     pub waived: usize,
+    /// Findings covered by an accepted, owned residual risk (listed, counted apart).
+    pub accepted: usize,
     /// Findings accepted by the baseline (not reported).
     pub baselined: usize,
     /// Findings by severity (after `report_only`).
@@ -307,6 +309,10 @@ pub struct Checked {
     pub summary: Summary,
     /// The files reported on, when not all of them (the pre-commit case).
     pub report_only: Option<HashSet<FileId>>,
+    /// The rules that judged at least one selected value (see [`eval::Evaluation`]).
+    pub judged: std::collections::BTreeSet<String>,
+    /// What outputs that leave the machine must withhold (set with the findings).
+    pub sensitivity: crate::annotate::Sensitivity,
 }
 
 impl Checked {
@@ -358,6 +364,12 @@ pub fn assemble(loaded: Vec<LoadedFile>, schemas: &Schemas, rules: &RuleSet, opt
         documents.extend(file.documents);
         findings.extend(file.findings);
     }
+    if options.gate.is_some() {
+        // At the gate a document hidden from judgement is an error: it fails the verdict.
+        for f in findings.iter_mut().filter(|f| f.rule == "DOC-NEAR-MISS") {
+            f.severity = Severity::Error;
+        }
+    }
     let projects = project::build(&documents, options.stage);
     let index = TreeIndex::build(&documents, &projects);
     let tree = Tree {
@@ -375,13 +387,17 @@ pub fn assemble(loaded: Vec<LoadedFile>, schemas: &Schemas, rules: &RuleSet, opt
         only: None,
         report_only: options.report_only.clone(),
     };
-    findings.extend(eval::evaluate(rules, &tree, &eval_options));
+    let evaluation = eval::evaluate_with_coverage(rules, &tree, &eval_options);
+    findings.extend(evaluation.findings);
+    let judged = evaluation.judged;
+    // Before `report_only`: a context file that failed to load still makes the tree sensitive.
+    let sensitivity = crate::annotate::Sensitivity::of(&findings, &documents, &files, &projects);
     if let Some(only) = &options.report_only {
         findings.retain(|f| only.contains(&f.file));
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup();
-    crate::annotate::annotate(&mut findings, &documents, &files, &projects);
+    crate::annotate::annotate(&mut findings, &sensitivity, &documents, &files);
     summary.findings = SeverityCounts::of(&findings);
     Checked {
         files,
@@ -390,5 +406,7 @@ pub fn assemble(loaded: Vec<LoadedFile>, schemas: &Schemas, rules: &RuleSet, opt
         findings,
         summary,
         report_only: options.report_only.clone(),
+        judged,
+        sensitivity,
     }
 }

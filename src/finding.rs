@@ -85,6 +85,23 @@ pub struct Finding {
     pub sensitive: bool,
     /// The waiver that hides this finding, if any.
     pub waiver: Option<Box<AppliedWaiver>>,
+    /// The rule could not establish its outcome here (a value it needs is missing, unknown,
+    /// unbounded or unreadable): reported at the rule's severity, never a silent pass.
+    pub cannot_verify: bool,
+    /// The accepted residual risk that covers this finding, if any (its severity is then info
+    /// and the original kept here).
+    pub accepted: Option<Box<Accepted>>,
+}
+
+/// An accepted, owned residual risk in force on a finding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Accepted {
+    /// The residual risk's id in the `SecurityStrategy` (`RR-01`).
+    pub risk: String,
+    pub owner: String,
+    pub date: crate::date::Date,
+    /// The finding's severity before it was accepted.
+    pub severity: Severity,
 }
 
 /// A waiver in force on a finding.
@@ -128,6 +145,8 @@ impl Finding {
             fingerprint: String::new(),
             sensitive: false,
             waiver: None,
+            cannot_verify: false,
+            accepted: None,
         }
     }
 
@@ -208,7 +227,11 @@ impl SeverityCounts {
     #[must_use]
     pub fn of<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Self {
         let mut counts = Self::default();
-        for f in findings.into_iter().filter(|f| f.waiver.is_none()) {
+        // Waived and accepted findings are listed and counted apart, not by severity.
+        for f in findings
+            .into_iter()
+            .filter(|f| f.waiver.is_none() && f.accepted.is_none())
+        {
             counts.add(f.severity);
         }
         counts

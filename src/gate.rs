@@ -15,6 +15,44 @@ use crate::rules::{RuleSet, RuleStage};
 use crate::stage::Stage;
 use crate::text::LineCol;
 
+/// The parts of a stored record that `gate --verify` compares (the schema has checked the rest).
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredRecord {
+    pub tool_version: String,
+    pub stage: u8,
+    pub inputs: Vec<StoredInput>,
+    pub config: Option<StoredFile>,
+    pub waiver_file: Option<StoredFile>,
+    pub packs: Vec<StoredPack>,
+}
+
+/// An input as stored.
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct StoredInput {
+    pub path: String,
+    pub sha256: Option<String>,
+}
+
+/// A hashed file as stored.
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct StoredFile {
+    pub path: String,
+    pub sha256: String,
+}
+
+/// A pack as stored.
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct StoredPack {
+    pub name: String,
+    pub version: String,
+    pub origin: String,
+    pub sha256: String,
+}
+
+/// The record format (`schemas/gate-record.schema.json`).
+pub const RECORD_VERSION: u32 = 2;
+
 /// A file that was judged, with its digest.
 #[derive(Clone, Debug, Serialize)]
 pub struct Input {
@@ -30,6 +68,34 @@ pub struct ConfigRecord {
     pub sha256: String,
 }
 
+/// The waiver file that was in force.
+#[derive(Clone, Debug, Serialize)]
+pub struct WaiverFileRecord {
+    pub path: String,
+    pub sha256: String,
+}
+
+/// What the gate disregarded of a submitter's means to hide or replace things, so the record
+/// shows it.
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Disregarded {
+    /// Files `check` would have skipped (ignore files, the config's excludes); judged here.
+    pub files_check_would_skip: Vec<String>,
+    /// Symbolic links not followed: they leave the tree, or point nowhere.
+    pub links_not_followed: Vec<String>,
+    /// Extra packs that would have replaced the built-in pack of the same name.
+    pub packs_not_replacing: Vec<String>,
+    /// Config limits above the defaults, capped at the defaults.
+    pub limits_capped: Vec<String>,
+    /// The config's `stage`, which the gate's `--stage` overrules.
+    pub config_stage: Option<u8>,
+    /// Whether the config set rule filters (select, ignore, severity, overrides).
+    pub rule_filters: bool,
+    /// Whether the config asked for `follow-symlinks: true`.
+    pub follow_symlinks: bool,
+}
+
 /// What the gate was asked.
 #[derive(Clone, Debug)]
 pub struct GateRequest<'a> {
@@ -37,6 +103,8 @@ pub struct GateRequest<'a> {
     pub as_of: String,
     pub inputs: Vec<Input>,
     pub config: Option<ConfigRecord>,
+    pub waiver_file: Option<WaiverFileRecord>,
+    pub disregarded: Disregarded,
     pub tool_version: &'a str,
 }
 
@@ -55,8 +123,15 @@ pub struct ProjectVerdict {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
+    /// Due, but the rule selected nothing to judge in any project.
+    NotApplicable,
     Met,
     Waived,
+    /// Every finding of the rule is covered by an accepted, owned residual risk.
+    Accepted,
+    /// The rule could not establish its outcome: a value it reads is missing or unreadable,
+    /// or the document kind it reads is missing where it is due.
+    CannotVerify,
     NotMet,
     NotYetApplicable,
 }
@@ -65,8 +140,11 @@ impl Status {
     #[must_use]
     pub fn label(self) -> &'static str {
         match self {
+            Status::NotApplicable => "not applicable: nothing to judge",
             Status::Met => "met",
+            Status::CannotVerify => "cannot verify",
             Status::Waived => "waived",
+            Status::Accepted => "accepted",
             Status::NotMet => "not met",
             Status::NotYetApplicable => "not yet applicable",
         }
@@ -93,6 +171,21 @@ pub struct WaiverRecord {
     pub approver: Option<String>,
     pub until: Option<String>,
     pub origin: String,
+}
+
+/// A finding covered by an accepted, owned residual risk: it does not fail the verdict, and
+/// the case officer sees what was accepted, by whom and when.
+#[derive(Clone, Debug, Serialize)]
+pub struct AcceptedRecord {
+    pub risk: String,
+    pub owner: String,
+    pub date: String,
+    pub rule: String,
+    /// The finding's severity before it was accepted.
+    pub severity: Severity,
+    pub file: String,
+    pub line: Option<u32>,
+    pub project: Option<String>,
 }
 
 /// A finding in the record.
@@ -137,14 +230,20 @@ pub struct Record {
     pub stage_name: String,
     pub as_of: String,
     pub passed: bool,
+    /// Why the gate did not pass (empty when it passed).
+    pub reasons: Vec<String>,
     pub projects: Vec<ProjectVerdict>,
     pub counts: SeverityCounts,
     pub counts_by_pack: BTreeMap<String, SeverityCounts>,
     pub config: Option<ConfigRecord>,
+    pub waiver_file: Option<WaiverFileRecord>,
     pub packs: Vec<PackRecord>,
     pub inputs: Vec<Input>,
+    pub disregarded: Disregarded,
     pub findings: Vec<FindingRecord>,
     pub waivers: Vec<WaiverRecord>,
+    /// Findings accepted as residual risks (they do not fail the verdict).
+    pub accepted: Vec<AcceptedRecord>,
     pub matrix: Vec<MatrixRow>,
 }
 
@@ -211,14 +310,17 @@ pub fn record(checked: &Checked, output: &Output<'_>, request: &GateRequest<'_>)
     };
     let mut findings = Vec::new();
     let mut waivers = Vec::new();
+    let mut accepted_risks = Vec::new();
     let mut project_counts: Vec<(SeverityCounts, usize)> =
         vec![(SeverityCounts::default(), 0); checked.projects.projects.len()];
     let mut unassigned = SeverityCounts::default();
     let mut counts_by_pack: BTreeMap<String, SeverityCounts> = BTreeMap::new();
     for original in &checked.findings {
-        let shown = output.visible(original);
+        let shown = output.visible(checked, original);
         let project = project_of(checked, original);
-        if original.waiver.is_none() {
+        if original.waiver.is_none() && original.accepted.is_some() {
+            // Accepted: listed with its owner and date, counted apart, never failing.
+        } else if original.waiver.is_none() {
             counts_by_pack
                 .entry(pack_of_rule(rules, &original.rule).to_owned())
                 .or_default()
@@ -249,6 +351,18 @@ pub fn record(checked: &Checked, output: &Output<'_>, request: &GateRequest<'_>)
                 },
             });
         }
+        if let (None, Some(a)) = (&original.waiver, &shown.accepted) {
+            accepted_risks.push(AcceptedRecord {
+                risk: a.risk.clone(),
+                owner: a.owner.clone(),
+                date: a.date.to_string(),
+                rule: original.rule.to_string(),
+                severity: a.severity,
+                file: path(original),
+                line: start.map(|s| s.line),
+                project: project.map(|p| output.project_name(checked, p)),
+            });
+        }
         findings.push(FindingRecord {
             rule: original.rule.to_string(),
             severity: original.severity,
@@ -259,30 +373,41 @@ pub fn record(checked: &Checked, output: &Output<'_>, request: &GateRequest<'_>)
             message: shown.message.clone(),
             help: shown.help.clone(),
             waived: original.waiver.is_some(),
-            project: project
-                .and_then(|p| checked.projects.projects.get(p))
-                .map(|p| p.name.clone()),
+            project: project.map(|p| output.project_name(checked, p)),
             fingerprint: original.fingerprint.clone(),
             snippet,
             start,
         });
     }
-    let sensitive = crate::annotate::sensitive_documents(&checked.documents, &checked.projects);
     let projects: Vec<ProjectVerdict> = checked
         .projects
         .projects
         .iter()
         .zip(&project_counts)
-        .map(|(p, (counts, waived))| ProjectVerdict {
-            name: if sensitive.get(p.document).copied().unwrap_or(false) && !output.reveal {
-                "(withheld)".into()
-            } else {
-                p.name.clone()
-            },
+        .enumerate()
+        .map(|(i, (p, (counts, waived)))| ProjectVerdict {
+            // Withheld names are positional (`project-1`), the same in every field.
+            name: output.project_name(checked, i),
             declared_stage: p.declared_stage.map(Stage::number),
             passed: counts.error == 0,
             counts: *counts,
             waived: *waived,
+        })
+        .collect();
+    // Kinds a demanding rule reported missing (and that are missing from the project): the
+    // rules that read them could judge nothing there.
+    let missing_kinds: std::collections::BTreeSet<crate::document::Kind> = checked
+        .findings
+        .iter()
+        .filter(|f| f.waiver.is_none())
+        .filter_map(|f| {
+            let kind = rules.get(&f.rule)?.demands?;
+            let project = project_of(checked, f)?;
+            let has_kind =
+                checked.documents.iter().enumerate().any(|(i, d)| {
+                    d.kind == kind && checked.projects.membership.get(i).copied().flatten() == Some(project)
+                });
+            (!has_kind).then_some(kind)
         })
         .collect();
     // The compliance matrix: each source, and the rules that rest on it.
@@ -292,12 +417,24 @@ pub fn record(checked: &Checked, output: &Output<'_>, request: &GateRequest<'_>)
             RuleStage::Due(due) if due > request.stage => Status::NotYetApplicable,
             _ => {
                 let mine: Vec<&Finding> = checked.findings.iter().filter(|f| f.rule == rule.id).collect();
-                if mine.iter().any(|f| f.waiver.is_none()) {
+                if mine
+                    .iter()
+                    .any(|f| f.waiver.is_none() && f.accepted.is_none() && !f.cannot_verify)
+                {
                     Status::NotMet
-                } else if mine.is_empty() {
-                    Status::Met
-                } else {
+                } else if mine.iter().any(|f| f.waiver.is_none() && f.cannot_verify) {
+                    Status::CannotVerify
+                } else if mine.iter().any(|f| f.waiver.is_none()) {
+                    Status::Accepted
+                } else if !mine.is_empty() {
                     Status::Waived
+                } else if checked.judged.contains(&rule.id) {
+                    // Met only when the rule judged something and found nothing wrong.
+                    Status::Met
+                } else if rule.kinds.iter().any(|k| missing_kinds.contains(k)) {
+                    Status::CannotVerify
+                } else {
+                    Status::NotApplicable
                 }
             }
         };
@@ -335,19 +472,52 @@ pub fn record(checked: &Checked, output: &Output<'_>, request: &GateRequest<'_>)
         })
         .collect();
     let counts = checked.summary.findings;
-    let passed = projects.iter().all(|p| p.passed) && unassigned.error == 0;
+    let mut reasons = Vec::new();
+    if projects.is_empty() {
+        let near_misses = checked.findings.iter().filter(|f| f.rule == "DOC-NEAR-MISS").count();
+        reasons.push(format!(
+            "nothing was judged: no project among {} and {}{}",
+            crate::text::plural(checked.summary.files, "file", "files"),
+            crate::text::plural(checked.documents.len(), "design document", "design documents"),
+            if near_misses > 0 {
+                format!(
+                    " ({} shaped like a design document but not readable as one)",
+                    crate::text::plural(near_misses, "document", "documents")
+                )
+            } else {
+                String::new()
+            }
+        ));
+    }
+    let failed_projects = projects.iter().filter(|p| !p.passed).count();
+    if failed_projects > 0 {
+        reasons.push(format!(
+            "{} with errors",
+            crate::text::plural(failed_projects, "project", "projects")
+        ));
+    }
+    if unassigned.error > 0 {
+        reasons.push(format!(
+            "{} outside every project (files that did not load, documents no project claims)",
+            crate::text::plural(unassigned.error, "error", "errors")
+        ));
+    }
+    let passed = reasons.is_empty();
     Record {
-        version: 1,
+        version: RECORD_VERSION,
         tool: "standoff".into(),
         tool_version: request.tool_version.to_owned(),
         stage: request.stage.number(),
         stage_name: request.stage.name().to_owned(),
         as_of: request.as_of.clone(),
         passed,
+        reasons,
         projects,
         counts,
         counts_by_pack,
         config: request.config.clone(),
+        waiver_file: request.waiver_file.clone(),
+        disregarded: request.disregarded.clone(),
         packs: rules
             .packs
             .iter()
@@ -366,6 +536,7 @@ pub fn record(checked: &Checked, output: &Output<'_>, request: &GateRequest<'_>)
         inputs: request.inputs.clone(),
         findings,
         waivers,
+        accepted: accepted_risks,
         matrix,
     }
 }
@@ -395,18 +566,70 @@ h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2rem;bord
 .pass{background:#dafbe1;color:#116329;border:1px solid #4ac26b}.fail{background:#ffebe9;color:#82071e;border:1px solid #ff8182}\
 table{border-collapse:collapse;width:100%;margin:.5rem 0;font-size:.92rem}th,td{border:1px solid #d0d7de;padding:.35rem .5rem;text-align:left;vertical-align:top}\
 th{background:#f6f8fa}.error{color:#82071e;font-weight:600}.warning{color:#7d4e00;font-weight:600}.info{color:#0550ae}\
-.met{background:#dafbe1}.not-met{background:#ffebe9}.waived{background:#fff8c5}.not-yet-applicable{background:#f6f8fa;color:#57606a}\
+.met{background:#dafbe1}.not-met{background:#ffebe9}.cannot-verify{background:#fff1e5;color:#953800}.not-applicable{background:#f6f8fa;color:#57606a}.waived{background:#fff8c5}.accepted{background:#ddf4ff}.not-yet-applicable{background:#f6f8fa;color:#57606a}\
 pre{background:#f6f8fa;padding:.5rem;overflow-x:auto;font-size:.85rem;margin:.3rem 0}.mark{background:#ffebe9}\
 .finding{border:1px solid #d0d7de;border-radius:.4rem;padding:.5rem .8rem;margin:.6rem 0}code{font-size:.88em}.muted{color:#57606a}";
+
+/// `3 accepted residual risks`.
+#[must_use]
+pub fn accepted_count(n: usize) -> String {
+    crate::text::plural(n, "accepted residual risk", "accepted residual risks")
+}
+
+/// What the gate disregarded of the submission's settings, as a list a case officer can read.
+fn disregarded_html(h: &mut String, d: &Disregarded) {
+    let mut items: Vec<String> = Vec::new();
+    for path in &d.files_check_would_skip {
+        items.push(format!(
+            "<code>{}</code> is skipped by <code>check</code> (an ignore file or the config's excludes); judged here",
+            esc(path)
+        ));
+    }
+    for path in &d.links_not_followed {
+        items.push(format!("symbolic link <code>{}</code> not followed", esc(path)));
+    }
+    for pack in &d.packs_not_replacing {
+        items.push(format!(
+            "extra pack {} not loaded: it would replace the built-in pack of that name",
+            esc(pack)
+        ));
+    }
+    for limit in &d.limits_capped {
+        items.push(format!("config limit {}", esc(limit)));
+    }
+    if let Some(stage) = d.config_stage {
+        items.push(format!(
+            "the config's <code>stage: {stage}</code> (the gate's stage applies)"
+        ));
+    }
+    if d.rule_filters {
+        items.push("the config's rule selection, ignores and severity overrides".to_owned());
+    }
+    if d.follow_symlinks {
+        items.push(
+            "the config's <code>follow-symlinks: true</code> (links are followed only inside the tree)".to_owned(),
+        );
+    }
+    if items.is_empty() {
+        h.push_str("<p>Nothing in the submission's settings was disregarded.</p>\n");
+        return;
+    }
+    h.push_str("<p>Disregarded at the gate:</p>\n<ul>\n");
+    for item in items {
+        let _ = writeln!(h, "<li>{item}</li>");
+    }
+    h.push_str("</ul>\n");
+}
 
 /// The self-contained HTML report (inline styles only: no scripts, no external assets).
 #[must_use]
 pub fn html(record: &Record) -> String {
     let mut h = String::new();
-    let verdict = if record.passed {
-        ("pass", "PASSED")
-    } else {
-        ("fail", "NOT PASSED")
+    let passed_with = format!("PASSED with {}", accepted_count(record.accepted.len()));
+    let verdict = match (record.passed, record.accepted.is_empty()) {
+        (true, true) => ("pass", "PASSED"),
+        (true, false) => ("pass", passed_with.as_str()),
+        (false, _) => ("fail", "NOT PASSED"),
     };
     let _ = write!(
         h,
@@ -427,6 +650,13 @@ pub fn html(record: &Record) -> String {
         verdict.0,
         verdict.1
     );
+    for reason in &record.reasons {
+        let _ = writeln!(
+            h,
+            "<p class=\"fail-reason\"><strong>Not passed:</strong> {}</p>",
+            esc(reason)
+        );
+    }
     h.push_str("<h2>Verdict by project</h2>\n<table><tr><th>Project</th><th>Declared stage</th><th>Verdict</th><th>Errors</th><th>Warnings</th><th>Info</th><th>Waived</th></tr>\n");
     for p in &record.projects {
         let _ = writeln!(
@@ -529,6 +759,26 @@ pub fn html(record: &Record) -> String {
         }
         h.push_str("</div>\n");
     }
+    h.push_str("<h2>Accepted residual risks</h2>\n");
+    if record.accepted.is_empty() {
+        h.push_str("<p>None.</p>\n");
+    } else {
+        h.push_str("<table><tr><th>Risk</th><th>Owner</th><th>Accepted on</th><th>Rule</th><th>Severity</th><th>Where</th></tr>\n");
+        for a in &record.accepted {
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}{}</td></tr>",
+                esc(&a.risk),
+                esc(&a.owner),
+                esc(&a.date),
+                esc(&a.rule),
+                a.severity,
+                esc(&a.file),
+                a.line.map(|l| format!(":{l}")).unwrap_or_default()
+            );
+        }
+        h.push_str("</table>\n");
+    }
     h.push_str("<h2>Waivers in force</h2>\n");
     if record.waivers.is_empty() {
         h.push_str("<p>None.</p>\n");
@@ -561,6 +811,18 @@ pub fn html(record: &Record) -> String {
         }
         None => h.push_str("<p>No config file. Baselines are not used at the gate.</p>\n"),
     }
+    match &record.waiver_file {
+        Some(w) => {
+            let _ = writeln!(
+                h,
+                "<p>Waiver file <code>{}</code>, SHA-256 <code>{}</code>.</p>",
+                esc(&w.path),
+                esc(&w.sha256)
+            );
+        }
+        None => h.push_str("<p>No waiver file.</p>\n"),
+    }
+    disregarded_html(&mut h, &record.disregarded);
     h.push_str("<table><tr><th>Pack</th><th>Version</th><th>Rules</th><th>From</th><th>SHA-256</th></tr>\n");
     for p in &record.packs {
         let _ = writeln!(

@@ -26,6 +26,8 @@ pub mod error;
 pub mod finding;
 pub mod gate;
 pub mod index;
+pub mod input;
+pub mod output;
 pub mod policy;
 pub mod project;
 pub mod report;

@@ -35,7 +35,7 @@ macro_rules! embed {
 }
 
 /// Every schema shipped in the binary.
-pub static EMBEDDED: [EmbeddedSchema; 14] = embed![
+pub static EMBEDDED: [EmbeddedSchema; 15] = embed![
     "common.schema.json",
     "project.schema.json",
     "risk-assessment.schema.json",
@@ -50,6 +50,7 @@ pub static EMBEDDED: [EmbeddedSchema; 14] = embed![
     "rule.schema.json",
     "pack.schema.json",
     "waivers.schema.json",
+    "gate-record.schema.json",
 ];
 
 /// The parsed schemas and their lazily built validators.

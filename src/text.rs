@@ -2,14 +2,130 @@
 
 use std::fmt::Write as _;
 
-/// Characters that must never reach a terminal from a document: C0/C1 controls (except tab
-/// and line breaks, which are handled by the caller) and Unicode bidirectional controls, which
-/// can make displayed text differ from what is checked ("Trojan Source", CVE-2021-42574).
+/// Characters that must never reach a terminal or a CI log raw, whatever their origin (a
+/// document, a file name, a rule pack from disk, a waiver or config file): C0/C1 controls and
+/// DEL (tab and line breaks are left to the caller), Unicode bidirectional controls, which can
+/// make displayed text differ from what is checked ("Trojan Source", CVE-2021-42574), and
+/// characters that print as nothing (zero-width and other format characters, the byte-order
+/// mark, line and paragraph separators, tags, Hangul fillers) or that XML 1.0 forbids
+/// (U+FFFE, U+FFFF; every noncharacter is refused with them).
 #[must_use]
 pub fn is_unsafe_char(c: char) -> bool {
     matches!(c,
         '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{7f}'..='\u{9f}'
-        | '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        | '\u{ad}' | '\u{34f}' | '\u{061c}' | '\u{115f}' | '\u{1160}' | '\u{17b4}' | '\u{17b5}'
+        | '\u{180b}'..='\u{180f}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}'
+        | '\u{2060}'..='\u{206f}' | '\u{3164}' | '\u{fdd0}'..='\u{fdef}' | '\u{feff}' | '\u{ffa0}'
+        | '\u{fff9}'..='\u{fffb}' | '\u{1bca0}'..='\u{1bca3}' | '\u{1d173}'..='\u{1d17a}'
+        | '\u{e0000}'..='\u{e0fff}')
+        || ((c as u32) & 0xfffe) == 0xfffe
+}
+
+/// Characters XML 1.0 does not allow anywhere in a document (its `Char` production): C0
+/// controls other than tab, line feed and carriage return, and U+FFFE, U+FFFF. (Lone surrogates
+/// cannot occur in a Rust string.) Every one of them is also [`is_unsafe_char`].
+#[must_use]
+pub fn is_xml_forbidden(c: char) -> bool {
+    matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}')
+}
+
+/// The one escaping function for text bound for a terminal or a CI log: every unsafe character
+/// (and a carriage return, which rewinds the line) written as `\u{..}`, line feeds and tabs
+/// kept. The result holds no character that [`is_unsafe_char`] or [`is_xml_forbidden`] refuse,
+/// so it is also safe inside XML. Borrowed when there is nothing to escape.
+#[must_use]
+pub fn terminal(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| c == '\r' || is_unsafe_char(c)) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if c == '\r' || is_unsafe_char(c) {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// [`terminal`] for text that must stay on one line (a file name, a title, a field): line
+/// feeds and tabs escaped too, as `\n` and `\t`.
+#[must_use]
+pub fn terminal_line(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text
+        .chars()
+        .any(|c| matches!(c, '\n' | '\r' | '\t') || is_unsafe_char(c))
+    {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(quote_up_to(text, usize::MAX))
+}
+
+/// JSON text made safe for a terminal without changing what it means: every unsafe character
+/// (which in serialized JSON can only stand inside a string) written as a JSON `\uXXXX` escape.
+#[must_use]
+pub fn json_terminal(json: &str) -> std::borrow::Cow<'_, str> {
+    if !json.chars().any(is_unsafe_char) {
+        return std::borrow::Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if is_unsafe_char(c) {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                let _ = write!(out, "\\u{unit:04x}");
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// A path as the path of an RFC 3986 relative reference: every byte but the unreserved
+/// characters (`A-Z a-z 0-9 - . _ ~`) and the `/` separator percent-encoded, so spaces, `#`,
+/// `?`, `%`, `:` (which would read as a scheme), controls and non-ASCII (as its UTF-8 bytes)
+/// can never change what the reference means. `Site plan #2.yaml` is `Site%20plan%20%232.yaml`.
+#[must_use]
+pub fn uri_path(path: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(path.len());
+    for &b in path {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(char::from(b));
+        } else {
+            out.push('%');
+            out.push(char::from(DIGITS[usize::from(b >> 4)]));
+            out.push(char::from(DIGITS[usize::from(b & 0xf)]));
+        }
+    }
+    out
+}
+
+/// A URI written by hand (a rule source's URL in a pack) made a valid URI without changing one
+/// that already is: each byte that may not appear in a URI (space, controls, the characters
+/// `"`, `<`, `>`, `\`, `^`, a backquote, `{`, `|`, `}`, brackets outside the host, non-ASCII)
+/// percent-encoded; reserved characters and existing `%XX` escapes kept.
+#[must_use]
+pub fn uri_clean(uri: &str) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+    // `[` and `]` are allowed only around an IPv6 host, in the authority.
+    let authority_end = uri.find("://").map_or(0, |i| {
+        i + 3 + uri[i + 3..].find(['/', '?', '#']).unwrap_or(uri.len() - i - 3)
+    });
+    let mut out = String::with_capacity(uri.len());
+    for (i, &b) in uri.as_bytes().iter().enumerate() {
+        let bracket_outside_host = matches!(b, b'[' | b']') && i >= authority_end;
+        if b.is_ascii_graphic() && !b"\"<>\\^`{|}".contains(&b) && !bracket_outside_host {
+            out.push(char::from(b));
+        } else {
+            out.push('%');
+            out.push(char::from(DIGITS[usize::from(b >> 4)]));
+            out.push(char::from(DIGITS[usize::from(b & 0xf)]));
+        }
+    }
+    out
 }
 
 /// Longest document value quoted in a message, in characters.
@@ -29,7 +145,7 @@ pub fn quote(value: &str) -> String {
 /// [`quote`] with its own length limit, in characters.
 #[must_use]
 pub fn quote_up_to(value: &str, max_chars: usize) -> String {
-    let mut out = String::with_capacity(value.len().min(max_chars * 2));
+    let mut out = String::with_capacity(value.len().min(max_chars.saturating_mul(2)));
     for (n, c) in value.chars().enumerate() {
         if n == max_chars {
             out.push('…');
@@ -48,18 +164,10 @@ pub fn quote_up_to(value: &str, max_chars: usize) -> String {
     out
 }
 
-/// Text made safe for a terminal or a CI log, keeping line breaks: unsafe characters escaped.
+/// Text made safe for a terminal or a CI log, keeping line breaks: [`terminal`], owned.
 #[must_use]
 pub fn quote_multiline(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if is_unsafe_char(c) || c == '\r' {
-            let _ = write!(out, "\\u{{{:x}}}", c as u32);
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    terminal(text).into_owned()
 }
 
 /// The source text with every unsafe character replaced by one of the same UTF-8 length, so
@@ -75,7 +183,8 @@ pub fn sanitize_source(text: &str) -> std::borrow::Cow<'_, str> {
             match c.len_utf8() {
                 1 => out.push('?'),
                 2 => out.push('\u{bf}'),
-                _ => out.push('\u{fffd}'),
+                3 => out.push('\u{fffd}'),
+                _ => out.push_str("?\u{fffd}"),
             }
         } else {
             out.push(c);
@@ -219,8 +328,43 @@ mod tests {
     }
 
     #[test]
+    fn uri_paths_are_relative_references() {
+        assert_eq!(uri_path(b"Site plan #2.yaml"), "Site%20plan%20%232.yaml");
+        assert_eq!(uri_path("dir/café?.yaml".as_bytes()), "dir/caf%C3%A9%3F.yaml");
+        assert_eq!(uri_path(b"C:/x\xff%.yaml"), "C%3A/x%FF%25.yaml");
+        assert_eq!(
+            uri_clean("https://example.org/a?b=c#d%20e"),
+            "https://example.org/a?b=c#d%20e"
+        );
+        assert_eq!(
+            uri_clean("https://example.org/\u{1b}]0 é"),
+            "https://example.org/%1B%5D0%20%C3%A9"
+        );
+        assert_eq!(uri_clean("http://[::1]:8080/a[1]"), "http://[::1]:8080/a%5B1%5D");
+    }
+
+    #[test]
+    fn terminal_escapes_every_unsafe_character() {
+        let hostile = "a\u{1b}]0;pwned\u{7}b\u{1b}[2J\u{202e}c\u{fffe}\u{ffff}\u{200b}\u{feff}\u{2028}\u{e0041}\r\n\td";
+        let shown = terminal(hostile);
+        assert!(
+            !shown
+                .chars()
+                .any(|c| is_unsafe_char(c) || is_xml_forbidden(c) || c == '\r'),
+            "{shown}"
+        );
+        assert!(shown.contains("\\u{1b}]0;pwned\\u{7}") && shown.contains("\\u{202e}") && shown.contains("\n\td"));
+        assert!(matches!(terminal("plain café\n"), std::borrow::Cow::Borrowed(_)));
+        assert_eq!(terminal_line("a\nb\u{1b}"), "a\\nb\\u{1b}");
+        assert_eq!(json_terminal("\"a\u{202e}\u{e0041}\""), "\"a\\u202e\\udb40\\udc41\"");
+        for c in (0..=0x10_ffffu32).filter_map(char::from_u32) {
+            assert!(!is_xml_forbidden(c) || is_unsafe_char(c), "{c:?}");
+        }
+    }
+
+    #[test]
     fn sanitize_keeps_byte_length() {
-        let text = "a\u{1b}b\u{85}c\u{202e}d";
+        let text = "a\u{1b}b\u{85}c\u{202e}d\u{e0041}e";
         let clean = sanitize_source(text);
         assert_eq!(clean.len(), text.len());
         assert!(!clean.chars().any(is_unsafe_char));

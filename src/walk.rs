@@ -33,6 +33,10 @@ pub enum WalkProblemKind {
 pub struct WalkOptions {
     pub follow_symlinks: bool,
     pub exclude: Option<Override>,
+    /// The review gate's walk: every YAML file under the roots, whatever `.gitignore`,
+    /// `.ignore`, `.git/info/exclude` or the config's excludes say; a link is followed only
+    /// when it points inside its root, and what it points to is judged once.
+    pub judge_everything: bool,
 }
 
 /// The walk's result, sorted by path.
@@ -64,15 +68,38 @@ fn excluded(options: &WalkOptions, path: &Path, is_dir: bool) -> bool {
             .any(|a| exclude.matched(a, true).is_ignore())
 }
 
+/// The ignore files the walk reads in a folder.
+const IGNORE_FILES: [&str; 3] = [".gitignore", ".ignore", ".git/info/exclude"];
+
+/// An ignore file of `dir` that exists but is not a regular file (reading a FIFO blocks), as a
+/// problem: the folder is not walked, and the error says why.
+fn special_ignore_file(dir: &Path) -> Option<WalkProblem> {
+    IGNORE_FILES.iter().find_map(|name| {
+        let path = dir.join(name);
+        let meta = std::fs::metadata(&path).ok()?;
+        (!meta.is_file()).then(|| WalkProblem {
+            message: format!(
+                "not a regular file, so its ignore rules cannot be read: the folder {} was not walked",
+                display(dir)
+            ),
+            path,
+            kind: WalkProblemKind::Unreadable,
+        })
+    })
+}
+
 /// Walks `roots` (files or folders). A file named explicitly is checked whatever its
-/// extension, unless the config excludes it.
+/// extension, unless the config excludes it. A FIFO, socket or device (named, or met as
+/// `*.yaml`) is a candidate like a file, so reading it reports "not a regular file" (never a
+/// silent skip); the walk itself never opens it.
 #[must_use]
 pub fn walk(roots: &[PathBuf], options: &WalkOptions, skip: &[PathBuf]) -> Walked {
     let mut walked = Walked::default();
     let skip: Vec<PathBuf> = skip.iter().filter_map(|p| std::fs::canonicalize(p).ok()).collect();
     let is_skipped = |p: &Path| !skip.is_empty() && std::fs::canonicalize(p).is_ok_and(|c| skip.contains(&c));
     for root in roots {
-        if root.is_file() {
+        // Anything that is not a folder (a FIFO or device too) is a file named explicitly.
+        if std::fs::metadata(root).is_ok_and(|m| !m.is_dir()) {
             if excluded(options, root, false) {
                 walked.excluded += 1;
             } else if !is_skipped(root) {
@@ -80,25 +107,60 @@ pub fn walk(roots: &[PathBuf], options: &WalkOptions, skip: &[PathBuf]) -> Walke
             }
             continue;
         }
+        // The ignore files of the root and of every folder above it are read first (the
+        // gate's walk reads none).
+        let reads_ignore_files = !options.judge_everything;
+        let absolute = std::path::absolute(root).unwrap_or_else(|_| root.clone());
+        if reads_ignore_files && let Some(problem) = absolute.ancestors().find_map(special_ignore_file) {
+            walked.problems.push(problem);
+            continue;
+        }
+        let special = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let found = std::sync::Arc::clone(&special);
         let mut builder = WalkBuilder::new(root);
         builder
             .hidden(false)
             .require_git(false)
-            .follow_links(options.follow_symlinks)
-            .filter_entry(|entry| entry.file_name() != ".git");
-        if let Some(exclude) = &options.exclude {
+            .follow_links(options.follow_symlinks && !options.judge_everything)
+            .filter_entry(move |entry| {
+                if entry.file_name() == ".git" {
+                    return false;
+                }
+                // A folder is filtered before its ignore files are read.
+                if reads_ignore_files
+                    && entry.depth() > 0
+                    && entry.file_type().is_some_and(|t| t.is_dir())
+                    && let Some(problem) = special_ignore_file(entry.path())
+                {
+                    if let Ok(mut found) = found.lock() {
+                        found.push(problem);
+                    }
+                    return false;
+                }
+                true
+            });
+        if options.judge_everything {
+            builder.standard_filters(false);
+        } else if let Some(exclude) = &options.exclude {
             builder.overrides(exclude.clone());
         }
+        let inside = options
+            .judge_everything
+            .then(|| std::fs::canonicalize(root).ok())
+            .flatten();
         let (sender, receiver) = std::sync::mpsc::channel();
         builder.build_parallel().run(|| {
             let sender = sender.clone();
+            let inside = inside.clone();
             Box::new(move |entry| {
                 let message = match entry {
                     Ok(entry) => {
                         let Some(file_type) = entry.file_type() else {
                             return WalkState::Continue;
                         };
-                        if file_type.is_symlink() {
+                        if file_type.is_symlink() && options.judge_everything {
+                            gate_link(entry.path(), inside.as_deref())
+                        } else if file_type.is_symlink() {
                             // Only reached when links are not followed.
                             let target_is_relevant = entry.path().is_dir() || is_yaml(entry.path());
                             if target_is_relevant && entry.depth() > 0 {
@@ -110,7 +172,7 @@ pub fn walk(roots: &[PathBuf], options: &WalkOptions, skip: &[PathBuf]) -> Walke
                             } else {
                                 None
                             }
-                        } else if file_type.is_file() && is_yaml(entry.path()) {
+                        } else if !file_type.is_dir() && is_yaml(entry.path()) {
                             Some(Ok(Candidate {
                                 path: clean(entry.path()),
                             }))
@@ -127,6 +189,9 @@ pub fn walk(roots: &[PathBuf], options: &WalkOptions, skip: &[PathBuf]) -> Walke
             })
         });
         drop(sender);
+        if let Ok(mut special) = special.lock() {
+            walked.problems.append(&mut special);
+        }
         for message in receiver {
             match message {
                 Ok(candidate) if is_skipped(&candidate.path) => {}
@@ -137,10 +202,55 @@ pub fn walk(roots: &[PathBuf], options: &WalkOptions, skip: &[PathBuf]) -> Walke
     }
     walked.files.sort_by(|a, b| a.path.cmp(&b.path));
     walked.files.dedup();
+    if options.judge_everything {
+        // A file reached twice (by its own path and through a link inside the tree) is judged
+        // once: under its own path when the walk met it, else under the first link's.
+        let is_link = |p: &Path| std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink());
+        let mut chosen: std::collections::HashMap<PathBuf, PathBuf> = std::collections::HashMap::new();
+        for c in &walked.files {
+            let Ok(real) = std::fs::canonicalize(&c.path) else {
+                continue;
+            };
+            match chosen.get(&real) {
+                Some(earlier) if !is_link(earlier) || is_link(&c.path) => {}
+                _ => {
+                    chosen.insert(real, c.path.clone());
+                }
+            }
+        }
+        walked
+            .files
+            .retain(|c| std::fs::canonicalize(&c.path).map_or(true, |real| chosen.get(&real) == Some(&c.path)));
+    }
     walked
         .problems
         .sort_by(|a, b| a.path.cmp(&b.path).then_with(|| a.message.cmp(&b.message)));
     walked
+}
+
+/// A link met by the gate's walk: judged when it points to a file inside `root` (under the
+/// link's path; the dedup keeps one path per file), reported when it leaves the tree or
+/// cannot be resolved. A link to a folder inside the tree adds nothing: the gate's walk
+/// reaches that folder by its own path.
+fn gate_link(link: &Path, root: Option<&Path>) -> Option<Result<Candidate, WalkProblem>> {
+    let leaves = |message: &str| {
+        Some(Err(WalkProblem {
+            path: link.to_path_buf(),
+            kind: WalkProblemKind::SymlinkSkipped,
+            message: message.to_owned(),
+        }))
+    };
+    let Ok(target) = std::fs::canonicalize(link) else {
+        return leaves("symbolic link that points nowhere: not followed");
+    };
+    if !root.is_some_and(|r| target.starts_with(r)) {
+        return leaves("symbolic link that leaves the tree: the review gate never follows it");
+    }
+    // A link to a FIFO or device is a candidate too: reading it reports "not a regular file".
+    if !target.is_dir() && (is_yaml(link) || is_yaml(&target)) {
+        return Some(Ok(Candidate { path: clean(link) }));
+    }
+    None
 }
 
 fn problem(error: &ignore::Error, root: &Path) -> WalkProblem {
@@ -181,7 +291,8 @@ pub fn clean(path: &Path) -> PathBuf {
     }
 }
 
-/// A path for display: relative to the current folder when under it, `/`-separated.
+/// A path for display: relative to the current folder when under it, `/`-separated, and
+/// lossless ([`lossless`]): two different paths never display the same.
 #[must_use]
 pub fn display(path: &Path) -> String {
     let path = clean(path);
@@ -189,7 +300,140 @@ pub fn display(path: &Path) -> String {
         Ok(cwd) if path.is_absolute() => relative_to(&path, &cwd).unwrap_or(path),
         _ => path,
     };
-    shown.to_string_lossy().replace('\\', "/")
+    lossless(shown.as_os_str())
+}
+
+/// A file name or path as text, without losing anything: valid UTF-8 as it is, each byte that
+/// is not (a non-UTF-8 name on Unix) as `\xNN`, and a backslash as `\\`, so the display is
+/// one-to-one and [`lossless_bytes`] gives the bytes back. On Windows, `\` separators print as
+/// `/` and an unpaired surrogate as `\u{d800}`. Control and bidirectional characters are kept
+/// here (machine outputs carry the real name); every terminal channel escapes them.
+#[must_use]
+pub fn lossless(name: &std::ffi::OsStr) -> String {
+    #[cfg(unix)]
+    {
+        use std::fmt::Write as _;
+        use std::os::unix::ffi::OsStrExt as _;
+        let mut out = String::with_capacity(name.len());
+        for chunk in name.as_bytes().utf8_chunks() {
+            for c in chunk.valid().chars() {
+                if c == '\\' {
+                    out.push_str("\\\\");
+                } else {
+                    out.push(c);
+                }
+            }
+            for byte in chunk.invalid() {
+                let _ = write!(out, "\\x{byte:02x}");
+            }
+        }
+        out
+    }
+    #[cfg(windows)]
+    {
+        use std::fmt::Write as _;
+        use std::os::windows::ffi::OsStrExt as _;
+        let mut out = String::with_capacity(name.len());
+        for unit in char::decode_utf16(name.encode_wide()) {
+            match unit {
+                Ok('\\') => out.push('/'),
+                Ok(c) => out.push(c),
+                Err(e) => {
+                    let _ = write!(out, "\\u{{{:x}}}", e.unpaired_surrogate());
+                }
+            }
+        }
+        out
+    }
+    #[cfg(not(any(unix, windows)))]
+    {
+        name.to_string_lossy().replace('\\', "/")
+    }
+}
+
+/// The bytes a [`lossless`] display stands for (`\xNN` and `\\` undone), for percent-encoding
+/// a path in a URI.
+#[must_use]
+pub fn lossless_bytes(shown: &str) -> Vec<u8> {
+    let bytes = shown.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\\' {
+            if bytes.get(i + 1) == Some(&b'\\') {
+                out.push(b'\\');
+                i += 2;
+                continue;
+            }
+            if bytes.get(i + 1) == Some(&b'x')
+                && let Some(byte) = shown.get(i + 2..i + 4).and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
+                out.push(byte);
+                i += 4;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    out
+}
+
+/// The folder every output path is relative to (product.md, "Trees, projects and files"):
+/// the repository root when the first path is inside a git repository, else the folder of the
+/// config in force, else the common folder of the paths. Never the working folder, so the same
+/// submission gives the same paths, fingerprints and records wherever it is run from.
+#[must_use]
+pub fn output_root(paths: &[PathBuf], config_folder: Option<&Path>) -> PathBuf {
+    let canonical: Vec<PathBuf> = paths.iter().filter_map(|p| std::fs::canonicalize(p).ok()).collect();
+    let folder_of = |p: &Path| {
+        if p.is_dir() {
+            p.to_path_buf()
+        } else {
+            p.parent().map_or_else(|| p.to_path_buf(), Path::to_path_buf)
+        }
+    };
+    if let Some(first) = canonical.first() {
+        let start = folder_of(first);
+        if let Some(repo) = start.ancestors().find(|d| d.join(".git").exists()) {
+            return repo.to_path_buf();
+        }
+    }
+    if let Some(folder) = config_folder.and_then(|f| std::fs::canonicalize(f).ok()) {
+        return folder;
+    }
+    let Some(first) = canonical.first() else {
+        return std::env::current_dir().unwrap_or_default();
+    };
+    let mut common = folder_of(first);
+    for p in &canonical[1..] {
+        while !p.starts_with(&common) {
+            if !common.pop() {
+                break;
+            }
+        }
+    }
+    common
+}
+
+/// `path` as every output shows it: relative to `root` (see [`output_root`]), `/`-separated,
+/// lossless ([`lossless`]).
+/// The last component is not resolved, so a link inside the tree shows under its own name.
+#[must_use]
+pub fn display_from(path: &Path, root: &Path) -> String {
+    let absolute = match (path.parent(), path.file_name()) {
+        (Some(parent), Some(name)) => {
+            let parent = if parent.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                parent
+            };
+            std::fs::canonicalize(parent).map_or_else(|_| path.to_path_buf(), |p| p.join(name))
+        }
+        _ => std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
+    };
+    let shown = relative_to(&absolute, root).unwrap_or(absolute);
+    lossless(shown.as_os_str())
 }
 
 /// `path` relative to `base` (both absolute), with `..` where needed.
@@ -230,6 +474,29 @@ mod tests {
             Some(PathBuf::from("../c.yaml"))
         );
         assert_eq!(clean(Path::new("./x/./y.yaml")), PathBuf::from("x/y.yaml"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn lossless_display_is_one_to_one() {
+        use std::ffi::OsStr;
+        use std::os::unix::ffi::OsStrExt as _;
+        let names: [&[u8]; 5] = [
+            b"a\xff.yaml",
+            b"a\xfe.yaml",
+            b"a\\xff.yaml",
+            b"a\\\\xff.yaml",
+            b"caf\xc3\xa9.yaml",
+        ];
+        let shown: Vec<String> = names.iter().map(|n| lossless(OsStr::from_bytes(n))).collect();
+        assert_eq!(shown[0], "a\\xff.yaml");
+        assert_eq!(shown[4], "café.yaml");
+        for (i, a) in shown.iter().enumerate() {
+            assert_eq!(lossless_bytes(a), names[i], "{a}");
+            for b in &shown[i + 1..] {
+                assert_ne!(a, b);
+            }
+        }
     }
 
     #[test]

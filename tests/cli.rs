@@ -208,7 +208,8 @@ fn pre_commit_reports_only_the_given_files_with_the_tree_as_context() {
     let report = json(&output);
     assert_eq!(output.status.code(), Some(1));
     // Only a.yaml is reported; the Project two folders up gave the context (no CORE-PROJECT).
-    assert_eq!(finding_lines(&report), ["SCHEMA-QUANTITY a.yaml:11:20"]);
+    // Its path is relative to the tree's root (the config's folder), not the working folder.
+    assert_eq!(finding_lines(&report), ["SCHEMA-QUANTITY sites/a.yaml:11:20"]);
     assert_eq!(report["summary"]["files"], 1);
     assert_eq!(report["summary"]["contextFiles"], 2, "the whole tree was loaded");
 }
@@ -297,7 +298,7 @@ fn no_project_is_one_finding_not_a_cascade() {
         dir.path(),
         &[("a.yaml", &site("a")), ("b.yaml", &site("b")), ("c.yaml", &site("c"))],
     );
-    let report = json(&run_in(dir.path(), &["check", "--format", "json"]));
+    let report = json(&run_in(dir.path(), &["check", "--format", "json", "--reveal"]));
     assert_eq!(finding_lines(&report), ["CORE-PROJECT a.yaml:3:1"]);
     assert!(
         report["findings"][0]["message"]

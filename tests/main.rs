@@ -8,11 +8,19 @@
 #![allow(clippy::print_stderr, reason = "tests say on stderr what they could not check here")]
 
 mod budget;
+mod cannot_verify;
+mod channels;
 mod cli;
 mod conformance;
 mod examples;
+mod gate_trust;
 mod hardening;
 mod hostile;
+mod io_guard;
+mod ratings;
+mod redaction;
+mod residual;
 mod rules;
+mod sources;
 mod support;
 mod workflow;

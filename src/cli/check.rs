@@ -1,7 +1,7 @@
 //! `standoff check`: walk, read, load, validate, judge, report.
 
 use std::collections::HashSet;
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -17,6 +17,8 @@ use crate::engine::{self, CheckOptions, Checked, FileInput};
 use crate::error::ToolError;
 use crate::finding::{FileId, Severity};
 use crate::gate;
+use crate::input::{self, read_input};
+use crate::output::{self, Destination};
 use crate::policy::{self, Policy, waivers};
 use crate::report::{self, HumanOptions};
 use crate::rules::{self, RuleSet};
@@ -32,6 +34,13 @@ struct Scope {
 }
 
 fn scope(paths: &[PathBuf], config: &Config) -> Scope {
+    if paths.is_empty() {
+        // Standard input alone (`check -`): nothing to walk.
+        return Scope {
+            roots: Vec::new(),
+            report_only: None,
+        };
+    }
     let all_files = paths.iter().all(|p| p.is_file());
     if !all_files {
         return Scope {
@@ -77,30 +86,12 @@ fn common_folder(paths: &[PathBuf]) -> PathBuf {
     common
 }
 
-fn read_input(path: &Path, limits: &Limits) -> FileInput {
-    use std::io::Read as _;
-    let file = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) => return FileInput::Unreadable(e.to_string()),
-    };
-    let size = file.metadata().map_or(0, |m| m.len());
-    if size > limits.max_file_size {
-        return FileInput::TooLarge { size };
-    }
-    let mut bytes = Vec::with_capacity(size as usize);
-    // Read at most one byte past the limit: a file that grows while read is still bounded.
-    match file.take(limits.max_file_size + 1).read_to_end(&mut bytes) {
-        Ok(_) if bytes.len() as u64 > limits.max_file_size => FileInput::TooLarge {
-            size: bytes.len() as u64,
-        },
-        Ok(_) => FileInput::Bytes(bytes),
-        Err(e) => FileInput::Unreadable(e.to_string()),
-    }
-}
-
 /// The built-in packs plus the extra pack folders (the config's `rules`, then `--rules`).
-pub(super) fn load_rules(config: &Config, extra: &[PathBuf]) -> Result<RuleSet, ToolError> {
+/// Returns the rule set and, at the gate, the extra packs that were not allowed to replace a
+/// built-in pack of the same name.
+pub(super) fn load_rules(config: &Config, extra: &[PathBuf], gate: bool) -> Result<(RuleSet, Vec<String>), ToolError> {
     let mut packs = rules::builtin_packs();
+    let mut refused = Vec::new();
     for dir in config.rule_dirs.iter().chain(extra) {
         if !dir.is_dir() {
             return Err(ToolError::message(format!(
@@ -109,13 +100,59 @@ pub(super) fn load_rules(config: &Config, extra: &[PathBuf]) -> Result<RuleSet, 
             )));
         }
         for pack in rules::read_packs(dir, &walk::display(dir))? {
-            // A pack read from disk replaces the built-in pack of the same name: how a pack is
-            // developed (`standoff test rules/hvm`) and how an authority pins its own version.
+            let replaces = packs
+                .iter()
+                .any(|p| p.origin == crate::rules::BUILT_IN && p.name == pack.name);
+            if replaces && gate {
+                // The gate judges with the built-in packs whatever was submitted: an extra
+                // pack adds rules, it never replaces (or empties) a built-in one.
+                refused.push(format!("{} (from {})", pack.name, pack.origin));
+                continue;
+            }
+            // Elsewhere a pack read from disk replaces the built-in pack of the same name: how
+            // a pack is developed (`standoff test rules/hvm`).
             packs.retain(|p| !(p.origin == crate::rules::BUILT_IN && p.name == pack.name));
             packs.push(pack);
         }
     }
-    rules::load(packs)
+    Ok((rules::load(packs)?, refused))
+}
+
+/// The limits at the gate: the config's, but never above the defaults (a submitted config
+/// cannot buy an alias bomb the time and memory it needs). Returns what was capped.
+fn capped_limits(limits: Limits) -> (Limits, Vec<String>) {
+    let defaults = Limits::default();
+    let mut capped = Vec::new();
+    let mut cap = |name: &str, value: u64, default: u64| {
+        if value > default {
+            capped.push(format!("{name}: {value} capped at {default}"));
+            default
+        } else {
+            value
+        }
+    };
+    let to_usize = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
+    let out = Limits {
+        max_file_size: cap("max-file-size", limits.max_file_size, defaults.max_file_size),
+        max_depth: to_usize(cap("max-depth", limits.max_depth as u64, defaults.max_depth as u64)),
+        max_nodes: to_usize(cap("max-nodes", limits.max_nodes as u64, defaults.max_nodes as u64)),
+        max_alias_nodes: to_usize(cap(
+            "max-alias-nodes",
+            limits.max_alias_nodes as u64,
+            defaults.max_alias_nodes as u64,
+        )),
+        max_documents: to_usize(cap(
+            "max-documents",
+            limits.max_documents as u64,
+            defaults.max_documents as u64,
+        )),
+        max_scalar_bytes: to_usize(cap(
+            "max-scalar-bytes",
+            limits.max_scalar_bytes as u64,
+            defaults.max_scalar_bytes as u64,
+        )),
+    };
+    (out, capped)
 }
 
 /// The config for a run: `--config`, else the nearest `standoff.yaml` above the first path.
@@ -152,10 +189,12 @@ pub(super) struct JudgeRequest<'a> {
     /// Adds to the config's `ignore` (check only).
     pub ignore: Vec<String>,
     pub verbose: bool,
+    /// Standard input, in the place of the file it is reported as (`check -`).
+    pub stdin: Option<&'a input::Stdin>,
 }
 
 /// A judged tree, with what judged it.
-pub(super) struct Judgement {
+pub(crate) struct Judgement {
     pub checked: Checked,
     pub rules: RuleSet,
     pub config: Config,
@@ -163,6 +202,14 @@ pub(super) struct Judgement {
     pub started: Instant,
     /// Every input with its size and SHA-256, for the gate's record.
     pub inputs: Vec<gate::Input>,
+    /// The waiver file in force and its SHA-256, for the gate's record.
+    pub waiver_file: Option<gate::WaiverFileRecord>,
+    /// What the gate disregarded (empty for `check`).
+    pub disregarded: gate::Disregarded,
+    /// The folder every output path is relative to.
+    pub root: PathBuf,
+    /// What no output of this run may overwrite.
+    pub guard: output::Guard,
 }
 
 /// `path` relative to the config's folder, else to the current folder.
@@ -174,9 +221,10 @@ fn relative_path(path: &Path, root: Option<&Path>) -> String {
         let a = std::fs::canonicalize(&absolute).unwrap_or(absolute.clone());
         walk::relative_to(&a, &b)
     })
-    .unwrap_or(absolute)
-    .to_string_lossy()
-    .replace('\\', "/")
+    .map_or_else(
+        || walk::lossless(absolute.as_os_str()),
+        |p| walk::lossless(p.as_os_str()),
+    )
 }
 
 /// Walks, reads and judges the tree; applies the config's rule filters and every waiver.
@@ -191,14 +239,27 @@ pub(super) fn judge(request: &JudgeRequest<'_>) -> Result<Judgement, ToolError> 
             )));
         }
     }
-    let config = find_config(request.config, request.paths.first())?;
+    let mut config = find_config(request.config, request.paths.first())?;
     let schemas = schema::schemas().map_err(ToolError::Message)?;
-    let mut rules = load_rules(&config, request.rules)?;
+    let gate = request.gate.is_some();
+    let root = walk::output_root(request.paths, config.root.as_deref());
+    let (mut rules, packs_not_replacing) = load_rules(&config, request.rules, gate)?;
+    // A mistyped rule id must never leave a rule silently inactive. At the gate the
+    // submitter's filters do not apply, so they are not judged there either.
+    if request.gate.is_none() {
+        config.resolve_rules(&rules)?;
+    }
     let waiver_file = match &config.waiver_file {
         Some(path) if path.is_file() => {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| ToolError::message(format!("cannot read {}: {e}", walk::display(path))))?;
-            Some(waivers::load_file(&text, &walk::display(path))?)
+            Some((
+                waivers::load_file(&text, &walk::display(path))?,
+                gate::WaiverFileRecord {
+                    path: walk::display_from(path, &root),
+                    sha256: crate::text::hex(&sha2::Sha256::digest(text.as_bytes())),
+                },
+            ))
         }
         Some(path) if config.waiver_file_named => {
             return Err(ToolError::message(format!(
@@ -208,13 +269,44 @@ pub(super) fn judge(request: &JudgeRequest<'_>) -> Result<Judgement, ToolError> 
         }
         _ => None,
     };
+    let (waiver_file, waiver_record) = waiver_file.unzip();
     let scope = scope(request.paths, &config);
-    let options = WalkOptions {
+    let check_walk = WalkOptions {
         follow_symlinks: config.follow_symlinks,
         exclude: config.exclude.clone(),
+        judge_everything: false,
+    };
+    let options = WalkOptions {
+        judge_everything: gate,
+        ..check_walk.clone()
     };
     let skip: Vec<PathBuf> = config.path.iter().chain(config.waiver_file.iter()).cloned().collect();
     let mut walked = walk::walk(&scope.roots, &options, &skip);
+    let mut disregarded = gate::Disregarded::default();
+    if gate {
+        // What `check` would have skipped, judged here and listed in the record.
+        let checked_by_check: HashSet<PathBuf> = walk::walk(&scope.roots, &check_walk, &skip)
+            .files
+            .iter()
+            .filter_map(|c| std::fs::canonicalize(&c.path).ok())
+            .collect();
+        disregarded.files_check_would_skip = walked
+            .files
+            .iter()
+            .filter(|c| std::fs::canonicalize(&c.path).is_ok_and(|real| !checked_by_check.contains(&real)))
+            .map(|c| walk::display_from(&c.path, &root))
+            .collect();
+        disregarded.links_not_followed = walked
+            .problems
+            .iter()
+            .filter(|p| p.kind == WalkProblemKind::SymlinkSkipped)
+            .map(|p| walk::display_from(&p.path, &root))
+            .collect();
+        disregarded.packs_not_replacing = packs_not_replacing;
+        disregarded.config_stage = config.stage.map(Stage::number);
+        disregarded.rule_filters = config.filter != policy::RuleFilter::default() || !config.overrides.is_empty();
+        disregarded.follow_symlinks = config.follow_symlinks;
+    }
     // In the pre-commit case, a named file is checked even when the walk would not pick it.
     let report_paths: Option<HashSet<PathBuf>> = scope
         .report_only
@@ -242,13 +334,13 @@ pub(super) fn judge(request: &JudgeRequest<'_>) -> Result<Judgement, ToolError> 
             WalkProblemKind::SymlinkSkipped => ("FILE-SYMLINK", Severity::Info),
         };
         let message = match problem.kind {
-            WalkProblemKind::SymlinkSkipped => {
+            WalkProblemKind::SymlinkSkipped if !gate => {
                 format!(
                     "{}; set `follow-symlinks: true` in standoff.yaml to check what it points to",
                     problem.message
                 )
             }
-            WalkProblemKind::Unreadable => problem.message,
+            WalkProblemKind::Unreadable | WalkProblemKind::SymlinkSkipped => problem.message,
         };
         inputs.push((
             problem.path,
@@ -260,13 +352,28 @@ pub(super) fn judge(request: &JudgeRequest<'_>) -> Result<Judgement, ToolError> 
         ));
     }
     inputs.sort_by(|a, b| a.0.cmp(&b.0));
+    // Outputs never overwrite an input (src/output.rs).
+    let guard = output::Guard::for_run(
+        &scope.roots,
+        inputs.iter().map(|(p, _)| p.as_path()),
+        &config,
+        request.rules,
+    );
     if request.verbose {
         for (path, input) in &inputs {
             let note = if input.is_some() { " (not read)" } else { "" };
-            eprintln!("walked {}{note}", walk::display(path));
+            eprintln!("walked {}{note}", crate::text::terminal_line(&walk::display(path)));
         }
     }
-    let limits = config.limits;
+    let limits = if gate {
+        let (capped, what) = capped_limits(config.limits);
+        disregarded.limits_capped = what;
+        capped
+    } else {
+        config.limits
+    };
+    // `check -`: standard input in the place of the file it is reported as (src/input.rs).
+    input::splice_stdin(&mut inputs, request.stdin, &limits);
     let report_ids: Option<HashSet<FileId>> = report_paths.map(|wanted| {
         inputs
             .iter()
@@ -279,30 +386,34 @@ pub(super) fn judge(request: &JudgeRequest<'_>) -> Result<Judgement, ToolError> 
         .iter()
         .map(|(p, _)| relative_path(p, config.root.as_deref()))
         .collect();
-    let read: Vec<((String, FileInput), gate::Input)> = inputs
+    let read: Vec<((String, FileInput), Option<gate::Input>)> = inputs
         .into_par_iter()
         .map(|(path, input)| {
             let input = input.unwrap_or_else(|| read_input(&path, &limits));
-            let display = walk::display(&path);
+            let display = walk::display_from(&path, &root);
             let record = match &input {
-                FileInput::Bytes(bytes) => gate::Input {
+                // Met on the walk but not read (a link not followed): a finding, not an input.
+                FileInput::WalkProblem { .. } => None,
+                FileInput::Bytes(bytes) => Some(gate::Input {
                     path: display.clone(),
                     bytes: bytes.len() as u64,
                     sha256: Some(crate::text::hex(&sha2::Sha256::digest(bytes))),
-                },
-                _ => gate::Input {
+                }),
+                _ => Some(gate::Input {
                     path: display.clone(),
                     bytes: 0,
                     sha256: None,
-                },
+                }),
             };
             ((display, input), record)
         })
         .collect();
-    let (read, input_records): (Vec<(String, FileInput)>, Vec<gate::Input>) = read.into_iter().unzip();
+    let (read, input_records): (Vec<(String, FileInput)>, Vec<Option<gate::Input>>) = read.into_iter().unzip();
+    let input_records: Vec<gate::Input> = input_records.into_iter().flatten().collect();
     let as_of = request.as_of.unwrap_or_else(Date::today_utc);
     let check_options = CheckOptions {
-        stage: request.stage.or(config.stage),
+        // The gate's `--stage` rules there; the submitted config's `stage` does not apply.
+        stage: if gate { None } else { request.stage.or(config.stage) },
         as_of: Some(as_of),
         lookahead: request.lookahead,
         gate: request.gate,
@@ -314,12 +425,26 @@ pub(super) fn judge(request: &JudgeRequest<'_>) -> Result<Judgement, ToolError> 
         (policy::RuleFilter::default(), Vec::new())
     } else {
         let mut filter = config.filter.clone();
-        if let Some(select) = &request.select {
-            filter.select.clone_from(select);
+        let mut named = policy::RuleFilter {
+            select: request.select.clone().unwrap_or_default(),
+            ignore: request.ignore.clone(),
+            severity: Vec::new(),
+        };
+        named
+            .resolve(&rules)
+            .map_err(|errors| ToolError::message(errors.join("\n")))?;
+        if request.select.is_some() {
+            filter.select = named.select;
         }
-        filter.ignore.extend(request.ignore.iter().cloned());
+        filter.ignore.extend(named.ignore);
         (filter, config.overrides.clone())
     };
+    let known_ids: Vec<String> = rules
+        .rules
+        .iter()
+        .map(|r| r.id.clone())
+        .chain(crate::checks::BUILTIN_CHECKS.iter().map(|c| c.id.to_owned()))
+        .collect();
     // A rule the run-wide filter drops can never report (per-path overrides only narrow it),
     // so it is not evaluated at all.
     rules.retain(|id| filter.selects(id));
@@ -328,6 +453,7 @@ pub(super) fn judge(request: &JudgeRequest<'_>) -> Result<Judgement, ToolError> 
         filter,
         overrides,
         waiver_file,
+        known_ids,
     };
     policy::apply(&mut checked, &policy, &relative_paths, Some(as_of));
     Ok(Judgement {
@@ -337,6 +463,10 @@ pub(super) fn judge(request: &JudgeRequest<'_>) -> Result<Judgement, ToolError> 
         as_of,
         started,
         inputs: input_records,
+        waiver_file: waiver_record,
+        disregarded,
+        root,
+        guard,
     })
 }
 
@@ -351,26 +481,92 @@ fn ids(values: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// Writes a report to `--output` or standard output (a closed pipe is not an error).
-pub(super) fn emit(buffer: &[u8], output: Option<&PathBuf>) -> Result<(), ToolError> {
-    if let Some(path) = output {
-        return std::fs::write(path, buffer)
-            .map_err(|e| ToolError::message(format!("cannot write {}: {e}", walk::display(path))));
-    }
-    let mut stdout = io::stdout().lock();
-    match stdout.write_all(buffer).and_then(|()| stdout.flush()) {
-        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
-            Err(ToolError::message(format!("cannot write the report: {e}")))
-        }
-        _ => Ok(()),
+/// Writes a report to its destination (standard output when `None`), through the output guard.
+pub(super) fn emit(buffer: &[u8], output: Option<(&Destination, &output::Guard)>) -> Result<(), ToolError> {
+    match output {
+        Some((destination, guard)) => output::emit(buffer, destination, guard),
+        None => output::write_stdout(buffer),
     }
 }
 
+/// What `check -` judges: the paths to walk, standard input and the config to use.
+struct StdinPlan {
+    paths: Vec<PathBuf>,
+    stdin: Option<input::Stdin>,
+    config: Option<PathBuf>,
+}
+
+fn stdin_plan(args: &CheckArgs) -> Result<StdinPlan, ToolError> {
+    let dash = args.paths.iter().any(|p| output::is_dash(p));
+    if !dash {
+        if let Some(name) = &args.stdin_filename {
+            return Err(ToolError::message(format!(
+                "--stdin-filename {} names the path standard input is reported at: pass `-` as the path to read standard input",
+                walk::display(name)
+            )));
+        }
+        return Ok(StdinPlan {
+            paths: args.paths.clone(),
+            stdin: None,
+            config: args.config.clone(),
+        });
+    }
+    if args.paths.len() > 1 {
+        return Err(ToolError::message(
+            "`-` (standard input) is checked alone: pass no other path with it",
+        ));
+    }
+    let stdin = input::Stdin::new(args.stdin_filename.as_ref());
+    match &args.stdin_filename {
+        // A file of a tree: the tree is loaded for context and only it is reported (the
+        // pre-commit case), its content taken from standard input.
+        Some(name) if std::fs::metadata(name).is_ok_and(|m| m.is_file()) => Ok(StdinPlan {
+            paths: vec![name.clone()],
+            stdin: Some(stdin),
+            config: args.config.clone(),
+        }),
+        Some(name) if name.is_dir() => Err(ToolError::message(format!(
+            "--stdin-filename {} is a folder: name the file standard input stands for",
+            walk::display(name)
+        ))),
+        // A new file, or no name: standard input judged alone, with the config found from
+        // where the file would be (else the current folder).
+        other => {
+            let from = other
+                .as_deref()
+                .map_or_else(|| PathBuf::from("."), nearest_existing_folder);
+            let config = args.config.clone().or_else(|| config::discover(&from));
+            Ok(StdinPlan {
+                paths: Vec::new(),
+                stdin: Some(stdin),
+                config,
+            })
+        }
+    }
+}
+
+fn nearest_existing_folder(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    absolute
+        .ancestors()
+        .skip(1)
+        .find(|a| a.is_dir())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
 pub(super) fn run(args: &CheckArgs, global: &GlobalArgs) -> Result<ExitCode, ToolError> {
+    let report_to = Destination::from_arg(args.output.as_ref());
+    let baseline_to = args.write_baseline.as_ref().map(|p| Destination::from_arg(Some(p)));
+    if report_to.is_stdout() && baseline_to.as_ref().is_some_and(Destination::is_stdout) {
+        return Err(ToolError::message(
+            "the report and the baseline cannot both go to standard output: write one to a file (--output FILE)",
+        ));
+    }
+    let plan = stdin_plan(args)?;
     let select = (!args.select.is_empty()).then(|| ids(&args.select));
     let request = JudgeRequest {
-        paths: &args.paths,
-        config: args.config.as_ref(),
+        paths: &plan.paths,
+        config: plan.config.as_ref(),
         rules: &args.rules,
         stage: args.stage,
         as_of: args.as_of,
@@ -379,11 +575,21 @@ pub(super) fn run(args: &CheckArgs, global: &GlobalArgs) -> Result<ExitCode, Too
         select,
         ignore: ids(&args.ignore),
         verbose: global.verbose,
+        stdin: plan.stdin.as_ref(),
     };
     let mut judgement = judge(&request)?;
-    if let Some(path) = &args.write_baseline {
-        std::fs::write(path, policy::baseline::write(&judgement.checked))
-            .map_err(|e| ToolError::message(format!("cannot write {}: {e}", walk::display(path))))?;
+    // The report never replaces an input, nor the baseline it is judged against; both
+    // destinations are checked before either is written.
+    let mut report_guard = judgement.guard.clone();
+    if let Some(path) = &args.baseline {
+        report_guard.protect_file(path);
+    }
+    if let Destination::File(path) = &report_to {
+        report_guard.check(path)?;
+    }
+    if let Some(destination) = &baseline_to {
+        let baseline = policy::baseline::write(&judgement.checked);
+        output::emit(baseline.as_bytes(), destination, &judgement.guard)?;
     }
     if let Some(path) = &args.baseline {
         let text = std::fs::read_to_string(path)
@@ -394,7 +600,7 @@ pub(super) fn run(args: &CheckArgs, global: &GlobalArgs) -> Result<ExitCode, Too
     }
     let checked = &judgement.checked;
     let fail_on = args.fail_on.or(judgement.config.fail_on).unwrap_or(Severity::Error);
-    let to_file = args.output.is_some();
+    let to_file = !report_to.is_stdout();
     let color = !to_file && use_color(global.color, io::stdout().is_terminal());
     let human = HumanOptions {
         color,
@@ -410,7 +616,7 @@ pub(super) fn run(args: &CheckArgs, global: &GlobalArgs) -> Result<ExitCode, Too
     };
     report::write(args.format, checked, &output, &human, &mut buffer)
         .map_err(|e| ToolError::message(format!("cannot render the report: {e}")))?;
-    emit(&buffer, args.output.as_ref())?;
+    emit(&buffer, Some((&report_to, &report_guard)))?;
     Ok(if checked.summary.findings.reaches(fail_on) {
         ExitCode::from(1)
     } else {

@@ -83,7 +83,7 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct SchemaArgs {
-    /// The kind (site, barrier-schedule, ...) or config, rule, pack, waivers, common.
+    /// The kind (site, barrier-schedule, ...) or config, rule, pack, waivers, common, gate-record.
     pub kind: Option<String>,
     /// Write the schemas to this folder instead.
     #[arg(long, value_name = "DIR")]
@@ -117,14 +117,18 @@ pub enum ListFormat {
 #[derive(Debug, Args)]
 pub struct GateArgs {
     /// The stage whose end is reviewed: every rule due by then reports at its own severity.
-    #[arg(long, value_parser = parse_stage)]
-    pub stage: Stage,
+    #[arg(long, value_parser = parse_stage, required_unless_present = "verify")]
+    pub stage: Option<Stage>,
     /// Files or folders to judge.
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
     /// The folder for gate-report.html and gate-record.json.
-    #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
+    #[arg(long, value_name = "DIR", required_unless_present = "verify")]
+    pub out: Option<PathBuf>,
+    /// Check a gate record instead: re-hash the inputs, config, waiver file and packs under
+    /// PATHS and say whether they are still what was judged (exit 0 if so, 1 if not).
+    #[arg(long, value_name = "RECORD", conflicts_with_all = ["out", "stage", "reveal"])]
+    pub verify: Option<PathBuf>,
     /// Use this config file instead of searching for standoff.yaml.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -181,6 +185,7 @@ pub struct RatingArgs {
 pub struct CheckArgs {
     /// Files or folders to check. When every path is a file (a pre-commit hook), the whole
     /// tree they belong to is loaded for context and only findings in these files are reported.
+    /// `-` reads standard input (see `--stdin-filename`).
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
     /// Judge every project as if at this RIBA stage (0-7 or a stage name).
@@ -189,9 +194,14 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
-    /// Write the report to this file instead of standard output.
+    /// Write the report to this file instead of standard output (`-`: standard output). Never
+    /// an input of the run; missing folders are created.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// With `-` as the path: the path standard input is reported at; when it names a file of a
+    /// tree, the rest of the tree is loaded for context.
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
     /// Exit 1 when any finding is at or above this severity [default: error, or the config's].
     #[arg(long, value_enum)]
     pub fail_on: Option<Severity>,
@@ -216,7 +226,7 @@ pub struct CheckArgs {
     /// Report only findings not in this baseline file.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
-    /// Write the current findings' fingerprints to this baseline file.
+    /// Write the current findings' fingerprints to this baseline file (`-`: standard output).
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
     /// Show document values in machine outputs even for OFFICIAL-SENSITIVE documents.
@@ -273,33 +283,41 @@ fn width() -> usize {
         .unwrap_or(100)
 }
 
-/// Prints an error of the tool's own inputs to stderr, located when it can be.
+/// Prints an error of the tool's own inputs to stderr, located when it can be. Every text in
+/// it (titles, messages, labels, help, file names, the snippet) can come from a config, rule
+/// pack or waiver file, or a file name, so all of it is escaped ([`crate::text::terminal`]).
 #[allow(clippy::print_stderr, reason = "the command line's error channel")]
 fn print_tool_error(error: &ToolError, color: bool) {
+    use crate::text::{terminal, terminal_line};
     match error {
-        ToolError::Message(text) => eprintln!("error: {text}"),
+        ToolError::Message(text) => eprintln!("error: {}", terminal(text)),
         ToolError::Located { title, errors } => {
-            eprintln!("error: {title}");
+            eprintln!("error: {}", terminal(title));
             let handler = report::human::handler(color, width());
             for e in errors {
                 let text = crate::text::sanitize_source(&e.text);
-                let diagnostic = miette::MietteDiagnostic::new(e.message.clone())
+                let diagnostic = miette::MietteDiagnostic::new(terminal(&e.message))
                     .with_severity(miette::Severity::Error)
                     .with_label(miette::LabeledSpan::new_primary_with_span(
-                        Some(e.label.clone()),
+                        Some(terminal(&e.label).into_owned()),
                         miette::SourceSpan::new((e.span.start as usize).into(), e.span.len() as usize),
                     ));
                 let diagnostic = match &e.help {
-                    Some(help) => diagnostic.with_help(help.clone()),
+                    Some(help) => diagnostic.with_help(terminal(help)),
                     None => diagnostic,
                 };
+                let path = terminal_line(&e.path);
                 let report = miette::Report::new(diagnostic)
-                    .with_source_code(miette::NamedSource::new(e.path.clone(), text.into_owned()));
+                    .with_source_code(miette::NamedSource::new(path.as_ref(), text.into_owned()));
                 let mut out = String::new();
                 if handler.render_report(&mut out, report.as_ref()).is_ok() {
-                    eprint!("{out}");
+                    if color {
+                        eprint!("{out}");
+                    } else {
+                        eprint!("{}", terminal(&out));
+                    }
                 } else {
-                    eprintln!("error: {}: {}", e.path, e.message);
+                    eprintln!("error: {path}: {}", terminal(&e.message));
                 }
             }
         }

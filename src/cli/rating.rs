@@ -20,7 +20,12 @@ pub(super) fn run(args: &RatingArgs) -> Result<ExitCode, ToolError> {
             json(&serde_json::json!({
                 "text": args.text,
                 "ok": false,
-                "problem": {"fragment": problem.fragment, "reason": problem.reason, "message": problem.to_string()},
+                "problem": {
+                    "fragment": problem.fragment,
+                    "reason": problem.reason,
+                    "ambiguous": problem.is_ambiguous(),
+                    "message": problem.to_string(),
+                },
             }))?,
             ExitCode::from(1),
         ),

@@ -15,15 +15,32 @@ use crate::schema;
 use crate::walk;
 
 fn load(extra: &[PathBuf]) -> Result<RuleSet, ToolError> {
-    super::check::load_rules(&Config::default(), extra)
+    super::check::load_rules(&Config::default(), extra, false).map(|(rules, _)| rules)
 }
 
+/// Writes a listing to standard output. Pack text (titles, help, why, sources, expressions,
+/// file names) can come from a pack on disk, so every listing goes through
+/// [`crate::text::terminal`] (JSON through [`crate::text::json_terminal`], which keeps it JSON).
 fn print(text: &str) -> Result<ExitCode, ToolError> {
+    write_out(&crate::text::terminal(text))
+}
+
+fn print_json(text: &str) -> Result<ExitCode, ToolError> {
+    write_out(&crate::text::json_terminal(text))
+}
+
+fn write_out(text: &str) -> Result<ExitCode, ToolError> {
     let mut stdout = std::io::stdout().lock();
     match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(ToolError::message(format!("cannot write: {e}"))),
         _ => Ok(ExitCode::SUCCESS),
     }
+}
+
+/// A one-line field of a listing (an id, a title, a name, a path): a line feed in it could
+/// forge a row, so it is escaped too.
+fn line(text: &str) -> std::borrow::Cow<'_, str> {
+    crate::text::terminal_line(text)
 }
 
 fn stage_text(rule: &Rule) -> String {
@@ -66,7 +83,7 @@ pub(super) fn list(args: &RulesArgs) -> Result<ExitCode, ToolError> {
             .collect();
         let text = serde_json::to_string_pretty(&serde_json::json!({"packs": packs, "rules": rules}))
             .map_err(|e| ToolError::message(e.to_string()))?;
-        return print(&format!("{text}\n"));
+        return print_json(&format!("{text}\n"));
     }
     let id_width = set.rules.iter().map(|r| r.id.len()).max().unwrap_or(2).max(2);
     let pack_width = set.packs.iter().map(|p| p.name.len()).max().unwrap_or(4).max(4);
@@ -77,14 +94,14 @@ pub(super) fn list(args: &RulesArgs) -> Result<ExitCode, ToolError> {
         "ID", "SEVERITY", "STAGE", "PACK"
     );
     for rule in &set.rules {
-        let pack = set.pack_of(rule).map_or("", |p| p.name.as_str());
+        let pack = line(set.pack_of(rule).map_or("", |p| p.name.as_str()));
         let _ = writeln!(
             out,
             "{:id_width$}  {:8}  {:6}  {pack:pack_width$}  {}",
-            rule.id,
+            line(&rule.id),
             rule.severity.as_str(),
             stage_text(rule),
-            rule.title
+            line(&rule.title)
         );
     }
     let _ = writeln!(
@@ -94,7 +111,7 @@ pub(super) fn list(args: &RulesArgs) -> Result<ExitCode, ToolError> {
         set.packs.len(),
         set.packs
             .iter()
-            .map(|p| format!("{} {}", p.name, p.version))
+            .map(|p| format!("{} {}", line(&p.name), line(&p.version)))
             .collect::<Vec<_>>()
             .join(", ")
     );
@@ -152,15 +169,37 @@ fn example(rule: &Rule) -> Option<(String, Vec<String>)> {
     let expected = case
         .expect
         .iter()
-        .map(|(d, p)| {
+        .map(|(d, p, unverified)| {
+            let p = if *unverified {
+                format!("{p} (cannot verify)")
+            } else {
+                p.clone()
+            };
             if several {
                 format!("{p} (document {})", d + 1)
             } else {
-                p.clone()
+                p
             }
         })
         .collect();
     Some((out, expected))
+}
+
+/// A top-level key of the rule's file and its value, as written (from the key's line to the end
+/// of the value), indented by two spaces: what `explain` shows of `when` and `check`, so a pack
+/// from disk can be reviewed before it is trusted.
+fn as_written(rule: &Rule, key: &str) -> Option<String> {
+    let node = rule.file.yaml.root().get(key)?;
+    let start = node.key_span()?.start as usize;
+    let end = node.span().end as usize;
+    let text = &rule.file.text;
+    let line_start = text.get(..start)?.rfind('\n').map_or(0, |i| i + 1);
+    let written = text.get(line_start..end.max(start))?;
+    let mut out = String::new();
+    for line in written.lines() {
+        let _ = writeln!(out, "  {}", line.trim_end());
+    }
+    Some(out)
 }
 
 /// The names and functions a rule's CEL expressions may use.
@@ -207,7 +246,7 @@ pub(super) fn explain(args: &ExplainArgs) -> Result<ExitCode, ToolError> {
         )));
     };
     let pack = set.pack_of(rule);
-    let mut out = format!("{}: {}\n", rule.id, rule.title);
+    let mut out = format!("{}: {}\n", line(&rule.id), line(&rule.title));
     let due = match rule.stage {
         RuleStage::Always => "at every stage".to_owned(),
         RuleStage::Due(s) => format!("due by the end of stage {s}"),
@@ -215,8 +254,8 @@ pub(super) fn explain(args: &ExplainArgs) -> Result<ExitCode, ToolError> {
     let _ = writeln!(
         out,
         "pack {} {} · {} · {due} · reads {}{}",
-        pack.map_or("?", |p| p.name.as_str()),
-        pack.map_or("", |p| p.version.as_str()),
+        line(pack.map_or("?", |p| p.name.as_str())),
+        line(pack.map_or("", |p| p.version.as_str())),
         rule.severity,
         kinds_text(rule),
         if rule.select.text.is_empty() {
@@ -232,15 +271,30 @@ pub(super) fn explain(args: &ExplainArgs) -> Result<ExitCode, ToolError> {
     out.push_str(&wrap(&rule.why, "  ", 96));
     out.push_str("\nHow to comply\n");
     out.push_str(&wrap(&rule.help, "  ", 96));
+    out.push_str("\nWhat it evaluates (as written in the rule file)\n");
+    let mut shown = false;
+    for key in ["select", "when", "check", "related"] {
+        if let Some(text) = as_written(rule, key) {
+            out.push_str(&text);
+            shown = true;
+        }
+    }
+    if !shown {
+        out.push_str("  (not found in the rule file)\n");
+    }
     out.push_str("\nSources\n");
     for source in &rule.sources {
-        let clause = source.clause.as_ref().map(|c| format!(", {c}")).unwrap_or_default();
+        let clause = source
+            .clause
+            .as_ref()
+            .map(|c| format!(", {}", line(c)))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
             "  - {}{clause} [{}]\n    {}",
-            source.title,
+            line(&source.title),
             source.confidence.as_str(),
-            source.url
+            line(&source.url)
         );
     }
     if let Some((text, expected)) = example(rule) {
@@ -250,7 +304,7 @@ pub(super) fn explain(args: &ExplainArgs) -> Result<ExitCode, ToolError> {
             let _ = writeln!(out, "  → reported at {}", expected.join(", "));
         }
     }
-    let _ = writeln!(out, "\nDefined in {}", rule.file.path);
+    let _ = writeln!(out, "\nDefined in {}", line(&rule.file.path));
     print(&out)
 }
 
@@ -297,18 +351,18 @@ pub(super) fn test(args: &TestArgs, global: &GlobalArgs) -> Result<ExitCode, Too
                 Outcome::Missing(at) => format!("not reported at {}", at.join(", ")),
                 Outcome::Noisy(at) => format!("reported where it should not be: {}", at.join(", ")),
                 Outcome::Error(e) => e.clone(),
-                Outcome::Validated | Outcome::Reported => String::new(),
+                Outcome::Validated | Outcome::Reported | Outcome::CannotVerify => String::new(),
             };
             let _ = writeln!(
                 out,
                 "      {} {}{name}: {}: {detail}",
-                rule.file.path,
-                r.case.pointer,
+                line(&rule.file.path),
+                line(&r.case.pointer),
                 r.outcome.name()
             );
         }
     }
-    let breakdown: Vec<String> = ["validated", "reported", "missing", "noisy", "error"]
+    let breakdown: Vec<String> = ["validated", "reported", "cannot verify", "missing", "noisy", "error"]
         .iter()
         .map(|k| format!("{} {k}", counts.get(k).copied().unwrap_or(0)))
         .collect();

@@ -29,7 +29,7 @@ pub(super) fn schema(args: &SchemaArgs) -> Result<ExitCode, ToolError> {
                 .ok_or_else(|| {
                     let names: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
                     ToolError::message(format!(
-                        "no schema `{}`: the kinds are {}; also config, rule, pack, waivers, common",
+                        "no schema `{}`: the kinds are {}; also config, rule, pack, waivers, common, gate-record",
                         crate::text::quote(name),
                         names.join(", ")
                     ))
@@ -81,7 +81,7 @@ const STARTER_CONFIG: &str = "# standoff configuration: https://github.com/stand
 
 fn starter_project(name: &str) -> String {
     format!(
-        "# yaml-language-server: $schema=./.standoff/schemas/project.schema.json\n# The project's anchor document, at RIBA stage 0 (strategic definition).\napiVersion: standoff/v1\nkind: Project\nmetadata:\n  name: {name}\n  classification: OFFICIAL-SENSITIVE   # protective-security designs are sensitive (ISO 19650-5)\nspec:\n  stage: 0\n  jurisdiction: GB-ENG\n  building: true\n  uses: [entertainment-and-leisure]   # the Schedule 1 uses of the premises\n  occupancy:\n    expectedPeak: 0                  # most people present at once, staff included\n    basis: design-estimate\n    includesStaff: true\n"
+        "# yaml-language-server: $schema=./.standoff/schemas/project.schema.json\n# The project's anchor document, at RIBA stage 0 (strategic definition).\napiVersion: standoff/v1\nkind: Project\nmetadata:\n  name: {name}\n  classification: OFFICIAL-SENSITIVE   # protective-security designs are sensitive (ISO 19650-5)\nspec:\n  stage: 0\n  jurisdiction: GB-ENG\n  building: true\n  uses: [entertainment-and-leisure]   # the Schedule 1 uses of the premises\n  occupancy:\n    # expectedPeak: the most people reasonably expected at once, staff included; Martyn's Law\n    # tiers (200, 800) depend on it, so ML-HEADCOUNT asks for it until it is written here\n    basis: design-estimate\n    includesStaff: true\n"
     )
 }
 
@@ -127,16 +127,13 @@ pub(super) fn init(args: &InitArgs) -> Result<ExitCode, ToolError> {
     std::fs::create_dir_all(&schemas)
         .map_err(|e| ToolError::message(format!("cannot create {}: {e}", walk::display(&schemas))))?;
     write_schemas(&schemas, &EMBEDDED.iter().map(|s| s.file).collect::<Vec<_>>())?;
-    emit(
-        format!(
-            "wrote {} and {}\nnext: fill in the Project, then run `standoff check {}`\n",
-            walk::display(&config),
-            walk::display(&project),
-            walk::display(dir)
-        )
-        .as_bytes(),
-        None,
-    )?;
+    let said = format!(
+        "wrote {} and {}\nnext: fill in the Project, then run `standoff check {}`\n",
+        walk::display(&config),
+        walk::display(&project),
+        walk::display(dir)
+    );
+    emit(crate::text::terminal(&said).as_bytes(), None)?;
     Ok(ExitCode::SUCCESS)
 }
 

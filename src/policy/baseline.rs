@@ -9,6 +9,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::Checked;
 
+/// The baseline format this standoff writes: 2 since paths (and so fingerprints) are relative
+/// to the tree's root rather than the working folder.
+pub const BASELINE_VERSION: u32 = 2;
+
 /// The baseline file's layout.
 #[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -45,7 +49,10 @@ pub fn write(checked: &Checked) -> String {
         .collect();
     findings.sort();
     findings.dedup();
-    let file = BaselineFile { version: 1, findings };
+    let file = BaselineFile {
+        version: BASELINE_VERSION,
+        findings,
+    };
     serde_json::to_string_pretty(&file)
         .map(|t| t + "\n")
         .unwrap_or_default()
@@ -64,9 +71,16 @@ pub fn apply<S: std::hash::BuildHasher>(checked: &mut Checked, accepted: &HashSe
 /// Reads a baseline's fingerprints.
 pub fn read(text: &str) -> Result<HashSet<String>, String> {
     let file: BaselineFile = serde_json::from_str(text).map_err(|e| format!("not a standoff baseline: {e}"))?;
-    if file.version != 1 {
+    if file.version == 1 {
+        // Version 1 fingerprints held the path as seen from the working folder, so they
+        // cannot be matched reliably: refused, never silently matching nothing.
+        return Err(
+            "this baseline was written by standoff 0.1 (version 1), whose fingerprints depended on the folder it was run from; write a new one with --write-baseline".to_owned(),
+        );
+    }
+    if file.version != BASELINE_VERSION {
         return Err(format!(
-            "baseline version {} is not supported (this standoff writes version 1)",
+            "baseline version {} is not supported (this standoff writes version {BASELINE_VERSION})",
             file.version
         ));
     }

@@ -3,6 +3,7 @@
 //! baseline for gradual adoption. Pure: it rewrites the checked tree's findings.
 
 pub mod baseline;
+pub mod residual;
 pub mod waivers;
 
 use globset::GlobSet;
@@ -19,6 +20,43 @@ pub fn pattern_matches(pattern: &str, id: &str) -> bool {
     id == stem || id.strip_prefix(stem).is_some_and(|rest| rest.starts_with('-'))
 }
 
+/// Resolves a rule pattern of the tool's own inputs (`--select`, config `ignore`, ...) to the
+/// form [`pattern_matches`] reads: an exact rule or check id, a pack's id prefix (`HVM`, `HVM-`)
+/// or a pack's name (`hvm`, read as its prefix). Anything else is an error with a did-you-mean:
+/// a rule must never be silently inactive because its id was mistyped.
+pub fn resolve_pattern(pattern: &str, rules: &crate::rules::RuleSet) -> Result<String, String> {
+    let ids = || {
+        rules
+            .rules
+            .iter()
+            .map(|r| r.id.as_str())
+            .chain(crate::checks::BUILTIN_CHECKS.iter().map(|c| c.id))
+    };
+    if let Some(pack) = rules.packs.iter().find(|p| p.name == pattern) {
+        return Ok(pack.prefix.clone());
+    }
+    if ids().any(|id| pattern_matches(pattern, id)) {
+        return Ok(pattern.to_owned());
+    }
+    let mut candidates: Vec<&str> = ids().collect();
+    candidates.extend(rules.packs.iter().map(|p| p.prefix.as_str()));
+    candidates.extend(rules.packs.iter().map(|p| p.name.as_str()));
+    // Families of the built-in checks (`SCHEMA`, `YAML`) are prefixes too.
+    let families: Vec<&str> = crate::checks::BUILTIN_CHECKS
+        .iter()
+        .filter_map(|c| c.id.split_once('-').map(|(family, _)| family))
+        .collect();
+    candidates.extend(families);
+    let hint = match crate::text::did_you_mean(pattern, candidates) {
+        Some(m) => format!("; did you mean `{m}`?"),
+        None => String::new(),
+    };
+    Err(format!(
+        "no rule, check or pack matches `{}`{hint} (`standoff rules` lists the ids; a prefix such as `HVM` or a pack name such as `hvm` selects a pack)",
+        crate::text::quote(pattern)
+    ))
+}
+
 /// Which rules report, and at what severity.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RuleFilter {
@@ -30,6 +68,19 @@ pub struct RuleFilter {
 }
 
 impl RuleFilter {
+    /// Resolves every pattern (see [`resolve_pattern`]); the errors name each one that matches nothing.
+    pub fn resolve(&mut self, rules: &crate::rules::RuleSet) -> Result<(), Vec<String>> {
+        let mut errors = Vec::new();
+        let mut one = |p: &mut String| match resolve_pattern(p, rules) {
+            Ok(resolved) => *p = resolved,
+            Err(e) => errors.push(e),
+        };
+        self.select.iter_mut().for_each(&mut one);
+        self.ignore.iter_mut().for_each(&mut one);
+        self.severity.iter_mut().for_each(|(p, _)| one(p));
+        if errors.is_empty() { Ok(()) } else { Err(errors) }
+    }
+
     /// Whether a rule's findings report under this filter.
     #[must_use]
     pub fn selects(&self, id: &str) -> bool {
@@ -60,6 +111,9 @@ pub struct Policy {
     pub overrides: Vec<PathOverride>,
     /// The waiver file, if any.
     pub waiver_file: Option<waivers::WaiverFile>,
+    /// Every rule and check id of the run (before selection), so a waiver naming another id is
+    /// reported; empty: not judged.
+    pub known_ids: Vec<String>,
 }
 
 /// Applies a policy. `paths` gives each file's path relative to the config's folder (for
@@ -91,6 +145,7 @@ pub fn apply(checked: &mut Checked, policy: &Policy, paths: &[String], as_of: Op
     });
     // 2. Waivers, inline and from the file.
     let mut notices: Vec<Finding> = Vec::new();
+    let waiver_file_id = crate::finding::FileId(checked.files.len() as u32);
     waivers::apply(
         &mut findings,
         &mut checked.files,
@@ -98,7 +153,18 @@ pub fn apply(checked: &mut Checked, policy: &Policy, paths: &[String], as_of: Op
         policy.waiver_file.as_ref(),
         paths,
         as_of,
+        &policy.known_ids,
         &mut notices,
+    );
+    // 3. Accepted residual risks, on what is still live.
+    residual::apply(&mut findings, checked, &mut notices);
+    // Notices are redacted like every finding: by the document file they point into.
+    waivers::annotate_notices(
+        &mut notices,
+        checked,
+        policy.waiver_file.as_ref(),
+        waiver_file_id,
+        paths,
     );
     findings.extend(notices);
     if let Some(only) = &checked.report_only {
@@ -112,6 +178,11 @@ pub fn apply(checked: &mut Checked, policy: &Policy, paths: &[String], as_of: Op
 /// Recomputes the summary's counts after findings changed.
 pub fn recount(checked: &mut Checked) {
     checked.summary.waived = checked.findings.iter().filter(|f| f.waiver.is_some()).count();
+    checked.summary.accepted = checked
+        .findings
+        .iter()
+        .filter(|f| f.waiver.is_none() && f.accepted.is_some())
+        .count();
     checked.summary.findings = SeverityCounts::of(&checked.findings);
 }
 

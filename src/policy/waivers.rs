@@ -208,8 +208,22 @@ fn notice(rule: &'static str, severity: Severity, file: FileId, span: Span, mess
         .help(help)
 }
 
+/// Why a waived id names no rule or check of this run, with a did-you-mean; `None` when it
+/// names one (or when `known` is empty: nothing to judge it against).
+fn unknown_id(id: &str, known: &[String]) -> Option<String> {
+    if known.is_empty() || known.iter().any(|k| k == id) {
+        return None;
+    }
+    let hint = crate::text::did_you_mean(id, known.iter().map(String::as_str))
+        .map(|m| format!("; did you mean {m}?"))
+        .unwrap_or_default();
+    Some(format!("no rule or check `{}`{hint}", quote(id)))
+}
+
 /// Marks waived findings and adds the notices (expired, unused and invalid waivers). The
-/// waiver file, when it has notices, is added to `files`.
+/// waiver file, when it has notices, is added to `files`. `known` holds every rule and check
+/// id of the run: a waiver naming another id is invalid (it would waive nothing, unseen).
+#[allow(clippy::too_many_arguments, reason = "one call site, each argument a distinct input")]
 pub fn apply(
     findings: &mut [Finding],
     files: &mut Vec<SourceFile>,
@@ -217,6 +231,7 @@ pub fn apply(
     waiver_file: Option<&WaiverFile>,
     paths: &[String],
     as_of: Option<Date>,
+    known: &[String],
     notices: &mut Vec<Finding>,
 ) {
     let expired = |until: Option<Date>| until.zip(as_of).is_some_and(|(until, today)| today > until);
@@ -231,6 +246,16 @@ pub fn apply(
             if let Some(problem) = &waiver.problem {
                 notices.push(notice("WAIVER-INVALID", Severity::Error, file, waiver.span, format!("this waiver cannot be used: {problem}"), "write `# standoff: waive RULE-ID reason=\"why\" until=YYYY-MM-DD` on the finding's line or the line above"));
                 continue;
+            }
+            for problem in waiver.rules.iter().filter_map(|r| unknown_id(r, known)) {
+                notices.push(notice(
+                    "WAIVER-INVALID",
+                    Severity::Error,
+                    file,
+                    waiver.span,
+                    format!("this waiver names {problem}"),
+                    "name an existing rule id (`standoff rules` lists them)",
+                ));
             }
             if expired(waiver.until) {
                 let until = waiver.until.map(|d| d.to_string()).unwrap_or_default();
@@ -285,6 +310,18 @@ pub fn apply(
     let file = FileId(files.len() as u32);
     let mut file_used = false;
     for waiver in &waiver_file.waivers {
+        if let Some(problem) = unknown_id(&waiver.rule, known) {
+            notices.push(notice(
+                "WAIVER-INVALID",
+                Severity::Error,
+                file,
+                waiver.span,
+                format!("the waiver for {} names {problem}", waiver.file),
+                "name an existing rule id (`standoff rules` lists them)",
+            ));
+            file_used = true;
+            continue;
+        }
         let mut note = |rule: &'static str, message: String, help: &str| {
             notices.push(notice(rule, Severity::Warning, file, waiver.span, message, help));
             file_used = true;
@@ -350,6 +387,39 @@ pub fn apply(
     }
     if file_used {
         files.push(SourceFile::new(waiver_file.path.clone(), waiver_file.text.clone()));
+    }
+}
+
+/// Sets the notices' sensitivity and fingerprint as for every finding. A notice in a document
+/// file takes that file's sensitivity; one in the waiver file takes that of the document file
+/// its waiver names (of the whole tree when it names none of the tree's files), since the
+/// waiver's lines (its pointer, item and reason) describe that document.
+pub fn annotate_notices(
+    notices: &mut [Finding],
+    checked: &crate::engine::Checked,
+    waiver_file: Option<&WaiverFile>,
+    waiver_file_id: FileId,
+    paths: &[String],
+) {
+    let sensitivity = &checked.sensitivity;
+    let targets: Vec<Option<FileId>> = notices
+        .iter()
+        .map(|notice| {
+            waiver_file
+                .filter(|_| notice.file == waiver_file_id)
+                .and_then(|wf| wf.waivers.iter().find(|w| Some(w.span) == notice.span))
+                .and_then(|w| paths.iter().position(|p| *p == w.file))
+                .map(|i| FileId(i as u32))
+        })
+        .collect();
+    crate::annotate::annotate(notices, sensitivity, &checked.documents, &checked.files);
+    for (notice, target) in notices.iter_mut().zip(targets) {
+        if notice.file == waiver_file_id {
+            notice.sensitive = match target {
+                Some(file) => sensitivity.of_file(file, &checked.documents),
+                None => sensitivity.any(),
+            };
+        }
     }
 }
 

@@ -35,7 +35,7 @@ pub fn write(checked: &Checked, output: &Output<'_>, out: &mut dyn Write) -> io:
         .iter()
         .filter(|f| f.waiver.is_none())
         .map(|original| {
-            let f = output.visible(original);
+            let f = output.visible(checked, original);
             Issue {
                 description: f.message.clone(),
                 check_name: &original.rule,

@@ -14,7 +14,7 @@ use super::HumanOptions;
 use crate::engine::Checked;
 use crate::finding::{FileId, Finding, Severity};
 use crate::rules::RuleSet;
-use crate::text::{plural, quote, sanitize_source};
+use crate::text::{plural, quote, sanitize_source, terminal, terminal_line};
 
 /// A file's text under its display name, for miette, without copying the text.
 pub struct NamedText<'a> {
@@ -161,6 +161,23 @@ pub fn handler(color: bool, width: usize) -> GraphicalReportHandler {
         .with_links(false)
 }
 
+/// A finding with every text miette prints escaped for the terminal ([`terminal`]): the
+/// message, label, help and related messages come from documents, rule packs (which may come
+/// from disk) and waiver files.
+fn escaped(finding: &Finding) -> Finding {
+    let mut f = finding.clone();
+    if let Cow::Owned(rule) = terminal_line(&f.rule) {
+        f.rule = Cow::Owned(rule);
+    }
+    f.message = terminal(&f.message).into_owned();
+    f.label = f.label.map(|l| terminal(&l).into_owned());
+    f.help = f.help.map(|h| terminal(&h).into_owned());
+    for related in &mut f.related {
+        related.message = terminal(&related.message).into_owned();
+    }
+    f
+}
+
 /// Writes every finding, then the summary.
 pub fn write(checked: &Checked, rules: &RuleSet, options: &HumanOptions, out: &mut dyn Write) -> io::Result<()> {
     let handler = handler(options.color, options.width);
@@ -172,16 +189,19 @@ pub fn write(checked: &Checked, rules: &RuleSet, options: &HumanOptions, out: &m
             }
         }
     }
+    // File names are escaped like any other text: miette prints them in the snippet header.
+    let shown_names: Vec<Cow<'_, str>> = checked.files.iter().map(|s| terminal_line(&s.path)).collect();
     let named = |file: FileId| -> Option<NamedText<'_>> {
-        let source = checked.files.get(file.0 as usize)?;
         let text = sanitized.get(&file)?;
         Some(NamedText {
-            name: &source.path,
+            name: shown_names.get(file.0 as usize)?,
             text,
         })
     };
     let path_of = |file: FileId| checked.files.get(file.0 as usize).map_or("?", |s| s.path.as_str());
-    for finding in &checked.findings {
+    for original in &checked.findings {
+        let escaped_finding = escaped(original);
+        let finding = &escaped_finding;
         let has_text = checked
             .files
             .get(finding.file.0 as usize)
@@ -205,11 +225,11 @@ pub fn write(checked: &Checked, rules: &RuleSet, options: &HumanOptions, out: &m
             .collect();
         // The guidance behind a rule goes under its help.
         let with_source;
-        let finding = match rules.get(&finding.rule).and_then(|r| r.sources.first()) {
+        let finding = match rules.get(&original.rule).and_then(|r| r.sources.first()) {
             Some(s) => {
                 let mut f = finding.clone();
                 let clause = s.clause.as_ref().map(|c| format!(", {c}")).unwrap_or_default();
-                let line = format!("source: {}{clause} ({})", s.title, s.url);
+                let line = terminal(&format!("source: {}{clause} ({})", s.title, s.url)).into_owned();
                 f.help = Some(f.help.map_or(line.clone(), |h| format!("{h}\n{line}")));
                 with_source = f;
                 &with_source
@@ -237,6 +257,13 @@ pub fn write(checked: &Checked, rules: &RuleSet, options: &HumanOptions, out: &m
         } else {
             handler.render_report(&mut text, &rendered).map_err(io::Error::other)?;
         }
+        // Without colour, nothing in the rendering may be a control character: a last pass
+        // catches anything miette itself passed through.
+        let text = if options.color {
+            Cow::Borrowed(text.as_str())
+        } else {
+            terminal(&text)
+        };
         out.write_all(text.as_bytes())?;
         writeln!(out)?;
     }
@@ -296,9 +323,14 @@ fn write_summary(checked: &Checked, options: &HumanOptions, out: &mut dyn Write)
         .elapsed
         .map(|d| format!(" in {:.2}s", d.as_secs_f64()))
         .unwrap_or_default();
+    let accepted = if s.accepted > 0 {
+        format!(", {} accepted", s.accepted)
+    } else {
+        String::new()
+    };
     writeln!(
         out,
-        "checked {}, {}{skipped}: {}, {}, {}{time}",
+        "checked {}, {}{skipped}: {}, {}, {}{accepted}{time}",
         plural(s.files, "file", "files"),
         plural(s.documents, "design document", "design documents"),
         plural(counts.error, "error", "errors"),

@@ -38,6 +38,11 @@ struct JsonFinding<'a> {
     message: String,
     help: Option<String>,
     fingerprint: &'a str,
+    /// Present (true) when the rule could not establish its outcome here.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    cannot_verify: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    accepted: Option<JsonAccepted>,
     waived: Option<JsonWaiver>,
     sources: &'a [Source],
     related: Vec<JsonRelated<'a>>,
@@ -75,7 +80,20 @@ struct JsonSummary {
     warnings: usize,
     info: usize,
     waived: usize,
+    /// Findings covered by an accepted, owned residual risk (not in the counts above).
+    accepted: usize,
     baselined: usize,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonAccepted {
+    /// The residual risk's id in the `SecurityStrategy`.
+    risk: String,
+    owner: String,
+    date: String,
+    /// The severity the finding had before it was accepted.
+    severity: &'static str,
 }
 
 #[derive(Serialize)]
@@ -89,7 +107,7 @@ struct JsonProject {
 
 fn finding_json<'a>(checked: &'a Checked, output: &Output<'a>, original: &'a Finding) -> JsonFinding<'a> {
     let path = |file: crate::finding::FileId| checked.files.get(file.0 as usize).map_or("", |f| f.path.as_str());
-    let f = output.visible(original);
+    let f = output.visible(checked, original);
     let span = positions(checked, original);
     JsonFinding {
         rule: &original.rule,
@@ -103,6 +121,13 @@ fn finding_json<'a>(checked: &'a Checked, output: &Output<'a>, original: &'a Fin
         message: f.message.clone(),
         help: f.help.clone(),
         fingerprint: &original.fingerprint,
+        cannot_verify: original.cannot_verify,
+        accepted: f.accepted.as_ref().map(|a| JsonAccepted {
+            risk: a.risk.clone(),
+            owner: a.owner.clone(),
+            date: a.date.to_string(),
+            severity: a.severity.as_str(),
+        }),
         waived: f.waiver.as_ref().map(|w| JsonWaiver {
             reason: w.reason.clone(),
             approver: w.approver.clone(),
@@ -140,7 +165,6 @@ pub fn write(checked: &Checked, output: &Output<'_>, out: &mut dyn Write) -> io:
         .map(|f| finding_json(checked, output, f))
         .collect();
     let s = &checked.summary;
-    let sensitive = crate::annotate::sensitive_documents(&checked.documents, &checked.projects);
     let report = Report {
         version: JSON_VERSION,
         findings,
@@ -154,19 +178,17 @@ pub fn write(checked: &Checked, output: &Output<'_>, out: &mut dyn Write) -> io:
             warnings: s.findings.warning,
             info: s.findings.info,
             waived: s.waived,
+            accepted: s.accepted,
             baselined: s.baselined,
         },
         projects: checked
             .projects
             .projects
             .iter()
-            .map(|p| JsonProject {
-                // A sensitive project's name is a document value: withheld unless --reveal.
-                name: if sensitive.get(p.document).copied().unwrap_or(false) && !output.reveal {
-                    "(withheld)".to_owned()
-                } else {
-                    p.name.clone()
-                },
+            .enumerate()
+            .map(|(i, p)| JsonProject {
+                // A sensitive project's name is a document value: `project-N` unless --reveal.
+                name: output.project_name(checked, i),
                 stage: p.stage.map(crate::stage::Stage::number),
                 stage_name: p.stage.map(crate::stage::Stage::name),
                 declared_stage: p.declared_stage.map(crate::stage::Stage::number),

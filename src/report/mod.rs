@@ -33,6 +33,10 @@ pub enum Format {
     Gitlab,
 }
 
+/// Checks whose findings never quote the document (numbers, offsets, an I/O error, no pointer):
+/// shown in full even for a sensitive file, so a file that could not be read says why.
+const TEXT_FREE: [&str; 3] = ["FILE-READ", "FILE-UTF8", "YAML-LIMIT"];
+
 /// What every reporter needs besides the findings.
 #[derive(Clone, Copy)]
 pub struct Output<'a> {
@@ -60,16 +64,21 @@ impl Output<'_> {
         (id.to_owned(), String::new(), None)
     }
 
-    /// A finding as it may leave the machine: for a sensitive document (unless `--reveal`), the
-    /// rule's generic title and help instead of a message that names document values or ids.
+    /// A finding as it may leave the machine: the one place where reporters redact. For a
+    /// sensitive finding (unless `--reveal`): the rule's generic title and help instead of a
+    /// message that names document values or ids, no label, generic related messages, the
+    /// waiver's reason withheld, and a pointer whose keys that are not schema words are
+    /// replaced by their positions (an unknown key's name is document text).
     #[must_use]
-    pub fn visible<'f>(&self, finding: &'f Finding) -> std::borrow::Cow<'f, Finding> {
-        if !finding.sensitive || self.reveal {
+    pub fn visible<'f>(&self, checked: &Checked, finding: &'f Finding) -> std::borrow::Cow<'f, Finding> {
+        if !finding.sensitive || self.reveal || TEXT_FREE.contains(&finding.rule.as_ref()) {
             return std::borrow::Cow::Borrowed(finding);
         }
         let (title, help, _) = self.describe(&finding.rule);
         let mut shown = finding.clone();
-        shown.message = format!("{title} (details withheld: the document is OFFICIAL-SENSITIVE or above)");
+        shown.message = format!(
+            "{title} (details withheld: the document is OFFICIAL-SENSITIVE or above, or its classification cannot be read)"
+        );
         shown.help = (!help.is_empty()).then_some(help);
         shown.label = None;
         for related in &mut shown.related {
@@ -78,7 +87,23 @@ impl Output<'_> {
         if let Some(waiver) = &mut shown.waiver {
             "withheld".clone_into(&mut waiver.reason);
         }
+        // Who accepted a risk in a sensitive design, and its id, are document text too.
+        if let Some(accepted) = &mut shown.accepted {
+            "withheld".clone_into(&mut accepted.risk);
+            "withheld".clone_into(&mut accepted.owner);
+        }
+        if let Some(pointer) = &finding.pointer {
+            let doc = crate::annotate::document_of(finding, &checked.documents).map(|d| &checked.documents[d]);
+            shown.pointer = Some(crate::annotate::positional_pointer(doc, pointer));
+        }
         std::borrow::Cow::Owned(shown)
+    }
+
+    /// A project's name as it may leave the machine: a sensitive project's name is replaced by
+    /// its position among the tree's projects (`project-1`), unless `--reveal`.
+    #[must_use]
+    pub fn project_name(&self, checked: &Checked, index: usize) -> String {
+        checked.sensitivity.project_name(&checked.projects, index, self.reveal)
     }
 }
 
@@ -102,14 +127,19 @@ pub fn write(
     human: &HumanOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    let mut json = Vec::new();
     match format {
-        Format::Human => human::write(checked, output.rules, human, out),
-        Format::Json => json::write(checked, output, out),
-        Format::Sarif => sarif::write(checked, output, out),
-        Format::Junit => junit::write(checked, output, out),
-        Format::Github => github::write(checked, output, out),
-        Format::Gitlab => gitlab::write(checked, output, out),
+        Format::Human => return human::write(checked, output.rules, human, out),
+        Format::Junit => return junit::write(checked, output, out),
+        Format::Github => return github::write(checked, output, out),
+        Format::Json => json::write(checked, output, &mut json)?,
+        Format::Sarif => sarif::write(checked, output, &mut json)?,
+        Format::Gitlab => gitlab::write(checked, output, &mut json)?,
     }
+    // The same JSON, with every control or bidirectional character of a string written as a
+    // `\uXXXX` escape, so the output is also safe to print to a terminal or a CI log.
+    let text = String::from_utf8(json).map_err(io::Error::other)?;
+    out.write_all(crate::text::json_terminal(&text).as_bytes())
 }
 
 /// The start and end of a finding's span as lines and columns.

@@ -52,8 +52,9 @@ fn descriptors(output: &Output<'_>) -> (Vec<ReportingDescriptor>, BTreeMap<Strin
         let help_uri = rule
             .sources
             .iter()
-            .map(|s| s.url.clone())
-            .find(|u| u.starts_with("http"));
+            .map(|s| s.url.as_str())
+            .find(|u| u.starts_with("http"))
+            .map(crate::text::uri_clean);
         let sources: Vec<String> = rule
             .sources
             .iter()
@@ -92,7 +93,7 @@ fn descriptors(output: &Output<'_>) -> (Vec<ReportingDescriptor>, BTreeMap<Strin
             None => descriptor.build(),
         });
     }
-    for check in &BUILTIN_CHECKS {
+    for check in BUILTIN_CHECKS {
         list.push(
             ReportingDescriptor::builder()
                 .id(check.id)
@@ -124,7 +125,10 @@ fn location(
     note: Option<String>,
 ) -> Location {
     let source = checked.files.get(file.0 as usize);
-    let uri = source.map_or_else(String::new, |s| s.path.clone());
+    // A valid RFC 3986 relative reference: the path's own bytes, percent-encoded.
+    let uri = source.map_or_else(String::new, |s| {
+        crate::text::uri_path(&crate::walk::lossless_bytes(&s.path))
+    });
     let artifact = ArtifactLocation::builder().uri(uri).uri_base_id("%SRCROOT%").build();
     let physical = match (span, source) {
         (Some(span), Some(source)) if !source.text.is_empty() => {
@@ -157,7 +161,7 @@ pub fn write(checked: &Checked, output: &Output<'_>, out: &mut dyn Write) -> io:
         .findings
         .iter()
         .map(|original| {
-            let f = output.visible(original);
+            let f = output.visible(checked, original);
             let related: Vec<Location> = original
                 .related
                 .iter()

@@ -10,7 +10,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::fields::{FieldInfo, field_info};
-use super::raw::{RawInvalidCase, RawPack, RawPredicate, RawRef, RawRule};
+use super::raw::{RawInvalidCase, RawPack, RawPredicate, RawRef, RawRule, RawSource};
 use super::{
     BUILT_IN, Bound, Builtin, Commencement, Confidence, DateBound, Locate, Pack, PackFiles, Predicate, RefSpec, Rule,
     RuleFile, RuleSet, RuleStage, Selector, Source, Template, TestCase, expr,
@@ -393,6 +393,33 @@ fn compile_rule(
         Some(super::Related { target, label })
     });
     let message = compiler.template(&raw.message, "/message");
+    let demands = match raw.demands.as_deref() {
+        None => None,
+        Some(name) => {
+            let kind = Kind::from_name(name);
+            if kind.is_none() {
+                let known = Kind::ALL.map(Kind::name);
+                compiler.error(
+                    "/demands",
+                    format!("`{}` is not a kind", crate::text::quote(name)),
+                    "unknown kind",
+                    crate::text::did_you_mean(name, known).map(|m| format!("did you mean `{m}`?")),
+                );
+            }
+            kind
+        }
+    };
+    let requires: Vec<super::Requirement> = raw
+        .requires
+        .iter()
+        .flatten()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let check = compiler.compile(&r.check, &format!("/requires/{i}/check"), true);
+            let missing = compiler.template(&r.missing, &format!("/requires/{i}/missing"))?;
+            Some(super::Requirement { check, missing })
+        })
+        .collect();
     errors.append(&mut compiler.errors);
     if matches!(check, Predicate::Builtin(_)) && raw.select.is_some() {
         errors.push(ctx.error(
@@ -411,15 +438,24 @@ fn compile_rule(
             url: s.url.clone(),
             clause: s.clause.clone(),
             confidence: Confidence::parse(&s.confidence).unwrap_or(Confidence::Unconfirmed),
+            read_at: s.read_at.clone(),
         })
         .collect();
-    // A number or threshold in an error must rest on a confirmed fact (product.md).
-    if severity == Severity::Error && !sources.iter().any(|s| s.confidence == Confidence::Confirmed) {
+    // A number or threshold in an error must rest on a confirmed fact (product.md), and a fact
+    // read only in a copy on a document-sharing site is not confirmed enough for an error.
+    let confirmed = |s: &RawSource| Confidence::parse(&s.confidence) == Some(Confidence::Confirmed);
+    let shared = |s: &RawSource| on_sharing_site(&s.url) || s.read_at.as_deref().is_some_and(on_sharing_site);
+    if severity == Severity::Error && !raw.sources.iter().any(|s| confirmed(s) && !shared(s)) {
+        let only_shared = raw.sources.iter().any(confirmed);
         errors.push(ctx.error(
             "/severity",
-            "an error must rest on a confirmed source, and every source of this rule is weaker",
+            if only_shared {
+                "an error must rest on a confirmed source, and each confirmed source of this rule was read only on a document-sharing site"
+            } else {
+                "an error must rest on a confirmed source, and every source of this rule is weaker"
+            },
             "error",
-            Some("make it a warning (or info) and say in `why` which fact is not confirmed, or cite the confirmed source".into()),
+            Some("make it a warning (or info) and say in `why` which fact is not confirmed (or was read only in a shared copy), or cite the confirmed source".into()),
         ));
     }
 
@@ -439,6 +475,8 @@ fn compile_rule(
         locate,
         when,
         check,
+        requires,
+        demands,
         related,
         message: message.unwrap_or_default(),
         help: raw.help.trim().to_owned(),
@@ -823,6 +861,17 @@ fn compile_tests(ctx: &FileCtx, raw: &RawRule, errors: &mut Vec<LocatedError>) -
                     None,
                 ));
             }
+            if let Some(outcome) = &expectation.outcome
+                && outcome != "fail"
+                && outcome != "cannot-verify"
+            {
+                errors.push(ctx.error(
+                    &format!("{pointer}/expect/{e}/outcome"),
+                    format!("`{}` is not an outcome", crate::text::quote(outcome)),
+                    "unknown outcome",
+                    Some("write `fail` (the default) or `cannot-verify`".into()),
+                ));
+            }
         }
         cases.push(TestCase {
             valid: false,
@@ -831,7 +880,16 @@ fn compile_tests(ctx: &FileCtx, raw: &RawRule, errors: &mut Vec<LocatedError>) -
             as_of: parse_date(errors, as_of.as_ref(), &format!("{pointer}/asOf")),
             settings: settings.clone().unwrap_or_default(),
             documents: document_ids(ctx, &docs),
-            expect: expect.iter().map(|e| (e.document.unwrap_or(0), e.at.clone())).collect(),
+            expect: expect
+                .iter()
+                .map(|e| {
+                    (
+                        e.document.unwrap_or(0),
+                        e.at.clone(),
+                        e.outcome.as_deref() == Some("cannot-verify"),
+                    )
+                })
+                .collect(),
             pointer,
         });
     }
@@ -853,4 +911,46 @@ pub fn bound_dimension(bound: &Bound) -> Option<Dimension> {
         Bound::Quantity(q, _) => Some(q.dimension()),
         Bound::Number(_) => None,
     }
+}
+
+/// Document-sharing sites (reference/domain.md): a copy there may be partial, altered or
+/// mislabelled, so a rule resting only on it is at most a warning.
+const SHARING_HOSTS: &[&str] = &[
+    "docslib.org",
+    "paperzz.com",
+    "scribd.com",
+    "pdfcoffee.com",
+    "readbag.com",
+    "studylib.net",
+    "pdfslide.net",
+    "pdfslide.fr",
+    "pdfslide.us",
+    "tpub.com",
+    "vdocument.in",
+    "vdocuments.mx",
+    "vdocuments.site",
+    "fdocuments.in",
+    "docsbay.net",
+    "1library.net",
+    "wixlib.com",
+    "abcdocz.com",
+    "yumpu.com",
+    "issuu.com",
+    "slideshare.net",
+    "dokumen.pub",
+    "kupdf.net",
+];
+
+/// Whether a web address is on a document-sharing site, or reaches one through a proxy: its
+/// host, or any segment of its path, is a sharing host or one of its subdomains.
+#[must_use]
+pub fn on_sharing_site(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    rest.split(['/', '?', '#']).any(|segment| {
+        let host = segment.rsplit_once('@').map_or(segment, |(_, host)| host);
+        let host = host.split(':').next().unwrap_or(host).to_ascii_lowercase();
+        SHARING_HOSTS
+            .iter()
+            .any(|s| host == *s || host.strip_suffix(s).is_some_and(|sub| sub.ends_with('.')))
+    })
 }

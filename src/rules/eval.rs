@@ -107,12 +107,27 @@ fn jurisdiction_matches(pattern: &str, jurisdiction: &str) -> bool {
 /// Evaluates every rule over the tree.
 #[must_use]
 pub fn evaluate(rules: &RuleSet, tree: &Tree<'_>, options: &EvalOptions) -> Vec<Finding> {
+    evaluate_with_coverage(rules, tree, options).findings
+}
+
+/// Findings, and which rules judged anything.
+#[derive(Debug, Default)]
+pub struct Evaluation {
+    pub findings: Vec<Finding>,
+    /// The ids of the rules that reached a pass or a fail on at least one selected value: a
+    /// rule absent here found nothing to judge (the gate says "not applicable", not "met").
+    pub judged: std::collections::BTreeSet<String>,
+}
+
+/// Evaluates every rule over the tree, and says which rules judged anything.
+#[must_use]
+pub fn evaluate_with_coverage(rules: &RuleSet, tree: &Tree<'_>, options: &EvalOptions) -> Evaluation {
     let selected: Vec<&Rule> = rules
         .rules
         .iter()
         .filter(|r| options.only.as_deref().is_none_or(|only| r.id == only))
         .collect();
-    let mut findings: Vec<Finding> = (0..tree.projects.projects.len())
+    let per_project: Vec<(Vec<Finding>, Vec<usize>)> = (0..tree.projects.projects.len())
         .into_par_iter()
         .filter(|&p| {
             Kind::ALL.iter().any(|&kind| {
@@ -122,14 +137,27 @@ pub fn evaluate(rules: &RuleSet, tree: &Tree<'_>, options: &EvalOptions) -> Vec<
                     .any(|&d| options.reports(tree, d))
             })
         })
-        .flat_map_iter(|p| evaluate_project(rules, &selected, tree, options, p))
+        .map(|p| evaluate_project(rules, &selected, tree, options, p))
         .collect();
+    let mut evaluation = Evaluation::default();
+    for (findings, judged) in per_project {
+        evaluation.findings.extend(findings);
+        evaluation
+            .judged
+            .extend(judged.into_iter().filter_map(|i| selected.get(i)).map(|r| r.id.clone()));
+    }
     for rule in &selected {
         if let Predicate::Builtin(builtin) = rule.check {
-            findings.extend(builtin_findings(rule, builtin, tree, options));
+            evaluation
+                .findings
+                .extend(builtin_findings(rule, builtin, tree, options));
+            // A tree-wide integrity check judges every document of its kinds.
+            if tree.documents.iter().any(|d| rule.kinds.contains(&d.kind)) {
+                evaluation.judged.insert(rule.id.clone());
+            }
         }
     }
-    findings
+    evaluation
 }
 
 fn project_spec<'a>(tree: &Tree<'a>, p: usize) -> Option<&'a Value> {
@@ -137,16 +165,18 @@ fn project_spec<'a>(tree: &Tree<'a>, p: usize) -> Option<&'a Value> {
     tree.documents.get(project.document)?.yaml.value.get("spec")
 }
 
+/// A project's findings, and the indexes (in `selected`) of the rules that judged anything.
 fn evaluate_project(
     rules: &RuleSet,
     selected: &[&Rule],
     tree: &Tree<'_>,
     options: &EvalOptions,
     p: usize,
-) -> Vec<Finding> {
+) -> (Vec<Finding>, Vec<usize>) {
     let mut findings = Vec::new();
+    let mut judged = Vec::new();
     let Some(project) = tree.projects.projects.get(p) else {
-        return findings;
+        return (findings, judged);
     };
     let stage = project.stage;
     let docs = &tree.index.projects[p];
@@ -226,7 +256,7 @@ fn evaluate_project(
             (d, scope)
         })
         .collect();
-    for rule in selected {
+    for (rule_index, rule) in selected.iter().enumerate() {
         if matches!(rule.check, Predicate::Builtin(_)) {
             continue;
         }
@@ -268,11 +298,15 @@ fn evaluate_project(
                     doc_index: d,
                     as_of: options.as_of,
                 };
-                findings.extend(evaluate_rule_on_document(rule, &scope, severity, &note));
+                let (found, judged_here) = evaluate_rule_on_document(rule, &scope, severity, &note);
+                findings.extend(found);
+                if judged_here && judged.last() != Some(&rule_index) {
+                    judged.push(rule_index);
+                }
             }
         }
     }
-    findings
+    (findings, judged)
 }
 
 fn predicate_uses_cel(p: &Predicate) -> bool {
@@ -347,12 +381,20 @@ impl Scope<'_, '_> {
     }
 }
 
-fn evaluate_rule_on_document(rule: &Rule, scope: &Scope<'_, '_>, severity: Severity, note: &str) -> Vec<Finding> {
+/// A rule's findings on one document, and whether it judged anything there (reached a pass
+/// or a fail on a selected value).
+fn evaluate_rule_on_document(
+    rule: &Rule,
+    scope: &Scope<'_, '_>,
+    severity: Severity,
+    note: &str,
+) -> (Vec<Finding>, bool) {
     // Every evaluation of the rule on this document (messages included) shares one budget.
     let _budget = super::budget::RuleBudget::start();
     let doc = scope.doc();
     let targets = rule.select.targets(&doc.yaml);
     let mut findings = Vec::new();
+    let mut judged = false;
     match &rule.check {
         Predicate::Unique => {
             let mut first: HashMap<String, &Target<'_>> = HashMap::new();
@@ -369,6 +411,7 @@ fn evaluate_rule_on_document(rule: &Rule, scope: &Scope<'_, '_>, severity: Sever
                         break;
                     }
                 }
+                judged = true;
                 let key = selected.value().to_string();
                 match first.get(&key) {
                     Some(earlier) => {
@@ -395,10 +438,11 @@ fn evaluate_rule_on_document(rule: &Rule, scope: &Scope<'_, '_>, severity: Sever
                     Ok(false) => {}
                     Err(()) => {
                         findings.push(over_budget(rule, scope, target));
-                        return findings;
+                        return (findings, true);
                     }
                 }
             }
+            judged = true;
             if min.is_some_and(|m| count < m) || max.is_some_and(|m| count > m) {
                 let prefix = rule.select.fixed_prefix();
                 let (nearest, _) = doc.yaml.nearest(&prefix);
@@ -421,9 +465,29 @@ fn evaluate_rule_on_document(rule: &Rule, scope: &Scope<'_, '_>, severity: Sever
                         break;
                     }
                 }
+                // What the rule cannot read, it cannot pass: "cannot verify", never silence.
+                match unmet_requirement(rule, scope, target) {
+                    Ok(None) => {}
+                    Ok(Some(missing)) => {
+                        findings.push(cannot_verify(rule, scope, target, severity, note, &missing));
+                        continue;
+                    }
+                    Err(Unjudged::Error(message)) => {
+                        findings.push(rule_error(rule, scope, target, &message));
+                        continue;
+                    }
+                    Err(Unjudged::Budget) => {
+                        findings.push(over_budget(rule, scope, target));
+                        break;
+                    }
+                }
                 match eval_predicate(check, scope, target) {
-                    Ok(Outcome::Fail) => findings.push(make_finding(rule, scope, target, severity, note)),
-                    Ok(_) => {}
+                    Ok(Outcome::Fail) => {
+                        judged = true;
+                        findings.push(make_finding(rule, scope, target, severity, note));
+                    }
+                    Ok(Outcome::Pass) => judged = true,
+                    Ok(Outcome::NotApplicable) => {}
                     Err(Unjudged::Error(message)) => findings.push(rule_error(rule, scope, target, &message)),
                     Err(Unjudged::Budget) => {
                         findings.push(over_budget(rule, scope, target));
@@ -433,7 +497,43 @@ fn evaluate_rule_on_document(rule: &Rule, scope: &Scope<'_, '_>, severity: Sever
             }
         }
     }
-    findings
+    (findings, judged)
+}
+
+/// The first requirement of the rule that `target` does not meet, rendered; a requirement
+/// whose data is not there is unmet too (that is what it is for).
+fn unmet_requirement(rule: &Rule, scope: &Scope<'_, '_>, target: &Target<'_>) -> Result<Option<String>, Unjudged> {
+    for requirement in &rule.requires {
+        if eval_predicate(&requirement.check, scope, target)? != Outcome::Pass {
+            return Ok(Some(render(&requirement.missing, rule, scope, target)));
+        }
+    }
+    Ok(None)
+}
+
+/// A "cannot verify" finding: located as the rule's own findings are, at the rule's severity.
+fn cannot_verify(
+    rule: &Rule,
+    scope: &Scope<'_, '_>,
+    target: &Target<'_>,
+    severity: Severity,
+    note: &str,
+    missing: &str,
+) -> Finding {
+    let doc = scope.doc();
+    let span = target_span(rule.locate, target, scope.text());
+    let mut finding = Finding::new(
+        rule.id.clone(),
+        severity,
+        doc.file,
+        format!("cannot verify: {missing}{note}"),
+    )
+    .at(span)
+    .in_document(doc.index, target.pointer.clone())
+    .label(format!("cannot verify: {}", rule.title))
+    .help(rule.help.clone());
+    finding.cannot_verify = true;
+    finding
 }
 
 /// Whether the rule's `when` holds; `Err` when it spent the budget.

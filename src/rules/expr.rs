@@ -39,7 +39,7 @@ pub const VARIABLES: [(&str, &str); 6] = [
 pub const BY_ID: &str = "byId";
 
 /// The functions standoff adds to CEL, with their signatures.
-pub const FUNCTIONS: [(&str, &str); 24] = [
+pub const FUNCTIONS: [(&str, &str); 25] = [
     ("docs", "docs(kind) -> list: the project's documents of a kind"),
     (
         "ref",
@@ -83,9 +83,13 @@ pub const FUNCTIONS: [(&str, &str); 24] = [
     ),
     (
         "martyns_tier",
-        "martyns_tier(project) -> 'none', 'standard', 'enhanced' or null: the Act's tier from building, uses, headcount and exclusion",
+        "martyns_tier(project) -> 'none', 'standard', 'enhanced' or null: the Act's tier from building, uses, mainUse, headcount and exclusion",
     ),
     ("martyns_reason", "martyns_reason(project) -> text: why that tier"),
+    (
+        "martyns_facts",
+        "martyns_facts(project) -> map: relevantUse, standardOnly, unverified, mainUseProblem, eventsExcluded, eventsExclusion, eventsUnverified",
+    ),
     (
         "qualifying_event",
         "qualifying_event(event spec, project) -> bool: a qualifying public event under s.3",
@@ -543,36 +547,101 @@ fn rating_value(result: Result<rating::Rating, rating::RatingProblem>) -> Value 
     }
 }
 
-/// Reads the Act's premises facts from a Project's spec.
-fn assess_project(project: &Value) -> martyns::Assessment {
-    let building = !matches!(map_get(project, "building"), Some(Value::Bool(false)));
-    let uses: Vec<String> = match map_get(project, "uses") {
-        Some(Value::List(items)) => items
-            .iter()
-            .filter_map(|v| {
-                if let Value::String(s) = v {
-                    Some(s.to_string())
-                } else {
-                    None
-                }
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
-    let uses_ref: Vec<&str> = uses.iter().map(String::as_str).collect();
-    let expected_peak = map_get(project, "occupancy")
-        .and_then(|o| map_get(o, "expectedPeak"))
-        .and_then(|v| match v {
-            Value::Int(i) => u64::try_from(*i).ok(),
-            Value::UInt(u) => Some(*u),
+/// The Act's premises facts as read from a Project's spec (owned strings, borrowed by
+/// [`ProjectFacts::premises`]).
+struct ProjectFacts {
+    building: bool,
+    uses: Vec<String>,
+    main_use: Option<String>,
+    expected_peak: Option<u64>,
+    exclusion: Option<String>,
+}
+
+impl ProjectFacts {
+    fn read(project: &Value) -> Self {
+        let building = !matches!(map_get(project, "building"), Some(Value::Bool(false)));
+        let uses: Vec<String> = match map_get(project, "uses") {
+            Some(Value::List(items)) => items
+                .iter()
+                .filter_map(|v| {
+                    if let Value::String(s) = v {
+                        Some(s.to_string())
+                    } else {
+                        None
+                    }
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let main_use = match map_get(project, "mainUse") {
+            Some(Value::String(s)) => Some(s.to_string()),
             _ => None,
-        });
-    let excluded = map_get(project, "exclusion").is_some_and(|v| !matches!(v, Value::Null));
-    martyns::assess(&martyns::Premises {
-        building,
-        uses: &uses_ref,
-        expected_peak,
-        excluded,
+        };
+        let expected_peak = map_get(project, "occupancy")
+            .and_then(|o| map_get(o, "expectedPeak"))
+            .and_then(|v| match v {
+                Value::Int(i) => u64::try_from(*i).ok(),
+                Value::UInt(u) => Some(*u),
+                _ => None,
+            });
+        let exclusion = match map_get(project, "exclusion") {
+            None | Some(Value::Null) => None,
+            Some(e) => Some(match map_get(e, "schedule2") {
+                Some(Value::String(s)) => s.to_string(),
+                _ => String::new(),
+            }),
+        };
+        Self {
+            building,
+            uses,
+            main_use,
+            expected_peak,
+            exclusion,
+        }
+    }
+
+    fn with_premises<T>(&self, f: impl FnOnce(&martyns::Premises<'_>) -> T) -> T {
+        let uses: Vec<&str> = self.uses.iter().map(String::as_str).collect();
+        f(&martyns::Premises {
+            building: self.building,
+            uses: &uses,
+            main_use: self.main_use.as_deref(),
+            expected_peak: self.expected_peak,
+            exclusion: self.exclusion.as_deref(),
+        })
+    }
+}
+
+/// The tier of a Project's spec: the one computed tier every rule uses.
+fn assess_project(project: &Value) -> martyns::Assessment {
+    ProjectFacts::read(project).with_premises(martyns::assess)
+}
+
+/// What the tier rests on, for rules that need more than the tier (a CEL map).
+fn martyns_facts_value(project: &Value) -> Value {
+    ProjectFacts::read(project).with_premises(|premises| {
+        let assessment = martyns::assess(premises);
+        let relevant = match martyns::relevant_use(premises) {
+            martyns::RelevantUse::Known(u) => text(u),
+            _ => Value::Null,
+        };
+        let (excluded, exclusion, events_unverified) = match martyns::event_exclusion(premises) {
+            martyns::EventExclusion::NotExcluded => (Value::Bool(false), Value::Null, Value::Null),
+            martyns::EventExclusion::Excluded(why) => (Value::Bool(true), text(why), Value::Null),
+            martyns::EventExclusion::Unverified(what) => (Value::Bool(false), Value::Null, text(what)),
+        };
+        cel_map(vec![
+            ("relevantUse", relevant),
+            ("standardOnly", Value::Bool(assessment.standard_only)),
+            ("unverified", opt_text(assessment.unverified.as_deref())),
+            (
+                "mainUseProblem",
+                opt_text(martyns::main_use_problem(premises).as_deref()),
+            ),
+            ("eventsExcluded", excluded),
+            ("eventsExclusion", exclusion),
+            ("eventsUnverified", events_unverified),
+        ])
     })
 }
 
@@ -718,6 +787,10 @@ pub fn project_context(data: ProjectData) -> Context<'static, 'static> {
         budget::charge_value(&project)?;
         Ok(text(assess_project(&project).reason))
     });
+    let _ = ctx.add_function("martyns_facts", |project: Value| -> Result<Value, ExecutionError> {
+        budget::charge_value(&project)?;
+        Ok(martyns_facts_value(&project))
+    });
     let _ = ctx.add_function(
         "qualifying_event",
         |event: Value, project: Value| -> Result<bool, ExecutionError> {
@@ -729,12 +802,18 @@ pub fn project_context(data: ProjectData) -> Context<'static, 'static> {
                 _ => 0,
             };
             let flag = |key| matches!(map_get(&event, key), Some(Value::Bool(true)));
-            let at_enhanced = assess_project(&project).tier == Some(martyns::Tier::Enhanced);
+            let facts = ProjectFacts::read(&project);
+            let at_enhanced = facts.with_premises(martyns::assess).tier == Some(martyns::Tier::Enhanced);
+            let excluded = match facts.with_premises(martyns::event_exclusion) {
+                martyns::EventExclusion::Excluded(why) => Some(why),
+                martyns::EventExclusion::NotExcluded | martyns::EventExclusion::Unverified(_) => None,
+            };
             Ok(martyns::qualifying_event(&martyns::Event {
                 expected_peak: peak,
                 entry_checks: flag("entryChecks"),
                 public_access: flag("publicAccess"),
                 at_enhanced_premises: at_enhanced,
+                excluded,
             })
             .0)
         },

@@ -89,6 +89,9 @@ pub struct Source {
     pub url: String,
     pub clause: Option<String>,
     pub confidence: Confidence,
+    /// The copy the text was read in, when it was not the publisher's page at `url`.
+    #[serde(rename = "readAt", skip_serializing_if = "Option::is_none")]
+    pub read_at: Option<String>,
 }
 
 /// Where a finding points: the selected value, or its key.
@@ -163,6 +166,14 @@ pub enum Predicate {
     Builtin(Builtin),
 }
 
+/// Something a rule must read to establish its outcome.
+#[derive(Debug)]
+pub struct Requirement {
+    pub check: Predicate,
+    /// What is missing when `check` does not pass.
+    pub missing: Template,
+}
+
 /// A related location for each finding: what the selected value names.
 #[derive(Debug)]
 pub struct Related {
@@ -181,8 +192,8 @@ pub struct TestCase {
     pub settings: BTreeMap<String, String>,
     /// The preorder ids, in the rule file's document, of the case's documents.
     pub documents: Vec<u32>,
-    /// (document index, pointer) of every finding expected.
-    pub expect: Vec<(usize, String)>,
+    /// (document index, pointer, cannot verify) of every finding expected.
+    pub expect: Vec<(usize, String, bool)>,
     /// Where the case is in the rule file.
     pub pointer: String,
 }
@@ -210,6 +221,10 @@ pub struct Rule {
     pub locate: Locate,
     pub when: Option<Predicate>,
     pub check: Predicate,
+    /// Each unmet requirement is a "cannot verify" finding (evaluated after `when`).
+    pub requires: Vec<Requirement>,
+    /// The kind of document this rule reports missing (see `demands` in the rule schema).
+    pub demands: Option<Kind>,
     pub related: Option<Related>,
     pub message: Template,
     pub help: String,
@@ -306,10 +321,7 @@ pub fn builtin_packs() -> Vec<PackFiles> {
 /// Reads packs from a folder: the folder is a pack (it holds `pack.yaml`), or holds packs.
 pub fn read_packs(dir: &Path, display: &str) -> Result<Vec<PackFiles>, ToolError> {
     let read_one = |folder: &Path, shown: String| -> Result<PackFiles, ToolError> {
-        let name = folder
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let name = folder.file_name().map(crate::walk::lossless).unwrap_or_default();
         let mut files = Vec::new();
         let entries =
             std::fs::read_dir(folder).map_err(|e| ToolError::message(format!("cannot read rule pack {shown}: {e}")))?;
@@ -319,7 +331,7 @@ pub fn read_packs(dir: &Path, display: &str) -> Result<Vec<PackFiles>, ToolError
             if !crate::walk::is_yaml(&path) || !path.is_file() {
                 continue;
             }
-            let file = entry.file_name().to_string_lossy().into_owned();
+            let file = crate::walk::lossless(&entry.file_name());
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| ToolError::message(format!("cannot read {shown}/{file}: {e}")))?;
             files.push((format!("{shown}/{file}"), file, text));
@@ -350,10 +362,7 @@ pub fn read_packs(dir: &Path, display: &str) -> Result<Vec<PackFiles>, ToolError
     folders
         .iter()
         .map(|f| {
-            let name = f
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
+            let name = f.file_name().map(crate::walk::lossless).unwrap_or_default();
             read_one(f, format!("{}/{name}", display.trim_end_matches('/')))
         })
         .collect()

@@ -25,6 +25,14 @@ pub struct RawRule {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub when: Option<RawPredicate>,
     pub check: RawPredicate,
+    /// What the rule must be able to read to establish its outcome; each one unmet is a
+    /// "cannot verify" finding instead of a silent pass.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requires: Option<Vec<RawRequirement>>,
+    /// The kind of document this rule reports missing: where it fires, the rules that read
+    /// that kind cannot verify anything (the gate's matrix says so).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub demands: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub related: Option<RawRelated>,
     pub message: String,
@@ -74,6 +82,16 @@ pub struct RawPredicate {
     pub builtin: Option<String>,
 }
 
+/// One thing a rule needs to read, as written.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRequirement {
+    /// Passes when the rule can establish its outcome.
+    pub check: RawPredicate,
+    /// What is missing when it fails (a message template: "cannot verify: <missing>").
+    pub missing: String,
+}
+
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawCount {
@@ -109,6 +127,9 @@ pub struct RawSource {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub clause: Option<String>,
     pub confidence: String,
+    /// Where the text was actually read, when that was a copy of the publisher's page.
+    #[serde(rename = "readAt", skip_serializing_if = "Option::is_none")]
+    pub read_at: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -155,6 +176,9 @@ pub struct RawExpect {
     pub at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub document: Option<usize>,
+    /// `fail` (the default) or `cannot-verify`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
 }
 
 /// A `pack.yaml`, as written.
@@ -248,11 +272,17 @@ mod tests {
             select: Some(String::new()),
             locate: Some(String::new()),
             when: Some(RawPredicate::default()),
+            requires: Some(Vec::new()),
+            demands: Some(String::new()),
             related: Some(RawRelated::default()),
             ..RawRule::default()
         };
         let file = "rule.schema.json";
         assert_eq!(keys(&rule), properties(file, "/properties"));
+        assert_eq!(
+            keys(&RawRequirement::default()),
+            properties(file, "/properties/requires/items/properties")
+        );
         assert_eq!(keys(&full_predicate()), properties(file, "/$defs/predicate/properties"));
         assert_eq!(
             keys(&RawCount {
@@ -273,6 +303,7 @@ mod tests {
         );
         let source = RawSource {
             clause: Some(String::new()),
+            read_at: Some(String::new()),
             ..RawSource::default()
         };
         assert_eq!(keys(&source), properties(file, "/properties/sources/items/properties"));
@@ -298,6 +329,7 @@ mod tests {
         assert_eq!(keys(&invalid), properties(file, "/$defs/invalidCase/properties"));
         let expect = RawExpect {
             document: Some(0),
+            outcome: Some(String::new()),
             ..RawExpect::default()
         };
         assert_eq!(

@@ -22,6 +22,9 @@ pub enum Outcome {
     Validated,
     /// An invalid case reported at exactly the expected pointers.
     Reported,
+    /// A case whose expected findings are all "cannot verify", reported so at exactly the
+    /// expected pointers: the rule said it could not establish its outcome.
+    CannotVerify,
     /// An invalid case the rule did not report (at these expected pointers).
     Missing(Vec<String>),
     /// Reported where it should not be: on a valid case, or at unexpected pointers.
@@ -33,7 +36,7 @@ pub enum Outcome {
 impl Outcome {
     #[must_use]
     pub fn passed(&self) -> bool {
-        matches!(self, Outcome::Validated | Outcome::Reported)
+        matches!(self, Outcome::Validated | Outcome::Reported | Outcome::CannotVerify)
     }
 
     #[must_use]
@@ -41,6 +44,7 @@ impl Outcome {
         match self {
             Outcome::Validated => "validated",
             Outcome::Reported => "reported",
+            Outcome::CannotVerify => "cannot verify",
             Outcome::Missing(_) => "missing",
             Outcome::Noisy(_) => "noisy",
             Outcome::Error(_) => "error",
@@ -166,18 +170,25 @@ fn run_case(rules: &RuleSet, rule: &Rule, case: &TestCase, schemas: &Schemas) ->
     if let Some(error) = findings.iter().find(|f| f.rule == "RULE-ERROR") {
         return Outcome::Error(error.message.clone());
     }
-    let found: BTreeSet<(usize, String)> = findings
+    let found: BTreeSet<(usize, String, bool)> = findings
         .iter()
         .filter(|f| f.rule == rule.id)
-        .map(|f| (f.document.unwrap_or(0) as usize, f.pointer.clone().unwrap_or_default()))
+        .map(|f| {
+            (
+                f.document.unwrap_or(0) as usize,
+                f.pointer.clone().unwrap_or_default(),
+                f.cannot_verify,
+            )
+        })
         .collect();
-    let show = |set: &BTreeSet<(usize, String)>| -> Vec<String> {
+    let show = |set: &BTreeSet<(usize, String, bool)>| -> Vec<String> {
         set.iter()
-            .map(|(d, p)| {
+            .map(|(d, p, unverified)| {
+                let what = if *unverified { " (cannot verify)" } else { "" };
                 if *d == 0 {
-                    p.clone()
+                    format!("{p}{what}")
                 } else {
-                    format!("document {d}: {p}")
+                    format!("document {d}: {p}{what}")
                 }
             })
             .collect()
@@ -189,13 +200,15 @@ fn run_case(rules: &RuleSet, rule: &Rule, case: &TestCase, schemas: &Schemas) ->
             Outcome::Noisy(show(&found))
         };
     }
-    let expected: BTreeSet<(usize, String)> = case.expect.iter().cloned().collect();
+    let expected: BTreeSet<(usize, String, bool)> = case.expect.iter().cloned().collect();
     let unexpected: BTreeSet<_> = found.difference(&expected).cloned().collect();
     let missing: BTreeSet<_> = expected.difference(&found).cloned().collect();
     if !unexpected.is_empty() {
         Outcome::Noisy(show(&unexpected))
     } else if !missing.is_empty() {
         Outcome::Missing(show(&missing))
+    } else if expected.iter().all(|(_, _, unverified)| *unverified) {
+        Outcome::CannotVerify
     } else {
         Outcome::Reported
     }
