@@ -186,6 +186,12 @@ pub static BUILTIN_CHECKS: &[BuiltinCheck] = &[
         why: "A rule that fails to run is said so, never silently skipped.",
         help: "This is a problem in the rule pack named; report it to its authors.",
     },
+    BuiltinCheck {
+        id: "RULE-BUDGET",
+        title: "A rule spent its evaluation budget",
+        why: "Every rule runs within a budget of steps and memory on each document, so no rule (a pack from disk included) and no document can make a run take minutes or gigabytes. A rule stopped by its budget is not judged, so the finding is an error.",
+        help: "The rule named does too much work on this document (a nested scan of its lists, or a very large value): report it to the pack's authors, or look for an unusually large list in the document.",
+    },
 ];
 
 /// The built-in check with this id.

@@ -7,6 +7,7 @@
 )]
 #![allow(clippy::print_stderr, reason = "tests say on stderr what they could not check here")]
 
+mod budget;
 mod cannot_verify;
 mod channels;
 mod cli;

@@ -236,6 +236,12 @@ fn evaluate_project(
         spec.map_or(cel::Value::Null, expr::to_cel),
         stage.map(Stage::number),
     );
+    // The kinds of the rules that look items up by id: their documents get `byId`, built once.
+    let by_id_kinds: Vec<Kind> = selected
+        .iter()
+        .filter(|r| rule_mentions(r, expr::BY_ID))
+        .flat_map(|r| r.kinds.iter().copied())
+        .collect();
     // One scope per document with `doc` bound, shared by every rule that reads the document.
     let doc_scopes: HashMap<usize, cel::Context<'_, 'static>> = cel_docs
         .into_iter()
@@ -243,6 +249,10 @@ fn evaluate_project(
         .map(|(d, value)| {
             let mut scope = ctx.new_inner_scope();
             expr::bind_document(&mut scope, value);
+            let document = &tree.documents[d];
+            if by_id_kinds.contains(&document.kind) {
+                expr::bind_by_id(&mut scope, expr::by_id(&document.yaml.value));
+            }
             (d, scope)
         })
         .collect();
@@ -316,6 +326,27 @@ fn predicate_uses_cel(p: &Predicate) -> bool {
     }
 }
 
+/// Whether any of a rule's expressions mentions `word` (an over-estimate: the text is searched).
+fn rule_mentions(rule: &Rule, word: &str) -> bool {
+    fn predicate(p: &Predicate, word: &str) -> bool {
+        match p {
+            Predicate::Expr(e) => e.source.contains(word),
+            Predicate::All(ps) | Predicate::Any(ps) => ps.iter().any(|p| predicate(p, word)),
+            Predicate::Not(p) => predicate(p, word),
+            _ => false,
+        }
+    }
+    let template = |t: &super::Template| {
+        t.parts
+            .iter()
+            .any(|p| matches!(p, super::template::Part::Expr(e) if e.source.contains(word)))
+    };
+    predicate(&rule.check, word)
+        || rule.when.as_ref().is_some_and(|w| predicate(w, word))
+        || template(&rule.message)
+        || rule.related.as_ref().is_some_and(|r| template(&r.label))
+}
+
 fn rule_uses_cel(rule: &Rule) -> bool {
     let template_uses = |t: &super::Template| t.parts.iter().any(|p| matches!(p, super::template::Part::Expr(_)));
     predicate_uses_cel(&rule.check)
@@ -366,6 +397,8 @@ fn evaluate_rule_on_document(
     severity: Severity,
     note: &str,
 ) -> (Vec<Finding>, bool) {
+    // Every evaluation of the rule on this document (messages included) shares one budget.
+    let _budget = super::budget::RuleBudget::start();
     let doc = scope.doc();
     let targets = rule.select.targets(&doc.yaml);
     let mut findings = Vec::new();
@@ -375,8 +408,16 @@ fn evaluate_rule_on_document(
             let mut first: HashMap<String, &Target<'_>> = HashMap::new();
             for target in &targets {
                 let Some(selected) = target.node else { continue };
-                if selected.value().is_null() || !passes_when(rule, scope, target) {
+                if selected.value().is_null() {
                     continue;
+                }
+                match passes_when(rule, scope, target) {
+                    Ok(true) => {}
+                    Ok(false) => continue,
+                    Err(()) => {
+                        findings.push(over_budget(rule, scope, target));
+                        break;
+                    }
                 }
                 judged = true;
                 let key = selected.value().to_string();
@@ -395,10 +436,20 @@ fn evaluate_rule_on_document(
             }
         }
         Predicate::Count { min, max } => {
-            let count = targets
-                .iter()
-                .filter(|t| t.node.is_some_and(|n| !n.value().is_null()) && passes_when(rule, scope, t))
-                .count() as u64;
+            let mut count: u64 = 0;
+            for target in &targets {
+                if target.node.is_none_or(|n| n.value().is_null()) {
+                    continue;
+                }
+                match passes_when(rule, scope, target) {
+                    Ok(true) => count += 1,
+                    Ok(false) => {}
+                    Err(()) => {
+                        findings.push(over_budget(rule, scope, target));
+                        return (findings, true);
+                    }
+                }
+            }
             judged = true;
             if min.is_some_and(|m| count < m) || max.is_some_and(|m| count > m) {
                 let prefix = rule.select.fixed_prefix();
@@ -414,8 +465,13 @@ fn evaluate_rule_on_document(
         }
         check => {
             for target in &targets {
-                if !passes_when(rule, scope, target) {
-                    continue;
+                match passes_when(rule, scope, target) {
+                    Ok(true) => {}
+                    Ok(false) => continue,
+                    Err(()) => {
+                        findings.push(over_budget(rule, scope, target));
+                        break;
+                    }
                 }
                 // What the rule cannot read, it cannot pass: "cannot verify", never silence.
                 match unmet_requirement(rule, scope, target) {
@@ -424,9 +480,13 @@ fn evaluate_rule_on_document(
                         findings.push(cannot_verify(rule, scope, target, severity, note, &missing));
                         continue;
                     }
-                    Err(message) => {
+                    Err(Unjudged::Error(message)) => {
                         findings.push(rule_error(rule, scope, target, &message));
                         continue;
+                    }
+                    Err(Unjudged::Budget) => {
+                        findings.push(over_budget(rule, scope, target));
+                        break;
                     }
                 }
                 match eval_predicate(check, scope, target) {
@@ -436,7 +496,11 @@ fn evaluate_rule_on_document(
                     }
                     Ok(Outcome::Pass) => judged = true,
                     Ok(Outcome::NotApplicable) => {}
-                    Err(message) => findings.push(rule_error(rule, scope, target, &message)),
+                    Err(Unjudged::Error(message)) => findings.push(rule_error(rule, scope, target, &message)),
+                    Err(Unjudged::Budget) => {
+                        findings.push(over_budget(rule, scope, target));
+                        break;
+                    }
                 }
             }
         }
@@ -446,7 +510,7 @@ fn evaluate_rule_on_document(
 
 /// The first requirement of the rule that `target` does not meet, rendered; a requirement
 /// whose data is not there is unmet too (that is what it is for).
-fn unmet_requirement(rule: &Rule, scope: &Scope<'_, '_>, target: &Target<'_>) -> Result<Option<String>, String> {
+fn unmet_requirement(rule: &Rule, scope: &Scope<'_, '_>, target: &Target<'_>) -> Result<Option<String>, Unjudged> {
     for requirement in &rule.requires {
         if eval_predicate(&requirement.check, scope, target)? != Outcome::Pass {
             return Ok(Some(render(&requirement.missing, rule, scope, target)));
@@ -480,11 +544,43 @@ fn cannot_verify(
     finding
 }
 
-fn passes_when(rule: &Rule, scope: &Scope<'_, '_>, target: &Target<'_>) -> bool {
+/// Whether the rule's `when` holds; `Err` when it spent the budget.
+fn passes_when(rule: &Rule, scope: &Scope<'_, '_>, target: &Target<'_>) -> Result<bool, ()> {
     match &rule.when {
-        None => true,
-        Some(when) => matches!(eval_predicate(when, scope, target), Ok(Outcome::Pass)),
+        None => Ok(true),
+        Some(when) => match eval_predicate(when, scope, target) {
+            Ok(outcome) => Ok(outcome == Outcome::Pass),
+            Err(Unjudged::Budget) => Err(()),
+            Err(Unjudged::Error(_)) => Ok(false),
+        },
     }
+}
+
+/// A rule whose evaluation spent its budget on a document: one finding, and the rule is not
+/// evaluated further on that document.
+fn over_budget(rule: &Rule, scope: &Scope<'_, '_>, target: &Target<'_>) -> Finding {
+    let doc = scope.doc();
+    let span = target
+        .node
+        .map_or_else(|| missing_anchor(&target.nearest, scope.text()), |n| n.span());
+    Finding::new(
+        "RULE-BUDGET",
+        Severity::Error,
+        doc.file,
+        format!(
+            "rule {} was stopped here: it spent its budget of {} steps (at most {} for one value) on this document, so it could not be judged",
+            rule.id,
+            super::budget::RULE_STEPS,
+            super::budget::EVALUATION_STEPS,
+        ),
+    )
+    .at(span)
+    .in_document(doc.index, target.pointer.clone())
+    .label("evaluation budget spent")
+    .help(format!(
+        "rule {} ({}) does too much work on this document (a nested scan of its lists, or a very large value); the rule is not judged, so this is an error",
+        rule.id, rule.file.path
+    ))
 }
 
 /// A rule that could not be evaluated is said so, never silently skipped.
@@ -508,7 +604,15 @@ fn rule_error(rule: &Rule, scope: &Scope<'_, '_>, target: &Target<'_>, message: 
     ))
 }
 
-fn eval_predicate(predicate: &Predicate, scope: &Scope<'_, '_>, target: &Target<'_>) -> Result<Outcome, String> {
+/// Why a predicate could not be judged.
+enum Unjudged {
+    /// The rule failed (a wrong type...): `RULE-ERROR`.
+    Error(String),
+    /// The evaluation spent its budget: `RULE-BUDGET`.
+    Budget,
+}
+
+fn eval_predicate(predicate: &Predicate, scope: &Scope<'_, '_>, target: &Target<'_>) -> Result<Outcome, Unjudged> {
     let value = target.node.map(|n| n.value()).filter(|v| !v.is_null());
     let pass = |ok: bool| if ok { Outcome::Pass } else { Outcome::Fail };
     Ok(match predicate {
@@ -556,7 +660,8 @@ fn eval_predicate(predicate: &Predicate, scope: &Scope<'_, '_>, target: &Target<
             ExprOutcome::True => Outcome::Pass,
             ExprOutcome::False => Outcome::Fail,
             ExprOutcome::Missing => Outcome::NotApplicable,
-            ExprOutcome::Failed(message) => return Err(message),
+            ExprOutcome::Failed(message) => return Err(Unjudged::Error(message)),
+            ExprOutcome::OverBudget => return Err(Unjudged::Budget),
         },
         Predicate::All(ps) => {
             let mut any_pass = false;
@@ -632,7 +737,8 @@ enum RefOutcome {
         pointer: Option<String>,
     },
     NotFound {
-        candidates: Vec<String>,
+        /// Where the names it could have been are (listed only for a finding, see [`Nearby`]).
+        nearby: Nearby,
         target: String,
     },
     /// It cannot be judged (the naming field is missing, or the document has no project).
@@ -651,12 +757,10 @@ fn resolve_ref(tree: &Tree<'_>, project: usize, doc_index: usize, spec: &RefSpec
                 pointer: None,
             },
             None => RefOutcome::NotFound {
-                candidates: docs
-                    .of_kind(spec.kind)
-                    .iter()
-                    .filter_map(|&d| tree.documents[d].name())
-                    .map(str::to_owned)
-                    .collect(),
+                nearby: Nearby::Documents {
+                    project,
+                    kind: spec.kind,
+                },
                 target: format!("{} in this project", spec.kind),
             },
         };
@@ -677,11 +781,13 @@ fn resolve_ref(tree: &Tree<'_>, project: usize, doc_index: usize, spec: &RefSpec
     };
     if holders.is_empty() {
         return RefOutcome::NotFound {
-            candidates: Vec::new(),
+            nearby: Nearby::Items {
+                holders: Vec::new(),
+                lists: Vec::new(),
+            },
             target: format!("{} (the project has none)", spec.kind),
         };
     }
-    let mut candidates = Vec::new();
     for &h in &holders {
         let items = &tree.index.items[h];
         if let Some(location) = items.get(name).filter(|l| spec.lists.contains(&l.list)) {
@@ -690,21 +796,122 @@ fn resolve_ref(tree: &Tree<'_>, project: usize, doc_index: usize, spec: &RefSpec
                 pointer: Some(location.pointer.clone()),
             };
         }
-        candidates.extend(
-            items
-                .iter()
-                .filter(|(_, l)| spec.lists.contains(&l.list))
-                .map(|(id, _)| id.clone()),
-        );
     }
-    candidates.sort();
     let holder_name = holders
         .first()
         .and_then(|&h| tree.documents[h].name())
         .unwrap_or_default();
     RefOutcome::NotFound {
-        candidates,
         target: format!("{} in {} `{}`", spec.lists.join(" or "), spec.kind, quote(holder_name)),
+        nearby: Nearby::Items {
+            holders,
+            lists: spec.lists.clone(),
+        },
+    }
+}
+
+/// Where the names an unresolved reference could have meant are: computed only for a finding,
+/// and once per place (a name that resolves costs one lookup, and a thousand references into
+/// one list share one sorted list of its names).
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum Nearby {
+    Documents { project: usize, kind: Kind },
+    Items { holders: Vec<usize>, lists: Vec<String> },
+}
+
+impl Nearby {
+    /// The names there, sorted.
+    fn names(&self, tree: &Tree<'_>) -> Vec<String> {
+        let mut names: Vec<String> = match self {
+            Self::Documents { project, kind } => tree
+                .index
+                .projects
+                .get(*project)
+                .map(|docs| {
+                    docs.of_kind(*kind)
+                        .iter()
+                        .filter_map(|&d| tree.documents[d].name())
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            Self::Items { holders, lists } => holders
+                .iter()
+                .flat_map(|&h| {
+                    tree.index.items[h]
+                        .iter()
+                        .filter(|(_, l)| lists.contains(&l.list))
+                        .map(|(id, _)| id.clone())
+                })
+                .collect(),
+        };
+        names.sort();
+        names
+    }
+}
+
+/// The names of one place, each with its lowercase characters sorted: the edit distance of two
+/// names is at least their bag distance (the characters one has and the other lacks), which
+/// takes one pass, so a list of thousands of names costs few edit distances per reference.
+struct NearbyNames {
+    names: Vec<String>,
+    bags: Vec<Vec<char>>,
+}
+
+fn bag(name: &str) -> Vec<char> {
+    let mut chars: Vec<char> = name.to_lowercase().chars().collect();
+    chars.sort_unstable();
+    chars
+}
+
+/// The bag distance of two sorted character lists: max(|a - b|, |b - a|) as multisets.
+fn bag_distance(a: &[char], b: &[char]) -> usize {
+    let (mut i, mut j, mut only_a, mut only_b) = (0, 0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Equal => {
+                i += 1;
+                j += 1;
+            }
+            std::cmp::Ordering::Less => {
+                only_a += 1;
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                only_b += 1;
+                j += 1;
+            }
+        }
+    }
+    (only_a + a.len() - i).max(only_b + b.len() - j)
+}
+
+/// Names listed in a finding's help when none is close: a few, then how many more.
+const LISTED_NAMES: usize = 10;
+
+/// The help for an unresolved `name`: the close name, else the names there (a few of them).
+fn reference_help(name: &str, nearby: &NearbyNames, fallback: &str) -> String {
+    let input = bag(name);
+    // The same allowance as `did_you_mean`.
+    let allowance = (name.chars().count() / 3).clamp(1, 3);
+    let close = nearby
+        .names
+        .iter()
+        .zip(&nearby.bags)
+        .filter(|(_, b)| bag_distance(&input, b) <= allowance)
+        .map(|(n, _)| n.as_str());
+    match did_you_mean(name, close) {
+        Some(m) => format!("did you mean `{m}`?"),
+        None if nearby.names.is_empty() => fallback.to_owned(),
+        None => {
+            let listed: Vec<String> = nearby.names.iter().take(LISTED_NAMES).map(|c| quote(c)).collect();
+            let more = nearby.names.len().saturating_sub(LISTED_NAMES);
+            if more == 0 {
+                format!("the names there: {}", listed.join(", "))
+            } else {
+                format!("the names there: {}, and {more} more", listed.join(", "))
+            }
+        }
     }
 }
 
@@ -878,29 +1085,30 @@ fn references(rule: &Rule, severity: Severity, tree: &Tree<'_>) -> Vec<Finding> 
         fields_by_kind.insert(kind, fields);
     }
     let mut findings = Vec::new();
+    let mut places: HashMap<Nearby, NearbyNames> = HashMap::new();
+    let mut helps: HashMap<(Nearby, String), String> = HashMap::new();
     for (d, doc) in tree.documents.iter().enumerate() {
         let Some(project) = tree.projects.membership.get(d).copied().flatten() else {
             continue;
         };
-        let text = tree.files.get(doc.file.0 as usize).map_or("", |f| f.text.as_str());
         for (selector, spec) in fields_by_kind.get(&doc.kind).into_iter().flatten() {
             for target in selector.targets(&doc.yaml) {
                 let Some(node) = target.node else { continue };
                 let Some(name) = node.value().as_str() else { continue };
-                if let RefOutcome::NotFound {
-                    candidates,
-                    target: what,
-                } = resolve_ref(tree, project, d, spec, name)
-                {
-                    let help = match did_you_mean(name, candidates.iter().map(String::as_str)) {
-                        Some(m) => format!("did you mean `{m}`?"),
-                        None if candidates.is_empty() => rule.help.clone(),
-                        None => format!(
-                            "the names there: {}",
-                            candidates.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", ")
-                        ),
+                if let RefOutcome::NotFound { nearby, target: what } = resolve_ref(tree, project, d, spec, name) {
+                    let key = (nearby, name.to_owned());
+                    let help = if let Some(help) = helps.get(&key) {
+                        help.clone()
+                    } else {
+                        let names = places.entry(key.0.clone()).or_insert_with(|| {
+                            let names = key.0.names(tree);
+                            let bags = names.iter().map(|n| bag(n)).collect();
+                            NearbyNames { names, bags }
+                        });
+                        let help = reference_help(name, names, &rule.help);
+                        helps.insert(key, help.clone());
+                        help
                     };
-                    let _ = text;
                     findings.push(
                         Finding::new(
                             rule.id.clone(),
@@ -918,4 +1126,26 @@ fn references(rule: &Rule, severity: Severity, tree: &Tree<'_>) -> Vec<Finding> 
         }
     }
     findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{bag, bag_distance};
+
+    #[test]
+    fn bag_distance_is_a_lower_bound_of_the_edit_distance() {
+        for (a, b) in [
+            ("plaza", "plazza"),
+            ("Stie", "Site"),
+            ("c123", "x123"),
+            ("c124", "x123"),
+            ("", "abc"),
+            ("gate", "gate"),
+            ("ÉTÉ", "été"),
+        ] {
+            let edit = crate::text::levenshtein(&a.to_lowercase(), &b.to_lowercase());
+            assert!(bag_distance(&bag(a), &bag(b)) <= edit, "{a} {b}");
+        }
+        assert_eq!(bag_distance(&bag("c124"), &bag("x123")), 2);
+    }
 }

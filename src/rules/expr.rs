@@ -9,14 +9,15 @@ use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 
 use cel::objects::Key;
-use cel::{Context, Env, ExecutionError, Program, Value};
+use cel::{Context, Env, ExecutionError, IdedExpr, Value};
 
+use super::budget;
 use crate::date::Date;
 use crate::domain::{martyns, nctc, rating, speed};
 use crate::units::{self, Dimension};
 
 /// The variables an expression may use.
-pub const VARIABLES: [(&str, &str); 5] = [
+pub const VARIABLES: [(&str, &str); 6] = [
     (
         "self",
         "the selected value, as written (a quantity is its text, e.g. \"1.2 m\")",
@@ -28,7 +29,14 @@ pub const VARIABLES: [(&str, &str); 5] = [
     ),
     ("project", "the `spec` of the document's Project"),
     ("stage", "the stage the project is judged at (0-7)"),
+    (
+        BY_ID,
+        "the document's list items by id: `byId.<list>` maps each id in the list `spec.<list>` to its item (the first, if the id repeats): `x in byId.crowdedSpaces`, `byId.entrances[x]`, a lookup instead of a scan",
+    ),
 ];
+
+/// The name of the variable holding the document's items by id.
+pub const BY_ID: &str = "byId";
 
 /// The functions standoff adds to CEL, with their signatures.
 pub const FUNCTIONS: [(&str, &str); 25] = [
@@ -150,7 +158,11 @@ const CEL_TYPES: [&str; 10] = [
     "type",
 ];
 
-static ENV: LazyLock<Arc<Env>> = LazyLock::new(|| Arc::new(Env::stdlib()));
+static ENV: LazyLock<Arc<Env>> = LazyLock::new(|| {
+    let mut env = Env::stdlib();
+    budget::declare(&mut env);
+    Arc::new(env)
+});
 
 /// A compiled expression.
 #[derive(Debug)]
@@ -164,7 +176,8 @@ pub struct Expr {
 
 #[derive(Debug)]
 struct Compiled {
-    program: Program,
+    /// The program, instrumented with the budget's charges (see `budget::instrument`).
+    program: IdedExpr,
     /// Whether it reads `self` / `item`: binding a value copies it, so unread ones are not bound.
     reads_self: bool,
     reads_item: bool,
@@ -274,6 +287,17 @@ pub fn compile(source: &str) -> Result<Expr, ExprError> {
 }
 
 fn compile_now(source: &str) -> Result<Compiled, ExprError> {
+    // Before the parser: it (and the interpreter) recurse once per level of nesting.
+    if let Some(offset) = budget::guard_source(source) {
+        return Err(ExprError {
+            offset,
+            len: 1,
+            message: format!(
+                "the expression is too long or too deeply nested: more than {} operators, brackets and separators (here is the next); split it into several predicates",
+                budget::MAX_OPERATORS
+            ),
+        });
+    }
     let original = source;
     let rewritten = inline_docs(source);
     let source = rewritten.as_str();
@@ -337,7 +361,7 @@ fn compile_now(source: &str) -> Result<Compiled, ExprError> {
     let reads = |name: &str| references.has_variable(name) && !bound.iter().any(|b| b == name);
     let (reads_self, reads_item) = (reads("self"), reads("item"));
     Ok(Compiled {
-        program,
+        program: budget::instrument(program.expression()),
         reads_self,
         reads_item,
     })
@@ -405,7 +429,12 @@ pub enum ExprOutcome {
     Missing,
     /// A real failure (a wrong type, a non-boolean result): reported as a rule error.
     Failed(String),
+    /// The evaluation spent its budget of steps (see `budget`): reported as `RULE-BUDGET`.
+    OverBudget,
 }
+
+/// The message of the error an evaluation that spent its budget ends with.
+pub const OVER_BUDGET: &str = "the evaluation spent its budget of steps";
 
 /// Converts a JSON value into a CEL value.
 #[must_use]
@@ -648,26 +677,47 @@ pub fn project_context(data: ProjectData) -> Context<'static, 'static> {
     ctx.add_variable_from_value(DOCS_VARIABLE, Value::Map(cel::objects::Map { map: Arc::new(by_kind) }));
     let data = Arc::new(data);
     let d = data.clone();
-    let _ = ctx.add_function("docs", move |kind: Arc<String>| -> Value {
-        d.docs_by_kind
+    // A function's result is converted into the interpreter's values (a copy): the domain
+    // functions charge what they copy or walk to the evaluation's budget.
+    let _ = ctx.add_function("docs", move |kind: Arc<String>| -> Result<Value, ExecutionError> {
+        let docs = d
+            .docs_by_kind
             .get(kind.as_str())
             .cloned()
-            .unwrap_or_else(|| Value::List(Arc::new(Vec::new())))
+            .unwrap_or_else(|| Value::List(Arc::new(Vec::new())));
+        budget::charge_value(&docs)?;
+        Ok(docs)
     });
     let d = data.clone();
-    let _ = ctx.add_function("ref", move |kind: Arc<String>, name: Arc<String>| -> Value {
-        named_document(&d, &kind, &name).cloned().unwrap_or(Value::Null)
-    });
-    let _ = ctx.add_function("item_in", |doc: Value, id: Arc<String>| -> Value {
-        find_item(&doc, &id)
-    });
+    let _ = ctx.add_function(
+        "ref",
+        move |kind: Arc<String>, name: Arc<String>| -> Result<Value, ExecutionError> {
+            let found = named_document(&d, &kind, &name).cloned().unwrap_or(Value::Null);
+            budget::charge_value(&found)?;
+            Ok(found)
+        },
+    );
+    let _ = ctx.add_function(
+        "item_in",
+        |doc: Value, id: Arc<String>| -> Result<Value, ExecutionError> {
+            // The document was copied into the argument.
+            budget::charge_value(&doc)?;
+            Ok(find_item(&doc, &id).0)
+        },
+    );
     // Passing a whole document across CEL's function boundary copies it twice (out of `ref`,
     // into `item_in`); this finds the item where the document already is.
     let d = data.clone();
     let _ = ctx.add_function(
         "item_of",
-        move |kind: Arc<String>, name: Arc<String>, id: Arc<String>| -> Value {
-            named_document(&d, &kind, &name).map_or(Value::Null, |doc| find_item(doc, &id))
+        move |kind: Arc<String>, name: Arc<String>, id: Arc<String>| -> Result<Value, ExecutionError> {
+            let Some(doc) = named_document(&d, &kind, &name) else {
+                return Ok(Value::Null);
+            };
+            let (item, visited) = find_item(doc, &id);
+            budget::charge(visited)?;
+            budget::charge_value(&item)?;
+            Ok(item)
         },
     );
     let _ = ctx.add_function("qty", |q: Arc<String>| -> Result<f64, ExecutionError> {
@@ -729,37 +779,45 @@ pub fn project_context(data: ProjectData) -> Context<'static, 'static> {
     let _ = ctx.add_function("rating_for", |t: Arc<String>, standard: Arc<String>| -> Value {
         rating_value(rating::parse_rating_for(&t, rating::Standard::from_document(&standard)))
     });
-    let _ = ctx.add_function("martyns_tier", |project: Value| -> Value {
-        assess_project(&project).tier.map_or(Value::Null, |t| text(t.as_str()))
+    let _ = ctx.add_function("martyns_tier", |project: Value| -> Result<Value, ExecutionError> {
+        budget::charge_value(&project)?;
+        Ok(assess_project(&project).tier.map_or(Value::Null, |t| text(t.as_str())))
     });
-    let _ = ctx.add_function("martyns_reason", |project: Value| -> Value {
-        text(assess_project(&project).reason)
+    let _ = ctx.add_function("martyns_reason", |project: Value| -> Result<Value, ExecutionError> {
+        budget::charge_value(&project)?;
+        Ok(text(assess_project(&project).reason))
     });
-    let _ = ctx.add_function("martyns_facts", |project: Value| -> Value {
-        martyns_facts_value(&project)
+    let _ = ctx.add_function("martyns_facts", |project: Value| -> Result<Value, ExecutionError> {
+        budget::charge_value(&project)?;
+        Ok(martyns_facts_value(&project))
     });
-    let _ = ctx.add_function("qualifying_event", |event: Value, project: Value| -> bool {
-        let peak = match map_get(&event, "expectedPeak") {
-            Some(Value::Int(i)) => u64::try_from(*i).unwrap_or(0),
-            Some(Value::UInt(u)) => *u,
-            _ => 0,
-        };
-        let flag = |key| matches!(map_get(&event, key), Some(Value::Bool(true)));
-        let facts = ProjectFacts::read(&project);
-        let at_enhanced = facts.with_premises(martyns::assess).tier == Some(martyns::Tier::Enhanced);
-        let excluded = match facts.with_premises(martyns::event_exclusion) {
-            martyns::EventExclusion::Excluded(why) => Some(why),
-            martyns::EventExclusion::NotExcluded | martyns::EventExclusion::Unverified(_) => None,
-        };
-        martyns::qualifying_event(&martyns::Event {
-            expected_peak: peak,
-            entry_checks: flag("entryChecks"),
-            public_access: flag("publicAccess"),
-            at_enhanced_premises: at_enhanced,
-            excluded,
-        })
-        .0
-    });
+    let _ = ctx.add_function(
+        "qualifying_event",
+        |event: Value, project: Value| -> Result<bool, ExecutionError> {
+            budget::charge_value(&event)?;
+            budget::charge_value(&project)?;
+            let peak = match map_get(&event, "expectedPeak") {
+                Some(Value::Int(i)) => u64::try_from(*i).unwrap_or(0),
+                Some(Value::UInt(u)) => *u,
+                _ => 0,
+            };
+            let flag = |key| matches!(map_get(&event, key), Some(Value::Bool(true)));
+            let facts = ProjectFacts::read(&project);
+            let at_enhanced = facts.with_premises(martyns::assess).tier == Some(martyns::Tier::Enhanced);
+            let excluded = match facts.with_premises(martyns::event_exclusion) {
+                martyns::EventExclusion::Excluded(why) => Some(why),
+                martyns::EventExclusion::NotExcluded | martyns::EventExclusion::Unverified(_) => None,
+            };
+            Ok(martyns::qualifying_event(&martyns::Event {
+                expected_peak: peak,
+                entry_checks: flag("entryChecks"),
+                public_access: flag("publicAccess"),
+                at_enhanced_premises: at_enhanced,
+                excluded,
+            })
+            .0)
+        },
+    );
     let _ = ctx.add_function("nctc", |charge: Arc<String>| -> Result<Value, ExecutionError> {
         let kg = units::parse_as(&charge, Dimension::Mass)
             .map_err(|e| ExecutionError::function_error("nctc", e.to_string()))?
@@ -804,12 +862,25 @@ pub fn project_context(data: ProjectData) -> Context<'static, 'static> {
     let _ = ctx.add_function("gsa_condition", |t: Arc<String>| -> Value {
         gsa_condition(&t).map_or(Value::Null, text)
     });
-    let _ = ctx.add_function("max_of", |items: Value| -> Value { fold_numbers(&items, f64::max) });
-    let _ = ctx.add_function("min_of", |items: Value| -> Value { fold_numbers(&items, f64::min) });
-    let d = data;
-    let _ = ctx.add_function("design_charge", move |kind: Arc<String>| -> Value {
-        design_charge(&d, &kind)
+    let _ = ctx.add_function("max_of", |items: Value| -> Result<Value, ExecutionError> {
+        budget::charge_value(&items)?;
+        Ok(fold_numbers(&items, f64::max))
     });
+    let _ = ctx.add_function("min_of", |items: Value| -> Result<Value, ExecutionError> {
+        budget::charge_value(&items)?;
+        Ok(fold_numbers(&items, f64::min))
+    });
+    let d = data;
+    let _ = ctx.add_function(
+        "design_charge",
+        move |kind: Arc<String>| -> Result<Value, ExecutionError> {
+            // It walks the risk assessments' methodologies.
+            if let Some(assessments) = d.docs_by_kind.get("RiskAssessment") {
+                budget::charge_value(assessments)?;
+            }
+            Ok(design_charge(&d, &kind))
+        },
+    );
     ctx
 }
 
@@ -897,15 +968,19 @@ fn named_document<'d>(data: &'d ProjectData, kind: &str, name: &str) -> Option<&
     })
 }
 
-/// The list item with `id` anywhere under a document's `spec` (depth-first, iterative).
-fn find_item(doc: &Value, id: &str) -> Value {
+/// The list item with `id` anywhere under a document's `spec` (depth-first, iterative), and
+/// how many values the search visited.
+fn find_item(doc: &Value, id: &str) -> (Value, u64) {
     let mut stack: Vec<&Value> = map_get(doc, "spec").into_iter().collect();
+    let mut visited: u64 = 0;
     while let Some(value) = stack.pop() {
+        visited += 1;
         match value {
             Value::List(items) => {
                 for item in items.iter() {
+                    visited += 1;
                     if matches!(map_get(item, "id"), Some(Value::String(s)) if s.as_str() == id) {
-                        return item.clone();
+                        return (item.clone(), visited);
                     }
                 }
                 stack.extend(items.iter().rev());
@@ -914,7 +989,38 @@ fn find_item(doc: &Value, id: &str) -> Value {
             _ => {}
         }
     }
-    Value::Null
+    (Value::Null, visited)
+}
+
+/// `byId` for a document: for each list under its `spec`, a map from each string `id` of its
+/// items to the item, built once per document, so a rule finds an item in one lookup instead of
+/// a scan of the list. An id used twice maps to its first item, the one a reference to it
+/// resolves to (`CORE-REF`, and the tree index); the second use is a `CORE-ID-UNIQUE` error.
+#[must_use]
+pub fn by_id(document: &serde_json::Value) -> Value {
+    let mut lists: HashMap<Key, Value> = HashMap::new();
+    if let Some(spec) = document.get("spec").and_then(serde_json::Value::as_object) {
+        for (name, list) in spec {
+            let Some(items) = list.as_array() else { continue };
+            let mut ids: HashMap<Key, Value> = HashMap::new();
+            for item in items {
+                if let Some(id) = item.get("id").and_then(serde_json::Value::as_str) {
+                    ids.entry(Key::String(Arc::new(id.to_owned())))
+                        .or_insert_with(|| to_cel(item));
+                }
+            }
+            lists.insert(
+                Key::String(Arc::new(name.clone())),
+                Value::Map(cel::objects::Map { map: Arc::new(ids) }),
+            );
+        }
+    }
+    Value::Map(cel::objects::Map { map: Arc::new(lists) })
+}
+
+/// Binds `byId` (see [`by_id`]) in a document's scope.
+pub fn bind_by_id(ctx: &mut Context<'_, '_>, by_id: Value) {
+    ctx.add_variable_from_value(BY_ID, by_id);
 }
 
 /// The values bound for one evaluation.
@@ -980,7 +1086,18 @@ pub fn eval_local(
     if compiled.reads_item {
         inner.add_variable_from_value("item", item());
     }
-    compiled.program.execute(&inner)
+    budget::start_evaluation();
+    let result = Value::resolve(&compiled.program, &inner);
+    if budget::exceeded() {
+        return Err(ExecutionError::function_error("budget", OVER_BUDGET));
+    }
+    result
+}
+
+/// Whether an evaluation error is a spent budget.
+#[must_use]
+pub fn is_over_budget(error: &ExecutionError) -> bool {
+    matches!(error, ExecutionError::FunctionError { function, message } if function == "budget" && message == OVER_BUDGET)
 }
 
 fn boolean(result: Result<Value, ExecutionError>) -> ExprOutcome {
@@ -995,6 +1112,9 @@ fn boolean(result: Result<Value, ExecutionError>) -> ExprOutcome {
 
 /// A missing key or a null where a value was needed is "not applicable"; anything else fails.
 fn classify(error: &ExecutionError) -> ExprOutcome {
+    if is_over_budget(error) {
+        return ExprOutcome::OverBudget;
+    }
     match error {
         ExecutionError::NoSuchKey(_) => ExprOutcome::Missing,
         ExecutionError::NoSuchOverload(o) if format!("{o:?}").contains("\"null\"") => ExprOutcome::Missing,

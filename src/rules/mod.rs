@@ -2,6 +2,7 @@
 //! compiling raw rule files into validated [`Rule`]s once per run, evaluating them
 //! ([`eval`]) and running their own test cases ([`selftest`]).
 
+pub mod budget;
 mod builtin_files;
 pub mod compile;
 pub mod eval;
