@@ -152,6 +152,22 @@ fn a_nested_comprehension_from_disk_is_stopped_by_its_budget() {
     assert_eq!(finding["severity"], "error");
     // An error: the rule could not be judged.
     assert_eq!(output.status.code(), Some(1));
+    // Selecting the costly rule keeps its budget finding: a rule is never silently inactive.
+    let selected = standoff()
+        .current_dir(dir.path())
+        .args(["check", "--format", "json", "--select", "COSTLY-PAIRS", "--rules"])
+        .arg(&pack)
+        .output()
+        .unwrap();
+    let selected = json(&selected);
+    assert!(
+        selected["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "RULE-BUDGET"),
+        "{selected}"
+    );
     // `explain` knows the id.
     let explained = run_in(dir.path(), &["explain", "RULE-BUDGET"]);
     assert_eq!(explained.status.code(), Some(0), "{}", transcript(&explained));

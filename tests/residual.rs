@@ -215,3 +215,30 @@ fn the_gate_passes_with_accepted_risks_and_says_so() {
     assert!(html.contains("Helen Okafor, Chief Operating Officer"));
     assert!(html.contains("RR-03"));
 }
+
+#[test]
+fn do_nothing_needs_an_accepted_residual_risk_naming_the_approach() {
+    let site = "apiVersion: standoff/v1\nkind: Site\nmetadata: {name: quay-site}\nspec:\n  crowdedSpaces: [{id: plaza, capacity: 100}]\n  vehicleApproaches:\n    - {id: va-lane, reaches: plaza, mitigation: do-nothing}\n";
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = vec![("project.yaml", PROJECT), ("site.yaml", site), ("risk.yaml", RISK)];
+    let without = strategy("    - {id: RR-00, description: none yet}\n");
+    files.push(("strategy.yaml", &without));
+    write_tree(dir.path(), &files);
+    let found = findings(dir.path(), "HVM-MITIGATED");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("is mitigated by `do-nothing`")
+    );
+    assert!(found[0].get("accepted").is_none());
+    let with = strategy(
+        "    - id: RR-02\n      description: the service lane stays open; traffic is light and marshalled on event days\n      owner: Jo Bloggs, Operations Director\n      accepted: true\n      acceptedOn: 2026-02-01\n      accepts: {items: [va-lane]}\n",
+    );
+    write_tree(dir.path(), &[("strategy.yaml", &with)]);
+    let found = findings(dir.path(), "HVM-MITIGATED,RISK");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["accepted"]["risk"], "RR-02");
+    assert_eq!(found[0]["severity"], "info");
+}

@@ -123,7 +123,9 @@ pub fn apply(checked: &mut Checked, policy: &Policy, paths: &[String], as_of: Op
     // 1. Selection and severity, per file. Load errors always report: a file that could not be
     // read must never pass silently.
     findings.retain_mut(|f| {
-        if is_load_error(&f.rule) {
+        // A rule that could not be evaluated (RULE-ERROR, RULE-BUDGET) was selected, or it
+        // would not have run: its failure reports whatever the filter names.
+        if is_load_error(&f.rule) || f.rule.starts_with("RULE-") {
             return true;
         }
         let path = paths.get(f.file.0 as usize).map_or("", String::as_str);
