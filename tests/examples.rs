@@ -67,6 +67,83 @@ fn harbour_festival() {
     assert_eq!(output.status.code(), Some(1));
 }
 
+/// The clean city-centre example: a dense urban site whose two stand-off findings are accepted
+/// residual risks; nothing else is reported (its README explains each line).
+#[test]
+fn city_centre() {
+    let output = pin("city_centre", "examples/city-centre", "2026-06-15", &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", transcript(&output));
+    let said = String::from_utf8_lossy(&output.stdout);
+    assert!(said.contains("0 errors, 0 warnings, 0 info, 2 accepted"), "{said}");
+}
+
+/// The review gate at the end of stage 4 passes the city-centre example and says what was
+/// accepted, by whom and when.
+#[test]
+fn city_centre_passes_the_stage_4_gate_with_its_accepted_risks() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("gate");
+    let output = run_in(
+        repo(),
+        &[
+            "gate",
+            "--stage",
+            "4",
+            "examples/city-centre",
+            "--as-of",
+            "2026-06-15",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", transcript(&output));
+    let said = String::from_utf8_lossy(&output.stdout);
+    assert!(said.contains("gate passed with 2 accepted residual risks"), "{said}");
+    assert!(said.contains("(0 errors, 0 warnings, 0 info, 0 waived)"), "{said}");
+    for line in [
+        "accepted: RR-01 by Grace Whitcombe, Chief Executive on 2026-04-20: SO-BUILDING",
+        "accepted: RR-02 by Grace Whitcombe, Chief Executive on 2026-04-20: SO-PREFERRED",
+    ] {
+        assert!(said.contains(line), "{line} in {said}");
+    }
+    let record: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("gate-record.json")).unwrap()).unwrap();
+    assert_eq!(record["accepted"].as_array().unwrap().len(), 2, "{record}");
+}
+
+/// Before the s.7 document is due, the city-centre strategy's categorised decisions satisfy the
+/// Martyn's Law measure rules; from stage 4 the `SecurityPlan` is needed, and without it they
+/// report again.
+#[test]
+fn city_centre_measures_come_from_the_strategy_until_stage_4() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = repo().join("examples/city-centre");
+    for entry in std::fs::read_dir(&example).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().is_some_and(|n| n == "security-plan.yaml") {
+            continue;
+        }
+        std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+    }
+    let rules = |stage: &str| -> Vec<String> {
+        let report = crate::support::json(&run_in(
+            dir.path(),
+            &["check", "--format", "json", "--as-of", "2026-06-15", "--stage", stage],
+        ));
+        let mut rules: Vec<String> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap().to_owned())
+            .filter(|r| r.starts_with("ML-"))
+            .collect();
+        rules.sort();
+        rules
+    };
+    assert_eq!(rules("3"), Vec::<String>::new());
+    assert_eq!(rules("4"), ["ML-DOCUMENT", "ML-MONITORING", "ML-OTHER-MEASURES"]);
+}
+
 /// The pre-commit case (one file named, the tree loaded for context) reports exactly what the
 /// whole-tree run reports in that file: evaluating rules only on the named files' documents
 /// loses nothing.
