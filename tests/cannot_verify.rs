@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::support::{json, run_in, standoff, transcript};
+use crate::support::{json, matrix_status, run_in, standoff, transcript};
 
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -43,18 +43,8 @@ fn the_stage_2_snapshot_without_a_barrier_schedule_does_not_pass_the_stage_4_gat
     );
     assert!(schedule.iter().all(|f| f["severity"] == "error"));
     // The rules that would have read the schedule cannot verify anything: not "not applicable".
-    let status = |rule: &str| -> Vec<String> {
-        record["matrix"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .flat_map(|row| row["rules"].as_array().unwrap().iter())
-            .filter(|pair| pair[0] == rule)
-            .map(|pair| pair[1].as_str().unwrap().to_owned())
-            .collect()
-    };
     for rule in ["HVM-SPEED", "HVM-MASS", "HVM-PENETRATION", "HVM-GAP"] {
-        let s = status(rule);
+        let s = matrix_status(&record, rule);
         assert!(!s.is_empty() && s.iter().all(|s| s == "cannot-verify"), "{rule}: {s:?}");
     }
     let html = std::fs::read_to_string(out.join("gate-report.html")).unwrap();

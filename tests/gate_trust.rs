@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use crate::support::{PROJECT, json, run_in, standoff, transcript, write_tree};
+use crate::support::{PROJECT, json, matrix_status, run_in, standoff, transcript, write_tree};
 
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -179,17 +179,6 @@ fn foreign_yaml_and_the_tools_own_files_are_never_near_misses() {
         .filter(|f| f["rule"].as_str().is_some_and(|r| r.starts_with("DOC-")))
         .count();
     assert_eq!(near, 0, "{rules}");
-}
-
-fn matrix_status(record: &serde_json::Value, rule: &str) -> Vec<String> {
-    record["matrix"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|row| row["rules"].as_array().unwrap().iter())
-        .filter(|pair| pair[0] == rule)
-        .map(|pair| pair[1].as_str().unwrap().to_owned())
-        .collect()
 }
 
 #[test]

@@ -177,14 +177,8 @@ fn the_gate_passes_with_accepted_risks_and_says_so() {
             .iter()
             .all(|a| a["date"] == "2026-03-12" && a["severity"] == "warning")
     );
-    let statuses: Vec<String> = record["matrix"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|row| row["rules"].as_array().unwrap().iter())
-        .filter(|pair| pair[0] == "SO-PREFERRED" || pair[0] == "SO-BUILDING")
-        .map(|pair| pair[1].as_str().unwrap().to_owned())
-        .collect();
+    let mut statuses = crate::support::matrix_status(&record, "SO-PREFERRED");
+    statuses.extend(crate::support::matrix_status(&record, "SO-BUILDING"));
     assert!(
         !statuses.is_empty() && statuses.iter().all(|s| s == "accepted"),
         "{statuses:?}"

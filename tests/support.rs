@@ -79,3 +79,15 @@ pub(crate) fn write_tree(dir: &Path, files: &[(&str, &str)]) {
         std::fs::write(path, content).unwrap();
     }
 }
+
+/// The statuses a gate record's compliance matrix gives `rule` (one per source it rests on).
+pub(crate) fn matrix_status(record: &serde_json::Value, rule: &str) -> Vec<String> {
+    record["matrix"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|row| row["rules"].as_array().unwrap().iter())
+        .filter(|pair| pair[0] == rule)
+        .map(|pair| pair[1].as_str().unwrap().to_owned())
+        .collect()
+}
