@@ -4,7 +4,11 @@
 set -eu
 cd "$(dirname "$0")"
 mkdir -p corpus/yaml_load corpus/quantity corpus/rating corpus/rule_file corpus/cel_compile
-cp ../examples/*/*.yaml ../examples/*/*/*.yaml corpus/yaml_load/
+# Examples share file names (project.yaml in every one): name each copy by its folder.
+for f in ../examples/*/*.yaml ../examples/*/*/*.yaml; do
+  [ -f "$f" ] || continue
+  cp "$f" "corpus/yaml_load/$(echo "${f#../examples/}" | tr '/' '-')"
+done
 cp ../rules/*/*.yaml corpus/rule_file/ 2>/dev/null || true
 for f in ../rules/*/*.yaml; do cp "$f" "corpus/rule_file/$(basename "$(dirname "$f")")-$(basename "$f")"; done
 n=0
