@@ -608,3 +608,29 @@ fn the_same_tree_gives_the_same_answer_from_any_working_folder() {
     assert_eq!(output.status.code(), Some(2), "{}", transcript(&output));
     assert!(stderr(&output).contains("write a new one with --write-baseline"));
 }
+
+/// Given file paths, the gate judged only the named files' findings while listing the whole
+/// tree as inputs: a glob such as `sub/*.yaml` that misses a folder passed a failing project.
+#[test]
+fn the_gate_given_files_judges_them_and_reports_every_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let sub = dir.path().join("sub");
+    copy_example("harbour-festival", &sub);
+    let (output, record) = gate(dir.path(), "4", &["sub/project.yaml"]);
+    assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
+    assert_eq!(record["passed"], false);
+    std::fs::create_dir_all(sub.join("annex")).unwrap();
+    for f in ["site.yaml", "barrier-schedule.yaml", "risk-assessment.yaml"] {
+        std::fs::rename(sub.join(f), sub.join("annex").join(f)).unwrap();
+    }
+    let files: Vec<String> = yaml_files(&sub)
+        .iter()
+        .map(|p| p.strip_prefix(dir.path()).unwrap().to_string_lossy().into_owned())
+        .collect();
+    let names: Vec<&str> = files.iter().map(String::as_str).collect();
+    let (output, record) = gate(dir.path(), "4", &names);
+    assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
+    // What was judged is what is listed: no input without its findings.
+    let inputs = record["inputs"].to_string();
+    assert!(!inputs.contains("annex"), "{inputs}");
+}

@@ -236,3 +236,103 @@ fn do_nothing_needs_an_accepted_residual_risk_naming_the_approach() {
     assert_eq!(found[0]["accepted"]["risk"], "RR-02");
     assert_eq!(found[0]["severity"], "info");
 }
+
+/// An attack on the acceptance: name every barrier, approach and point of a failing festival,
+/// plant an `id` on a whole document, and date the acceptance in the future. Only the named
+/// approaches and points of the listed kinds may be accepted, never a barrier, a document or a
+/// schema error, and not before the acceptance date.
+#[test]
+fn an_acceptance_cannot_swallow_documents_barriers_schema_errors_or_the_future() {
+    let dir = tempfile::tempdir().unwrap();
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/harbour-festival");
+    for entry in std::fs::read_dir(&from).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "yaml") {
+            std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let strategy_path = dir.path().join("security-strategy.yaml");
+    let strategy = std::fs::read_to_string(&strategy_path).unwrap();
+    let accepts = |date: &str| {
+        format!(
+            "      acceptedOn: {date}\n      accepts:\n        items: [tb-harbour-1, tb-harbour-2, tb-quay-1, tb-quay-2, va-harbour-road, va-ferry-lanes, ap-quay-green, whole-sra]\n"
+        )
+    };
+    let planted = |date: &str| {
+        strategy.replacen(
+            "      accepted: true\n",
+            &format!("      accepted: true\n{}", accepts(date)),
+            1,
+        )
+    };
+    assert_ne!(
+        planted("2026-01-01"),
+        strategy,
+        "the example has an accepted residual risk"
+    );
+    std::fs::write(&strategy_path, planted("2099-01-01")).unwrap();
+    let ra = dir.path().join("risk-assessment.yaml");
+    let text = std::fs::read_to_string(&ra).unwrap();
+    std::fs::write(&ra, text.replacen("spec:\n", "spec:\n  id: whole-sra\n", 1)).unwrap();
+    let gate = |dir: &Path| {
+        let out = dir.join("gate-out");
+        let output = run_in(
+            dir,
+            &[
+                "gate",
+                "--stage",
+                "4",
+                "--as-of",
+                "2026-06-01",
+                "--out",
+                out.to_str().unwrap(),
+                ".",
+            ],
+        );
+        let record: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("gate-record.json")).unwrap()).unwrap();
+        (output, record)
+    };
+    // Dated in the future: reported, and accepting nothing.
+    let (output, record) = gate(dir.path());
+    assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
+    assert!(record["accepted"].as_array().unwrap().is_empty(), "{record}");
+    assert!(
+        record["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "RISK-INVALID")
+    );
+    // Dated today: only approaches and assembly points are accepted.
+    std::fs::write(&strategy_path, planted("2026-01-01")).unwrap();
+    let (output, record) = gate(dir.path());
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "the barriers' and documents' errors still fail it"
+    );
+    for a in record["accepted"].as_array().unwrap() {
+        let rule = a["rule"].as_str().unwrap();
+        assert!(
+            !rule.starts_with("SCHEMA-") && !rule.starts_with("THR-") && !rule.starts_with("CORE-"),
+            "{rule} was accepted: {a}"
+        );
+        assert_eq!(a["file"], "site.yaml", "only Site items were named: {a}");
+    }
+    let live: Vec<&str> = record["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "error" && f["waived"] == false)
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    for rule in [
+        "HVM-SPEED",
+        "HVM-RATING-PARSE",
+        "THR-METHODOLOGIES",
+        "SCHEMA-UNKNOWN-PROPERTY",
+    ] {
+        assert!(live.contains(&rule), "{rule} must still fail: {live:?}");
+    }
+}

@@ -270,7 +270,16 @@ pub(super) fn judge(request: &JudgeRequest<'_>) -> Result<Judgement, ToolError> 
         _ => None,
     };
     let (waiver_file, waiver_record) = waiver_file.unzip();
-    let scope = scope(request.paths, &config);
+    // The gate judges exactly what it was given: named files are judged, not used as a
+    // window onto a tree whose other findings would then go unreported.
+    let scope = if gate {
+        Scope {
+            roots: request.paths.to_vec(),
+            report_only: None,
+        }
+    } else {
+        scope(request.paths, &config)
+    };
     let check_walk = WalkOptions {
         follow_symlinks: config.follow_symlinks,
         exclude: config.exclude.clone(),

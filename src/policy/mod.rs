@@ -159,7 +159,7 @@ pub fn apply(checked: &mut Checked, policy: &Policy, paths: &[String], as_of: Op
         &mut notices,
     );
     // 3. Accepted residual risks, on what is still live.
-    residual::apply(&mut findings, checked, &mut notices);
+    residual::apply(&mut findings, checked, as_of, &mut notices);
     // Notices are redacted like every finding: by the document file they point into.
     waivers::annotate_notices(
         &mut notices,

@@ -29,36 +29,40 @@ struct Acceptance {
     used: bool,
 }
 
-/// The item ids a finding is about: the list items its pointer passes through (by id), and
-/// the item its selected value names (a reference such as `protects: [va-north]`).
-fn item_ids(checked: &Checked, finding: &Finding) -> Vec<String> {
-    let Some(index) = finding.document else {
-        return Vec::new();
-    };
-    let Some(doc) = checked
+/// The lists whose items a residual risk may accept, by kind (issue "Fail closed", 2):
+/// approaches, assembly points, building faces and glazing elements. A whole document, or an
+/// item of any other list, cannot be accepted.
+const ACCEPTABLE: [(Kind, &str); 4] = [
+    (Kind::Site, "vehicleApproaches"),
+    (Kind::Site, "assemblyPoints"),
+    (Kind::Site, "standoff"),
+    (Kind::Glazing, "elements"),
+];
+
+/// The acceptable item a finding is located on, by id: `/spec/<list>/<n>/...` of an
+/// acceptable list (or `/spec/standoff/...`, the building face, when it carries an `id`).
+fn item_id(checked: &Checked, finding: &Finding) -> Option<String> {
+    let index = finding.document?;
+    let doc = checked
         .documents
         .iter()
-        .find(|d| d.file == finding.file && d.index == index)
-    else {
-        return Vec::new();
-    };
-    let Some(pointer) = finding.pointer.as_deref() else {
-        return Vec::new();
-    };
-    // Every mapping on the way down that carries an `id` (list items, and a named mapping such
-    // as a Site's `standoff: {id: foyer-face, ...}`).
-    let mut ids: Vec<String> = Vec::new();
-    let mut node = Some(doc.yaml.root());
-    for token in pointer_tokens(pointer) {
-        node = node.and_then(|n| n.child(&token));
-        if let Some(Value::String(id)) = node.and_then(|n| n.value().get("id")) {
-            ids.push(id.clone());
-        }
+        .find(|d| d.file == finding.file && d.index == index)?;
+    let pointer = finding.pointer.as_deref()?;
+    let mut tokens = pointer_tokens(pointer);
+    if tokens.next().as_deref() != Some("spec") {
+        return None;
     }
-    if let Some(Value::String(named)) = doc.yaml.value.pointer(pointer) {
-        ids.push(named.clone());
+    let list = tokens.next()?;
+    if !ACCEPTABLE.iter().any(|(kind, name)| *kind == doc.kind && *name == list) {
+        return None;
     }
-    ids
+    let item = if list == "standoff" {
+        doc.yaml.value.pointer("/spec/standoff")?
+    } else {
+        let position = tokens.next()?;
+        doc.yaml.value.pointer(&format!("/spec/{list}/{position}"))?
+    };
+    item.get("id").and_then(Value::as_str).map(str::to_owned)
 }
 
 fn strings(value: Option<&Value>) -> Vec<String> {
@@ -85,7 +89,7 @@ fn notice(
 }
 
 /// Reads every acceptance, reporting the ones that cannot be used.
-fn acceptances(checked: &Checked, notices: &mut Vec<Finding>) -> Vec<Acceptance> {
+fn acceptances(checked: &Checked, as_of: Option<Date>, notices: &mut Vec<Finding>) -> Vec<Acceptance> {
     let mut out = Vec::new();
     for (d, doc) in checked.documents.iter().enumerate() {
         if doc.kind != Kind::SecurityStrategy {
@@ -122,6 +126,9 @@ fn acceptances(checked: &Checked, notices: &mut Vec<Finding>) -> Vec<Acceptance>
             }
             if date.is_none() {
                 problems.push("the date of acceptance, `acceptedOn`");
+            }
+            if date.zip(as_of).is_some_and(|(date, today)| date > today) {
+                problems.push("an acceptance date that has come (`acceptedOn` is in the future)");
             }
             if items.is_empty() {
                 problems.push("the items it accepts, each named by id in `accepts.items`");
@@ -170,25 +177,31 @@ fn project_of(checked: &Checked, finding: &Finding) -> Option<usize> {
 
 /// Marks the findings an accepted residual risk covers, and reports acceptances that cover
 /// nothing or cannot be used.
-pub fn apply(findings: &mut [Finding], checked: &Checked, notices: &mut Vec<Finding>) {
-    let mut accepted = acceptances(checked, notices);
+pub fn apply(findings: &mut [Finding], checked: &Checked, as_of: Option<Date>, notices: &mut Vec<Finding>) {
+    let mut accepted = acceptances(checked, as_of, notices);
     if accepted.is_empty() {
         return;
     }
     for finding in findings.iter_mut() {
-        if finding.waiver.is_some() || finding.accepted.is_some() || is_load_error(&finding.rule) {
+        // Only a design risk can be accepted: never a load or schema error, a waiver or
+        // acceptance notice, a rule that could not run, or an integrity (core) finding.
+        if finding.waiver.is_some()
+            || finding.accepted.is_some()
+            || is_load_error(&finding.rule)
+            || crate::checks::builtin_check(&finding.rule).is_some()
+            || finding.rule.starts_with("CORE-")
+        {
             continue;
         }
         let Some(project) = project_of(checked, finding) else {
             continue;
         };
-        let ids = item_ids(checked, finding);
-        if ids.is_empty() {
+        let Some(id) = item_id(checked, finding) else {
             continue;
-        }
+        };
         let Some(acceptance) = accepted.iter_mut().find(|a| {
             a.project == project
-                && a.items.iter().any(|item| ids.contains(item))
+                && a.items.contains(&id)
                 && (a.rules.is_empty() || a.rules.iter().any(|r| super::pattern_matches(r, &finding.rule)))
         }) else {
             continue;
