@@ -21,10 +21,22 @@ use crate::text::LineCol;
 pub struct StoredRecord {
     pub tool_version: String,
     pub stage: u8,
+    pub as_of: String,
+    pub passed: bool,
+    pub findings: Vec<StoredFinding>,
     pub inputs: Vec<StoredInput>,
     pub config: Option<StoredFile>,
     pub waiver_file: Option<StoredFile>,
     pub packs: Vec<StoredPack>,
+}
+
+/// A finding as stored: what `--verify` compares with a new judgement.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Deserialize)]
+pub struct StoredFinding {
+    pub rule: String,
+    pub severity: String,
+    pub fingerprint: String,
+    pub waived: bool,
 }
 
 /// An input as stored.

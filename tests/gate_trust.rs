@@ -530,6 +530,21 @@ fn a_gate_record_validates_and_can_be_verified_later() {
     // From inside the tree: the same answer.
     let output = verify(&sub, &["."]);
     assert_eq!(output.status.code(), Some(0), "{}", transcript(&output));
+    // A record edited to say "passed" over the same inputs is caught: they are judged again.
+    let original = std::fs::read_to_string(&record_path).unwrap();
+    let mut forged: serde_json::Value = serde_json::from_str(&original).unwrap();
+    forged["passed"] = serde_json::Value::Bool(true);
+    forged["reasons"] = serde_json::json!([]);
+    forged["findings"] = serde_json::json!([]);
+    std::fs::write(&record_path, forged.to_string()).unwrap();
+    let output = verify(dir.path(), &["sub"]);
+    assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
+    assert!(
+        stdout(&output).contains("differs: the verdict"),
+        "{}",
+        transcript(&output)
+    );
+    std::fs::write(&record_path, &original).unwrap();
     // An input changed, one added, one removed.
     let site = sub.join("site.yaml");
     let text = std::fs::read_to_string(&site).unwrap();

@@ -159,8 +159,59 @@ fn verify(record_path: &std::path::Path, args: &GateArgs, global: &GlobalArgs) -
         .map_err(|e| ToolError::message(format!("{shown} is not a valid gate record: {e}")))?;
     let stage = crate::stage::Stage::new(record.stage)
         .ok_or_else(|| ToolError::message(format!("{shown}: stage {} is not a RIBA stage", record.stage)))?;
-    let judgement = judge(&gate_request(args, stage, global))?;
+    // Judged again, as of the record's date: the record's verdict and findings must be what
+    // the same inputs give, so an edited record (a "passed" written over a failure) is caught.
+    let as_of = crate::date::Date::parse(&record.as_of)
+        .ok_or_else(|| ToolError::message(format!("{shown}: `asOf` is not a date")))?;
+    let mut request = gate_request(args, stage, global);
+    request.as_of = Some(as_of);
+    let judgement = judge(&request)?;
     let mut differences: Vec<String> = Vec::new();
+    let output = Output {
+        rules: &judgement.rules,
+        reveal: false,
+        tool_version: env!("CARGO_PKG_VERSION"),
+    };
+    let again = gate::record(
+        &judgement.checked,
+        &output,
+        &GateRequest {
+            stage,
+            as_of: record.as_of.clone(),
+            inputs: judgement.inputs.clone(),
+            config: config_record(&judgement),
+            waiver_file: judgement.waiver_file.clone(),
+            disregarded: judgement.disregarded.clone(),
+            tool_version: env!("CARGO_PKG_VERSION"),
+        },
+    );
+    if again.passed != record.passed {
+        differences.push(format!(
+            "the verdict: the record says {}, the same inputs give {}",
+            if record.passed { "passed" } else { "not passed" },
+            if again.passed { "passed" } else { "not passed" }
+        ));
+    }
+    let mut stored = record.findings.clone();
+    stored.sort();
+    let mut judged: Vec<gate::StoredFinding> = again
+        .findings
+        .iter()
+        .map(|f| gate::StoredFinding {
+            rule: f.rule.clone(),
+            severity: f.severity.as_str().to_owned(),
+            fingerprint: f.fingerprint.clone(),
+            waived: f.waived,
+        })
+        .collect();
+    judged.sort();
+    if stored != judged {
+        let missing = judged.iter().filter(|f| !stored.contains(f)).count();
+        let extra = stored.iter().filter(|f| !judged.contains(f)).count();
+        differences.push(format!(
+            "the findings: {missing} the same inputs give are not in the record, and {extra} in the record they do not give"
+        ));
+    }
     let now: BTreeMap<&str, Option<&str>> = judgement
         .inputs
         .iter()
@@ -273,7 +324,7 @@ fn verify(record_path: &std::path::Path, args: &GateArgs, global: &GlobalArgs) -
         if differences.is_empty() {
             "verified: what was judged is unchanged"
         } else {
-            "NOT VERIFIED: what was judged has changed"
+            "NOT VERIFIED: the record does not match what these inputs give"
         },
         record.inputs.len(),
         record.packs.len(),
