@@ -105,25 +105,104 @@ fn problem(finding: Finding) -> Recognition {
 }
 
 /// Whether a mapping is shaped like a design document (documents.md, section 1): its `kind`
-/// is one of the kinds, and it has `metadata` or `spec`. Rule files (which name the kind they
-/// read, beside `id` and `check`) are never candidates.
+/// is one of the kinds (as written, in any case, or as the first item of a list), and it has
+/// `metadata` or `spec`. Rule files name the kind they read too, but have neither.
 fn shaped_like_ours(map: &serde_json::Map<String, Value>) -> bool {
-    let kind_is_ours = map
-        .get("kind")
-        .and_then(Value::as_str)
-        .is_some_and(|k| Kind::ALL.iter().any(|kind| kind.name().eq_ignore_ascii_case(k.trim())));
-    let rule_file = map.contains_key("id") && (map.contains_key("check") || map.contains_key("tests"));
-    kind_is_ours && (map.contains_key("metadata") || map.contains_key("spec")) && !rule_file
+    let kind = match map.get("kind") {
+        Some(Value::String(k)) => Some(k.as_str()),
+        Some(Value::Array(items)) => items.first().and_then(Value::as_str),
+        _ => None,
+    };
+    let kind_is_ours = kind.is_some_and(|k| Kind::ALL.iter().any(|kind| kind.name().eq_ignore_ascii_case(k.trim())));
+    kind_is_ours && (map.contains_key("metadata") || map.contains_key("spec"))
 }
 
-/// Kubernetes and `OpenShift` have kinds of these names (`Event`, `Project`): their own
-/// `apiVersion`s are foreign YAML, not near misses.
-fn other_systems_kind(api: &str, kind: &str) -> bool {
+/// A rule file of a pack (`id`, `check`, no `metadata` or `spec`): its test cases are full of
+/// design documents, and it is never a candidate.
+fn is_rule_file(map: &serde_json::Map<String, Value>) -> bool {
+    map.contains_key("id")
+        && (map.contains_key("check") || map.contains_key("tests"))
+        && !map.contains_key("metadata")
+        && !map.contains_key("spec")
+}
+
+/// How many nodes of a foreign document are looked into for a design document it hides.
+const HIDING_NODE_BUDGET: usize = 2_000;
+
+/// Whether a value hides a design document: a mapping shaped like one (or with a `standoff/`
+/// apiVersion) inside a list or mapping, or a string (or base64 text) that reads as one.
+/// Bounded in depth and in nodes visited.
+fn hides_design(value: &Value, depth: u8, budget: &mut usize) -> bool {
+    if depth == 0 || *budget == 0 {
+        return false;
+    }
+    *budget -= 1;
+    match value {
+        Value::Object(map) => {
+            if is_rule_file(map) {
+                return false;
+            }
+            let api_is_ours = map
+                .get("apiVersion")
+                .and_then(Value::as_str)
+                .is_some_and(|a| a.trim().to_ascii_lowercase().starts_with("standoff"));
+            api_is_ours || shaped_like_ours(map) || map.values().any(|v| hides_design(v, depth - 1, budget))
+        }
+        Value::Array(items) => items.iter().any(|v| hides_design(v, depth - 1, budget)),
+        Value::String(text) => {
+            string_reads_as_design(text, depth - 1)
+                || decode_base64(text).is_some_and(|t| string_reads_as_design(&t, depth - 1))
+        }
+        _ => false,
+    }
+}
+
+/// Decodes standard base64 text (as a `!!binary` scalar holds), if it is that and UTF-8.
+fn decode_base64(text: &str) -> Option<String> {
+    let digits: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    if digits.len() < 16 || !digits.len().is_multiple_of(4) {
+        return None;
+    }
+    let value = |b: u8| match b {
+        b'A'..=b'Z' => Some(u32::from(b - b'A')),
+        b'a'..=b'z' => Some(u32::from(b - b'a') + 26),
+        b'0'..=b'9' => Some(u32::from(b - b'0') + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    };
+    let mut out = Vec::with_capacity(digits.len() / 4 * 3);
+    for chunk in digits.chunks(4) {
+        let pad = chunk.iter().rev().take_while(|b| **b == b'=').count();
+        let mut n = 0u32;
+        for &b in &chunk[..4 - pad] {
+            n = (n << 6) | value(b)?;
+        }
+        n <<= 6 * pad as u32;
+        let bytes = n.to_be_bytes();
+        out.extend_from_slice(&bytes[1..4 - pad]);
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Kubernetes and `OpenShift` have kinds of these names (`Event`, `Project`): under their own
+/// `apiVersion`s they are foreign YAML, unless their `spec` carries what our kind requires
+/// (an Event's venue, dates and headcount; a Project's stage, jurisdiction and uses).
+fn other_systems_kind(api: &str, kind: &str, map: &serde_json::Map<String, Value>) -> bool {
     let core = api == "v1" || api.starts_with("v1beta") || api.starts_with("v1alpha");
     let grouped = ["events.k8s.io/", "project.openshift.io/", "config.openshift.io/"]
         .iter()
         .any(|group| api.starts_with(group));
-    matches!(kind, "Event" | "Project") && (core || grouped)
+    let ours: &[&str] = match kind {
+        "Event" => &["venue", "dates", "expectedPeak"],
+        "Project" => &["stage", "jurisdiction", "uses"],
+        _ => return false,
+    };
+    let spec_is_ours = map
+        .get("spec")
+        .and_then(Value::as_object)
+        .is_some_and(|spec| ours.iter().any(|k| spec.contains_key(*k)));
+    (core || grouped) && !spec_is_ours
 }
 
 /// A near miss: a document shaped like a design document that would not be read as one.
@@ -166,6 +245,29 @@ fn string_reads_as_design(text: &str, depth: u8) -> bool {
     })
 }
 
+/// Foreign YAML, unless it hides a design document in a list, a mapping or a string.
+fn foreign_unless_hiding(file: FileId, index: u32, root: &crate::yaml::Node<'_>) -> Recognition {
+    let mut budget = HIDING_NODE_BUDGET;
+    // The document itself was judged foreign already: look only inside it.
+    let hidden = match root.value() {
+        Value::Object(map) if is_rule_file(map) => false,
+        Value::Object(map) => map
+            .values()
+            .any(|v| hides_design(v, STRING_DOCUMENT_DEPTH, &mut budget)),
+        other => hides_design(other, STRING_DOCUMENT_DEPTH + 1, &mut budget),
+    };
+    if hidden {
+        return near_miss(
+            file,
+            index,
+            root.span(),
+            "it is held inside another document (in a list, a mapping or a string)",
+            "a design document inside",
+        );
+    }
+    Recognition::Foreign
+}
+
 /// Sorts a YAML document into design document, foreign YAML, or a problem to report.
 #[must_use]
 pub fn recognise(file: FileId, index: u32, doc: &YamlDocument) -> Recognition {
@@ -174,12 +276,24 @@ pub fn recognise(file: FileId, index: u32, doc: &YamlDocument) -> Recognition {
         return match root.value() {
             Value::Null => Recognition::Empty,
             // `--- |` makes a whole file one string: a design document hidden from every rule.
-            Value::String(text) if string_reads_as_design(text, STRING_DOCUMENT_DEPTH) => near_miss(
+            Value::String(text)
+                if string_reads_as_design(text, STRING_DOCUMENT_DEPTH)
+                    || decode_base64(text).is_some_and(|t| string_reads_as_design(&t, STRING_DOCUMENT_DEPTH)) =>
+            {
+                near_miss(
+                    file,
+                    index,
+                    root.span(),
+                    "the whole document is one string (a `|` or `>` after `---`, or `!!binary`?)",
+                    "a string, not a mapping",
+                )
+            }
+            other if hides_design(other, STRING_DOCUMENT_DEPTH + 1, &mut { HIDING_NODE_BUDGET }) => near_miss(
                 file,
                 index,
                 root.span(),
-                "the whole document is one string (a `|` or `>` after `---`?)",
-                "a string, not a mapping",
+                "it is wrapped in a list",
+                "a list, not a mapping",
             ),
             _ => Recognition::Foreign,
         };
@@ -193,7 +307,7 @@ pub fn recognise(file: FileId, index: u32, doc: &YamlDocument) -> Recognition {
         if shaped_like_ours(map) {
             return near_miss(file, index, kind_span, "it has no `apiVersion`", "no apiVersion");
         }
-        return Recognition::Foreign;
+        return foreign_unless_hiding(file, index, &root);
     };
     let Some(api_text) = api.value().as_str() else {
         // `apiVersion: ~`, `[standoff/v1]`, a number: not a string, so never ours as written.
@@ -206,13 +320,13 @@ pub fn recognise(file: FileId, index: u32, doc: &YamlDocument) -> Recognition {
                 "not a string",
             );
         }
-        return Recognition::Foreign;
+        return foreign_unless_hiding(file, index, &root);
     };
     if api_text != API_VERSION {
         let ours = api_text.starts_with("standoff/");
         let near = did_you_mean(api_text, [API_VERSION]).is_some();
         if !ours && !near {
-            if shaped_like_ours(map) && !kind_name.is_some_and(|k| other_systems_kind(api_text, k)) {
+            if shaped_like_ours(map) && !kind_name.is_some_and(|k| other_systems_kind(api_text, k, map)) {
                 return near_miss(
                     file,
                     index,
@@ -221,7 +335,7 @@ pub fn recognise(file: FileId, index: u32, doc: &YamlDocument) -> Recognition {
                     "another apiVersion",
                 );
             }
-            return Recognition::Foreign;
+            return foreign_unless_hiding(file, index, &root);
         }
         let message = if ours {
             format!(
@@ -332,6 +446,16 @@ mod tests {
             "kind: site\nmetadata: {name: x}\n",
             "--- |\n  apiVersion: standoff/v1\n  kind: Site\n  metadata: {name: x}\n",
             "--- >\n  kind: Site\n\n  spec: {}\n",
+            // From an attack on the gate: disguised as a rule file, wrapped in a list, a string
+            // inside a list or a mapping, base64, the kind as a list, a Kubernetes apiVersion
+            // over our own Event.
+            "id: X\ntests: []\nkind: Site\nmetadata: {name: x}\nspec: {}\n",
+            "- apiVersion: standoff/v1\n  kind: Site\n  metadata: {name: x}\n",
+            "- |\n  apiVersion: standoff/v1\n  kind: Site\n  metadata: {name: x}\n",
+            "doc: |\n  apiVersion: standoff/v1\n  kind: Site\n  metadata: {name: x}\n",
+            "--- !!binary YXBpVmVyc2lvbjogc3RhbmRvZmYvdjEKa2luZDogU2l0ZQptZXRhZGF0YToge25hbWU6IHh9Cg==\n",
+            "kind: [Site]\nmetadata: {name: x}\nspec: {}\n",
+            "apiVersion: v1\nkind: Event\nmetadata: {name: x}\nspec: {venue: quay, dates: {start: 2026-01-01, end: 2026-01-02}, expectedPeak: 900}\n",
         ] {
             let f = problem(text);
             assert_eq!(f.rule, "DOC-NEAR-MISS", "{text}");
