@@ -254,7 +254,9 @@ pub(super) fn judge(request: &JudgeRequest<'_>) -> Result<Judgement, ToolError> 
             let text = std::fs::read_to_string(path)
                 .map_err(|e| ToolError::message(format!("cannot read {}: {e}", walk::display(path))))?;
             Some((
-                waivers::load_file(&text, &walk::display(path))?,
+                // Shown relative to the tree's root like every input, so the record and the
+                // findings do not depend on the working folder.
+                waivers::load_file(&text, &walk::display_from(path, &root))?,
                 gate::WaiverFileRecord {
                     path: walk::display_from(path, &root),
                     sha256: crate::text::hex(&sha2::Sha256::digest(text.as_bytes())),
