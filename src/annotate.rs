@@ -116,7 +116,11 @@ impl Sensitivity {
             .iter()
             .enumerate()
             .map(|(i, doc)| match marking(doc) {
-                Marking::Official => false,
+                // Two Projects of one name that disagree: the classification cannot be read,
+                // so the OFFICIAL copy does not unmark the other (issue "Trust", from an attack).
+                Marking::Official => {
+                    doc.kind == Kind::Project && doc.name().is_some_and(|n| restricted_names.contains(n))
+                }
                 Marking::Other => true,
                 Marking::Absent => match projects.membership.get(i).copied().flatten() {
                     // No Project, an unknown or unreadable `metadata.project`, several Projects
@@ -150,7 +154,10 @@ impl Sensitivity {
         let projects_sensitive = projects
             .projects
             .iter()
-            .map(|p| documents_sensitive.get(p.document).copied().unwrap_or(true))
+            .map(|p| {
+                documents_sensitive.get(p.document).copied().unwrap_or(true)
+                    || restricted_names.contains(p.name.as_str())
+            })
             .collect();
         Self {
             documents: documents_sensitive,

@@ -628,7 +628,10 @@ fn the_same_tree_gives_the_same_answer_from_any_working_folder() {
         .filter(|f| f["waived"].is_null())
         .count();
     assert_eq!(live, 0, "{report}");
-    assert_eq!(report["summary"]["waived"], 1, "the waiver still applies from the parent");
+    assert_eq!(
+        report["summary"]["waived"], 1,
+        "the waiver still applies from the parent"
+    );
     assert_eq!(output.status.code(), Some(0));
     // A baseline of the earlier format is refused, never silently matching nothing.
     let old = dir.path().join("old-baseline.json");

@@ -370,3 +370,39 @@ fn fingerprints_of_sensitive_documents_do_not_depend_on_withheld_text() {
     // reordering a list): the control that shows the comparison can fail.
     assert_ne!(fingerprints("", "7f3a"), fingerprints("", "9b2c"));
 }
+
+/// From an attack: a second copy of a sensitive Project, marked OFFICIAL, made its name (and
+/// its documents' findings) leave the machine. Two Projects of one name that disagree cannot
+/// be classified: both are sensitive.
+#[test]
+fn an_official_copy_of_a_sensitive_project_does_not_unmark_it() {
+    for order in ["official first", "sensitive first"] {
+        let sensitive = project(PROJECT_NAME, "  classification: OFFICIAL-SENSITIVE\n");
+        let official = project(PROJECT_NAME, "  classification: OFFICIAL\n");
+        let (a, b) = if order == "official first" {
+            (official, sensitive)
+        } else {
+            (sensitive, official)
+        };
+        let dir = tree(&[
+            ("a-project.yaml", a.as_bytes()),
+            ("b-project.yaml", b.as_bytes()),
+            ("site.yaml", site("").as_bytes()),
+        ]);
+        assert_withheld(order, dir.path(), &CANARIES);
+        // In one file too.
+        let dir = tree(&[
+            (
+                "project.yaml",
+                format!(
+                    "{}---\n{}",
+                    project(PROJECT_NAME, "  classification: OFFICIAL\n"),
+                    project(PROJECT_NAME, "  classification: OFFICIAL-SENSITIVE\n")
+                )
+                .as_bytes(),
+            ),
+            ("site.yaml", site("").as_bytes()),
+        ]);
+        assert_withheld("one file", dir.path(), &CANARIES);
+    }
+}
