@@ -180,6 +180,21 @@ impl Guard {
                 return refuse(format!("it is another name of {input}, an input of this run"));
             }
         }
+        // An existing file of the tree that is not a report (a README, a drawing register, a
+        // build file) is the tree's own: never replaced by a report. A report of an earlier run
+        // (`.json`, `.sarif`, `.xml`, `.html`, `.txt`, `.log`) may be.
+        let report_like = entry
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| REPORT_EXTENSIONS.iter().any(|r| e.eq_ignore_ascii_case(r)));
+        if !report_like
+            && std::fs::metadata(&entry).is_ok_and(|m| m.is_file())
+            && let Some((_, folder)) = resolved.folders.iter().find(|(f, _)| entry.starts_with(f))
+        {
+            return refuse(format!(
+                "it is an existing file of {folder}, the tree being checked, and not a report"
+            ));
+        }
         if walk::is_yaml(&entry)
             && let Some((_, folder)) = resolved.folders.iter().find(|(f, _)| entry.starts_with(f))
         {
@@ -190,6 +205,9 @@ impl Guard {
         Ok(())
     }
 }
+
+/// Extensions of the files a report may replace inside the tree (an earlier run's report).
+const REPORT_EXTENSIONS: [&str; 6] = ["json", "sarif", "xml", "html", "txt", "log"];
 
 /// The absolute path of the folder entry a write to `path` creates or replaces: every existing
 /// folder on the way resolved (links included), folders still to be created taken as written,

@@ -357,3 +357,21 @@ fn the_gate_reports_special_files_promptly() {
     assert!(text.contains("not a regular file"), "{text}");
     assert!(text.contains("pipe.yaml"), "{text}");
 }
+
+/// From an attack: `-o t/README.md` replaced a file of the tree that is not an input. An
+/// existing file of the tree is never replaced by a report, unless it is an earlier report.
+#[test]
+fn an_existing_file_of_the_tree_is_not_replaced_by_a_report() {
+    let dir = tree();
+    std::fs::write(dir.path().join("t/README.md"), "# the project's readme\n").unwrap();
+    let before = bytes(&dir.path().join("t/README.md"));
+    let output = run_in(dir.path(), &["check", "t", "-o", "t/README.md"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("not a report"), "{}", stderr(&output));
+    assert_eq!(bytes(&dir.path().join("t/README.md")), before);
+    // A report of an earlier run is replaced.
+    for _ in 0..2 {
+        let output = run_in(dir.path(), &["check", "t", "--format", "json", "-o", "t/report.json"]);
+        assert!(matches!(output.status.code(), Some(0 | 1)), "{}", stderr(&output));
+    }
+}

@@ -42,6 +42,9 @@ pub(super) fn run(args: &GateArgs, global: &GlobalArgs) -> Result<ExitCode, Tool
     };
     let record = gate::record(&judgement.checked, &output, &gate_request);
     let json = serde_json::to_string_pretty(&record).map_err(|e| ToolError::message(e.to_string()))? + "\n";
+    // The same JSON, with control and bidirectional characters written as `\u` escapes, as
+    // every other JSON output: a record read in a terminal or a review tool shows no tricks.
+    let json = crate::text::json_terminal(&json).into_owned();
     let html = gate::html(&record);
     // Both files are checked against the inputs before either is written (src/output.rs).
     let record_path = out.join("gate-record.json");
