@@ -37,6 +37,13 @@ fn sarif_is_pinned_and_valid_against_the_oasis_schema() {
     );
     let schema_path = repo().join("../shared/data/sarif-schema-2.1.0.json");
     if !schema_path.exists() {
+        // CI has ../shared beside the clone: there, a missing schema is a failure, not a pass
+        // that asserted nothing.
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have the SARIF schema at {}",
+            schema_path.display()
+        );
         eprintln!(
             "SARIF schema not found at {}: validation skipped",
             schema_path.display()
