@@ -113,12 +113,18 @@ fn check(dir: &Path, pack: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
-#[test]
-fn human_report_escapes_file_names_values_packs_and_waivers() {
+/// A hostile tree and a hostile pack beside it.
+fn hostile() -> (tempfile::TempDir, tempfile::TempDir) {
     let tree = tempfile::tempdir().unwrap();
     let packs = tempfile::tempdir().unwrap();
     hostile_tree(tree.path());
     write_pack(packs.path());
+    (tree, packs)
+}
+
+#[test]
+fn human_report_escapes_file_names_values_packs_and_waivers() {
+    let (tree, packs) = hostile();
     let output = check(tree.path(), &packs.path().join("evil"), &[]);
     assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
     let text = assert_escaped("human stdout", &output.stdout, MARKER);
@@ -146,10 +152,7 @@ fn human_report_escapes_file_names_values_packs_and_waivers() {
 
 #[test]
 fn verbose_walk_escapes_file_names() {
-    let tree = tempfile::tempdir().unwrap();
-    let packs = tempfile::tempdir().unwrap();
-    hostile_tree(tree.path());
-    write_pack(packs.path());
+    let (tree, packs) = hostile();
     let output = check(tree.path(), &packs.path().join("evil"), &["-v"]);
     let text = assert_escaped("-v stderr", &output.stderr, MARKER);
     assert!(text.contains(&format!(r"walked evil{MARKER}\n.yaml")), "{text}");
@@ -157,10 +160,7 @@ fn verbose_walk_escapes_file_names() {
 
 #[test]
 fn github_annotations_escape_the_file_property_and_message() {
-    let tree = tempfile::tempdir().unwrap();
-    let packs = tempfile::tempdir().unwrap();
-    hostile_tree(tree.path());
-    write_pack(packs.path());
+    let (tree, packs) = hostile();
     let output = check(tree.path(), &packs.path().join("evil"), &["--format", "github"]);
     let text = assert_escaped("github stdout", &output.stdout, MARKER);
     assert!(
@@ -275,10 +275,7 @@ fn assert_well_formed_xml(xml: &str) {
 
 #[test]
 fn junit_is_well_formed_xml_for_hostile_names_and_text() {
-    let tree = tempfile::tempdir().unwrap();
-    let packs = tempfile::tempdir().unwrap();
-    hostile_tree(tree.path());
-    write_pack(packs.path());
+    let (tree, packs) = hostile();
     let output = check(tree.path(), &packs.path().join("evil"), &["--format", "junit"]);
     let text = assert_escaped("junit stdout", &output.stdout, MARKER);
     assert_well_formed_xml(&text);
@@ -297,10 +294,7 @@ fn junit_is_well_formed_xml_for_hostile_names_and_text() {
 
 #[test]
 fn json_outputs_escape_as_json_and_keep_the_real_name() {
-    let tree = tempfile::tempdir().unwrap();
-    let packs = tempfile::tempdir().unwrap();
-    hostile_tree(tree.path());
-    write_pack(packs.path());
+    let (tree, packs) = hostile();
     let pack = packs.path().join("evil");
     for format in ["json", "gitlab", "sarif"] {
         let output = check(tree.path(), &pack, &["--format", format]);

@@ -117,14 +117,8 @@ fn city_centre_passes_the_stage_4_gate_with_its_accepted_risks() {
 #[test]
 fn city_centre_measures_come_from_the_strategy_until_stage_4() {
     let dir = tempfile::tempdir().unwrap();
-    let example = repo().join("examples/city-centre");
-    for entry in std::fs::read_dir(&example).unwrap() {
-        let path = entry.unwrap().path();
-        if path.file_name().is_some_and(|n| n == "security-plan.yaml") {
-            continue;
-        }
-        std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
-    }
+    crate::support::copy_example("city-centre", dir.path());
+    std::fs::remove_file(dir.path().join("security-plan.yaml")).unwrap();
     let rules = |stage: &str| -> Vec<String> {
         let report = crate::support::json(&run_in(
             dir.path(),
@@ -185,11 +179,7 @@ fn one_file_reports_what_the_whole_tree_reports_in_it() {
 #[test]
 fn martyns_law_reports_at_full_severity_once_commenced() {
     let dir = tempfile::tempdir().unwrap();
-    let example = repo().join("examples/harbour-festival");
-    for entry in std::fs::read_dir(&example).unwrap() {
-        let path = entry.unwrap().path();
-        std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
-    }
+    crate::support::copy_example("harbour-festival", dir.path());
     std::fs::write(
         dir.path().join("standoff.yaml"),
         "martyns-law:\n  commencement: 2026-04-01\n",

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use crate::support::{PROJECT, json, matrix_status, run_in, standoff, transcript, write_tree};
+use crate::support::{PROJECT, copy_example, json, matrix_status, run_in, standoff, transcript, write_tree};
 
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -17,18 +17,6 @@ fn stdout(output: &Output) -> String {
 
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-/// Copies an example folder into `to` (the test edits the copy, never the example).
-fn copy_example(name: &str, to: &Path) {
-    let from = repo().join("examples").join(name);
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        if entry.file_type().unwrap().is_file() {
-            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
-        }
-    }
 }
 
 fn yaml_files(dir: &Path) -> Vec<PathBuf> {

@@ -244,13 +244,7 @@ fn do_nothing_needs_an_accepted_residual_risk_naming_the_approach() {
 #[test]
 fn an_acceptance_cannot_swallow_documents_barriers_schema_errors_or_the_future() {
     let dir = tempfile::tempdir().unwrap();
-    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/harbour-festival");
-    for entry in std::fs::read_dir(&from).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "yaml") {
-            std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
-        }
-    }
+    crate::support::copy_example("harbour-festival", dir.path());
     let strategy_path = dir.path().join("security-strategy.yaml");
     let strategy = std::fs::read_to_string(&strategy_path).unwrap();
     let accepts = |date: &str| {

@@ -91,3 +91,15 @@ pub(crate) fn matrix_status(record: &serde_json::Value, rule: &str) -> Vec<Strin
         .map(|pair| pair[1].as_str().unwrap().to_owned())
         .collect()
 }
+
+/// Copies an example folder's files into `to` (a test edits the copy, never the example).
+pub(crate) fn copy_example(name: &str, to: &Path) {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(name);
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_file() {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+}

@@ -556,17 +556,32 @@ fn passes_when(rule: &Rule, scope: &Scope<'_, '_>, target: &Target<'_>) -> Resul
     }
 }
 
-/// A rule whose evaluation spent its budget on a document: one finding, and the rule is not
-/// evaluated further on that document.
-fn over_budget(rule: &Rule, scope: &Scope<'_, '_>, target: &Target<'_>) -> Finding {
+/// A finding about the rule itself (it could not run here), at the selected value, or at the
+/// nearest existing key when the value is absent.
+fn about_rule(
+    id: &'static str,
+    severity: Severity,
+    scope: &Scope<'_, '_>,
+    target: &Target<'_>,
+    message: String,
+) -> Finding {
     let doc = scope.doc();
     let span = target
         .node
         .map_or_else(|| missing_anchor(&target.nearest, scope.text()), |n| n.span());
-    Finding::new(
+    Finding::new(id, severity, doc.file, message)
+        .at(span)
+        .in_document(doc.index, target.pointer.clone())
+}
+
+/// A rule whose evaluation spent its budget on a document: one finding, and the rule is not
+/// evaluated further on that document.
+fn over_budget(rule: &Rule, scope: &Scope<'_, '_>, target: &Target<'_>) -> Finding {
+    about_rule(
         "RULE-BUDGET",
         Severity::Error,
-        doc.file,
+        scope,
+        target,
         format!(
             "rule {} was stopped here: it spent its budget of {} steps (at most {} for one value) on this document, so it could not be judged",
             rule.id,
@@ -574,8 +589,6 @@ fn over_budget(rule: &Rule, scope: &Scope<'_, '_>, target: &Target<'_>) -> Findi
             super::budget::EVALUATION_STEPS,
         ),
     )
-    .at(span)
-    .in_document(doc.index, target.pointer.clone())
     .label("evaluation budget spent")
     .help(format!(
         "rule {} ({}) does too much work on this document (a nested scan of its lists, or a very large value); the rule is not judged, so this is an error",
@@ -585,18 +598,13 @@ fn over_budget(rule: &Rule, scope: &Scope<'_, '_>, target: &Target<'_>) -> Findi
 
 /// A rule that could not be evaluated is said so, never silently skipped.
 fn rule_error(rule: &Rule, scope: &Scope<'_, '_>, target: &Target<'_>, message: &str) -> Finding {
-    let doc = scope.doc();
-    let span = target
-        .node
-        .map_or_else(|| missing_anchor(&target.nearest, scope.text()), |n| n.span());
-    Finding::new(
+    about_rule(
         "RULE-ERROR",
         Severity::Warning,
-        doc.file,
+        scope,
+        target,
         format!("rule {} could not be evaluated here: {}", rule.id, quote(message)),
     )
-    .at(span)
-    .in_document(doc.index, target.pointer.clone())
     .label("rule error")
     .help(format!(
         "this is a problem in rule {} ({}), not necessarily in the document",
