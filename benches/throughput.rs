@@ -149,12 +149,12 @@ fn child(phase: &str, dir: &Path) {
                 standoff::rules::load(standoff::rules::builtin_packs()).unwrap()
             };
             let limits = standoff::yaml::Limits::default();
-            let inputs: Vec<(String, standoff::engine::FileInput)> = yaml_files(dir)
+            let inputs: Vec<(String, standoff::model::source::FileInput)> = yaml_files(dir)
                 .par_iter()
                 .map(|p| {
                     (
                         p.display().to_string(),
-                        standoff::engine::FileInput::Bytes(std::fs::read(p).unwrap()),
+                        standoff::model::source::FileInput::Bytes(std::fs::read(p).unwrap()),
                     )
                 })
                 .collect();

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::engine::Checked;
-use crate::finding::{Finding, Severity, SeverityCounts, WaiverOrigin};
+use crate::model::finding::{Finding, Severity, SeverityCounts, WaiverOrigin};
 use crate::report::Output;
 use crate::rules::{RuleSet, RuleStage};
 use crate::stage::Stage;
@@ -408,7 +408,7 @@ pub fn record(checked: &Checked, output: &Output<'_>, request: &GateRequest<'_>)
         .collect();
     // Kinds a demanding rule reported missing (and that are missing from the project): the
     // rules that read them could judge nothing there.
-    let missing_kinds: std::collections::BTreeSet<crate::document::Kind> = checked
+    let missing_kinds: std::collections::BTreeSet<crate::model::document::Kind> = checked
         .findings
         .iter()
         .filter(|f| f.waiver.is_none())

@@ -14,27 +14,21 @@
     )
 )]
 
-pub mod annotate;
+pub mod app;
 pub mod checks;
 pub mod cli;
-pub mod config;
 pub mod date;
-pub mod document;
 pub mod domain;
 pub mod engine;
 pub mod error;
-pub mod finding;
 pub mod gate;
-pub mod index;
-pub mod input;
-pub mod output;
+pub mod model;
+pub mod paths;
 pub mod policy;
-pub mod project;
 pub mod report;
 pub mod rules;
 pub mod schema;
 pub mod stage;
 pub mod text;
 pub mod units;
-pub mod walk;
 pub mod yaml;

@@ -13,7 +13,7 @@ use jsonschema::error::ValidationErrorKind;
 use jsonschema::{Keyword, ValidationError, Validator};
 use serde_json::{Map, Value};
 
-use crate::document::Kind;
+use crate::model::document::Kind;
 use crate::text::{did_you_mean, quote};
 use crate::units::{Dimension, check_value};
 use crate::yaml::{Node, Span, YamlDocument, escape_token, pointer_tokens};

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use standoff::finding::Severity;
+use standoff::model::finding::Severity;
 use standoff::rules::compile::on_sharing_site;
 use standoff::rules::{Confidence, PackFiles, RuleSet, builtin_packs, load_eager};
 

@@ -5,12 +5,14 @@ use std::process::ExitCode;
 
 use sha2::Digest as _;
 
-use super::check::{JudgeRequest, emit, judge};
+use super::check::emit;
 use super::{GateArgs, GlobalArgs};
+use crate::app::judge::{JudgeRequest, judge};
+use crate::app::walk;
 use crate::error::ToolError;
 use crate::gate::{self, ConfigRecord, GateRequest};
+use crate::paths;
 use crate::report::Output;
-use crate::walk;
 
 pub(super) fn run(args: &GateArgs, global: &GlobalArgs) -> Result<ExitCode, ToolError> {
     if let Some(record) = &args.verify {
@@ -19,7 +21,7 @@ pub(super) fn run(args: &GateArgs, global: &GlobalArgs) -> Result<ExitCode, Tool
     let (Some(stage), Some(out)) = (args.stage, args.out.as_ref()) else {
         return Err(ToolError::message("the gate needs --stage N and --out DIR"));
     };
-    if crate::output::is_dash(out) {
+    if crate::app::output::is_dash(out) {
         return Err(ToolError::message(
             "gate --out names a folder (the gate writes gate-record.json and gate-report.html there), not `-`",
         ));
@@ -49,7 +51,7 @@ pub(super) fn run(args: &GateArgs, global: &GlobalArgs) -> Result<ExitCode, Tool
     // Both files are checked against the inputs before either is written (src/output.rs).
     let record_path = out.join("gate-record.json");
     let report_path = out.join("gate-report.html");
-    crate::output::write_files(
+    crate::app::output::write_files(
         &[(&record_path, json.as_bytes()), (&report_path, html.as_bytes())],
         &judgement.guard,
     )?;
@@ -92,7 +94,7 @@ pub(super) fn run(args: &GateArgs, global: &GlobalArgs) -> Result<ExitCode, Tool
         summary,
         "gate {}: report in {}",
         verdict,
-        crate::text::terminal_line(&walk::display(&out.join("gate-report.html")))
+        crate::text::terminal_line(&paths::display(&out.join("gate-report.html")))
     );
     if !global.quiet {
         emit(crate::text::terminal(&summary).as_bytes(), None)?;
@@ -120,7 +122,7 @@ fn gate_request<'a>(args: &'a GateArgs, stage: crate::stage::Stage, global: &Glo
     }
 }
 
-fn config_record(judgement: &super::check::Judgement) -> Option<ConfigRecord> {
+fn config_record(judgement: &crate::app::judge::Judgement) -> Option<ConfigRecord> {
     match (&judgement.config.path, &judgement.config.text) {
         (Some(path), Some(text)) => Some(ConfigRecord {
             path: walk::display_from(path, &judgement.root),
@@ -134,7 +136,7 @@ fn config_record(judgement: &super::check::Judgement) -> Option<ConfigRecord> {
 /// still what the record says was judged? Exit 0 when they are, 1 when anything differs.
 fn verify(record_path: &std::path::Path, args: &GateArgs, global: &GlobalArgs) -> Result<ExitCode, ToolError> {
     use std::collections::BTreeMap;
-    let shown = walk::display(record_path);
+    let shown = paths::display(record_path);
     let text = std::fs::read_to_string(record_path)
         .map_err(|e| ToolError::message(format!("cannot read the gate record {shown}: {e}")))?;
     let value: serde_json::Value = serde_json::from_str(&text)

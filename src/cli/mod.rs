@@ -15,7 +15,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::date::Date;
 use crate::error::ToolError;
-use crate::finding::Severity;
+use crate::model::finding::Severity;
 use crate::report::{self, Format};
 use crate::stage::Stage;
 

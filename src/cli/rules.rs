@@ -6,16 +6,16 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::{ExplainArgs, GlobalArgs, ListFormat, RulesArgs, TestArgs};
+use crate::app::config::Config;
 use crate::checks::builtin_check;
-use crate::config::Config;
 use crate::error::ToolError;
+use crate::paths;
 use crate::rules::selftest::{self, Outcome};
 use crate::rules::{self, Rule, RuleSet, RuleStage};
 use crate::schema;
-use crate::walk;
 
 fn load(extra: &[PathBuf]) -> Result<RuleSet, ToolError> {
-    super::check::load_rules(&Config::default(), extra, false).map(|(rules, _)| rules)
+    crate::app::judge::load_rules(&Config::default(), extra, false).map(|(rules, _)| rules)
 }
 
 /// Writes a listing to standard output. Pack text (titles, help, why, sources, expressions,
@@ -316,7 +316,11 @@ pub(super) fn test(args: &TestArgs, global: &GlobalArgs) -> Result<ExitCode, Too
     } else {
         let mut names = Vec::new();
         for dir in &args.dirs {
-            names.extend(rules::read_packs(dir, &walk::display(dir))?.into_iter().map(|p| p.name));
+            names.extend(
+                rules::read_packs(dir, &paths::display(dir))?
+                    .into_iter()
+                    .map(|p| p.name),
+            );
         }
         names
     };

@@ -11,7 +11,7 @@ use globset::GlobSet;
 use crate::checks::is_load_error;
 use crate::date::Date;
 use crate::engine::Checked;
-use crate::finding::{Finding, Severity, SeverityCounts};
+use crate::model::finding::{Finding, Severity, SeverityCounts};
 
 /// Rule selection by id or prefix: `HVM` and `HVM-` match `HVM-GAP`.
 #[must_use]
@@ -147,7 +147,7 @@ pub fn apply(checked: &mut Checked, policy: &Policy, paths: &[String], as_of: Op
     });
     // 2. Waivers, inline and from the file.
     let mut notices: Vec<Finding> = Vec::new();
-    let waiver_file_id = crate::finding::FileId(checked.files.len() as u32);
+    let waiver_file_id = crate::model::finding::FileId(checked.files.len() as u32);
     waivers::apply(
         &mut findings,
         &mut checked.files,

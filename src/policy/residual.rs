@@ -9,9 +9,9 @@ use serde_json::Value;
 
 use crate::checks::is_load_error;
 use crate::date::Date;
-use crate::document::Kind;
 use crate::engine::Checked;
-use crate::finding::{Accepted, Finding, Severity};
+use crate::model::document::Kind;
+use crate::model::finding::{Accepted, Finding, Severity};
 use crate::text::quote;
 use crate::yaml::{Span, pointer_tokens};
 

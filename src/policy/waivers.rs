@@ -4,11 +4,11 @@
 //! are never waived. YAML events carry no comments, so comments are found here, in the text,
 //! outside every scalar.
 
-use crate::annotate::id_path;
 use crate::checks::is_load_error;
 use crate::date::Date;
-use crate::engine::{DesignDocument, SourceFile};
-use crate::finding::{AppliedWaiver, FileId, Finding, Severity, WaiverOrigin};
+use crate::engine::annotate::id_path;
+use crate::model::finding::{AppliedWaiver, FileId, Finding, Severity, WaiverOrigin};
+use crate::model::source::{DesignDocument, SourceFile};
 use crate::text::quote;
 use crate::yaml::{Span, YamlDocument};
 
@@ -412,7 +412,7 @@ pub fn annotate_notices(
                 .map(|i| FileId(i as u32))
         })
         .collect();
-    crate::annotate::annotate(notices, sensitivity, &checked.documents, &checked.files);
+    crate::engine::annotate::annotate(notices, sensitivity, &checked.documents, &checked.files);
     for (notice, target) in notices.iter_mut().zip(targets) {
         if notice.file == waiver_file_id {
             notice.sensitive = match target {

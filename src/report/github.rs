@@ -8,7 +8,7 @@ use std::io::{self, Write};
 
 use super::{Output, positions};
 use crate::engine::Checked;
-use crate::finding::Severity;
+use crate::model::finding::Severity;
 use crate::text::terminal;
 
 /// Escapes the message of a workflow command (`%`, CR and LF).

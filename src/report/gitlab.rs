@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::{Output, positions};
 use crate::engine::Checked;
-use crate::finding::Severity;
+use crate::model::finding::Severity;
 
 #[derive(Serialize)]
 struct Issue<'a> {

@@ -12,7 +12,7 @@ use miette::{
 
 use super::HumanOptions;
 use crate::engine::Checked;
-use crate::finding::{FileId, Finding, Severity};
+use crate::model::finding::{FileId, Finding, Severity};
 use crate::rules::RuleSet;
 use crate::text::{plural, quote, sanitize_source, terminal, terminal_line};
 

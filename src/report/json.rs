@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::{Output, positions};
 use crate::engine::Checked;
-use crate::finding::{Finding, WaiverOrigin};
+use crate::model::finding::{Finding, WaiverOrigin};
 use crate::rules::Source;
 use crate::text::LineCol;
 
@@ -106,7 +106,7 @@ struct JsonProject {
 }
 
 fn finding_json<'a>(checked: &'a Checked, output: &Output<'a>, original: &'a Finding) -> JsonFinding<'a> {
-    let path = |file: crate::finding::FileId| checked.files.get(file.0 as usize).map_or("", |f| f.path.as_str());
+    let path = |file: crate::model::finding::FileId| checked.files.get(file.0 as usize).map_or("", |f| f.path.as_str());
     let f = output.visible(checked, original);
     let span = positions(checked, original);
     JsonFinding {

@@ -24,7 +24,7 @@ pub fn write(checked: &Checked, output: &Output<'_>, out: &mut dyn Write) -> io:
             .iter()
             .filter(|f| f.file.0 as usize == index && f.waiver.is_none())
             .collect();
-        if !checked.is_reported(crate::finding::FileId(index as u32)) {
+        if !checked.is_reported(crate::model::finding::FileId(index as u32)) {
             continue;
         }
         let mut suite = TestSuite::new(terminal_line(&file.path).as_ref());

@@ -11,7 +11,7 @@ use std::io::{self, Write};
 use std::time::Duration;
 
 use crate::engine::Checked;
-use crate::finding::Finding;
+use crate::model::finding::Finding;
 use crate::rules::RuleSet;
 use crate::text::LineCol;
 use crate::yaml::Span;
@@ -93,8 +93,8 @@ impl Output<'_> {
             "withheld".clone_into(&mut accepted.owner);
         }
         if let Some(pointer) = &finding.pointer {
-            let doc = crate::annotate::document_of(finding, &checked.documents).map(|d| &checked.documents[d]);
-            shown.pointer = Some(crate::annotate::positional_pointer(doc, pointer));
+            let doc = crate::engine::annotate::document_of(finding, &checked.documents).map(|d| &checked.documents[d]);
+            shown.pointer = Some(crate::engine::annotate::positional_pointer(doc, pointer));
         }
         std::borrow::Cow::Owned(shown)
     }

@@ -15,7 +15,7 @@ use serde_sarif::sarif::{
 use super::{Output, span_positions};
 use crate::checks::BUILTIN_CHECKS;
 use crate::engine::Checked;
-use crate::finding::{Severity, WaiverOrigin};
+use crate::model::finding::{Severity, WaiverOrigin};
 
 /// The key of standoff's fingerprint in `partialFingerprints`.
 pub const FINGERPRINT_KEY: &str = "standoffFingerprint/v1";
@@ -120,14 +120,14 @@ fn descriptors(output: &Output<'_>) -> (Vec<ReportingDescriptor>, BTreeMap<Strin
 
 fn location(
     checked: &Checked,
-    file: crate::finding::FileId,
+    file: crate::model::finding::FileId,
     span: Option<crate::yaml::Span>,
     note: Option<String>,
 ) -> Location {
     let source = checked.files.get(file.0 as usize);
     // A valid RFC 3986 relative reference: the path's own bytes, percent-encoded.
     let uri = source.map_or_else(String::new, |s| {
-        crate::text::uri_path(&crate::walk::lossless_bytes(&s.path))
+        crate::text::uri_path(&crate::paths::lossless_bytes(&s.path))
     });
     let artifact = ArtifactLocation::builder().uri(uri).uri_base_id("%SRCROOT%").build();
     let physical = match (span, source) {

@@ -16,9 +16,9 @@ use super::{
     RuleFile, RuleSet, RuleStage, Selector, Source, Template, TestCase, expr,
 };
 use crate::date::Date;
-use crate::document::Kind;
 use crate::error::{LocatedError, ToolError};
-use crate::finding::Severity;
+use crate::model::document::Kind;
+use crate::model::finding::Severity;
 use crate::schema::{self, Schemas};
 use crate::stage::Stage;
 use crate::text::did_you_mean;

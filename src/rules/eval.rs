@@ -12,11 +12,11 @@ use super::select::Target;
 use super::template::Placeholder;
 use super::{Bound, Builtin, DateBound, Locate, Predicate, RefSpec, Rule, RuleSet, RuleStage};
 use crate::date::Date;
-use crate::document::Kind;
-use crate::engine::{DesignDocument, SourceFile};
-use crate::finding::{Finding, Severity};
-use crate::index::TreeIndex;
-use crate::project::ProjectModel;
+use crate::model::document::Kind;
+use crate::model::finding::{Finding, Severity};
+use crate::model::index::TreeIndex;
+use crate::model::project::ProjectModel;
+use crate::model::source::{DesignDocument, SourceFile};
 use crate::schema::{Schemas, missing_anchor};
 use crate::stage::Stage;
 use crate::text::{COMPUTED_MAX_CHARS, did_you_mean, quote, quote_up_to};
@@ -39,7 +39,7 @@ pub struct EvalOptions {
     /// Only findings in these files will be reported (the pre-commit case): a rule's finding is
     /// located in the document it reads, so rules are evaluated on these files' documents only
     /// (the rest of the tree is still their context).
-    pub report_only: Option<std::collections::HashSet<crate::finding::FileId>>,
+    pub report_only: Option<std::collections::HashSet<crate::model::finding::FileId>>,
 }
 
 impl EvalOptions {

@@ -266,7 +266,7 @@ fn docs_call(text: &str) -> Option<(&'static str, usize)> {
     let name_and_rest = &inner[1..];
     let end = name_and_rest.find(q)?;
     let name = &name_and_rest[..end];
-    let kind = crate::document::Kind::ALL
+    let kind = crate::model::document::Kind::ALL
         .iter()
         .map(|k| k.name())
         .find(|k| *k == name)?;
@@ -663,7 +663,7 @@ pub fn project_context(data: ProjectData) -> Context<'static, 'static> {
         .iter()
         .map(|(kind, docs)| (Key::String(Arc::new(kind.clone())), docs.clone()))
         .chain(
-            crate::document::Kind::ALL
+            crate::model::document::Kind::ALL
                 .iter()
                 .filter(|k| !data.docs_by_kind.contains_key(k.name()))
                 .map(|k| {

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::select::{Segment, Selector};
-use crate::document::Kind;
+use crate::model::document::Kind;
 use crate::schema::{Schemas, kind_file};
 use crate::units::Dimension;
 

@@ -22,9 +22,9 @@ use std::sync::Arc;
 use regex::Regex;
 
 use crate::date::Date;
-use crate::document::Kind;
 use crate::error::ToolError;
-use crate::finding::Severity;
+use crate::model::document::Kind;
+use crate::model::finding::Severity;
 use crate::stage::Stage;
 use crate::units::Quantity;
 use crate::yaml::YamlDocument;
@@ -330,17 +330,17 @@ pub fn builtin_packs() -> Vec<PackFiles> {
 /// Reads packs from a folder: the folder is a pack (it holds `pack.yaml`), or holds packs.
 pub fn read_packs(dir: &Path, display: &str) -> Result<Vec<PackFiles>, ToolError> {
     let read_one = |folder: &Path, shown: String| -> Result<PackFiles, ToolError> {
-        let name = folder.file_name().map(crate::walk::lossless).unwrap_or_default();
+        let name = folder.file_name().map(crate::paths::lossless).unwrap_or_default();
         let mut files = Vec::new();
         let entries =
             std::fs::read_dir(folder).map_err(|e| ToolError::message(format!("cannot read rule pack {shown}: {e}")))?;
         for entry in entries {
             let entry = entry.map_err(|e| ToolError::message(format!("cannot read rule pack {shown}: {e}")))?;
             let path = entry.path();
-            if !crate::walk::is_yaml(&path) || !path.is_file() {
+            if !crate::paths::is_yaml(&path) || !path.is_file() {
                 continue;
             }
-            let file = crate::walk::lossless(&entry.file_name());
+            let file = crate::paths::lossless(&entry.file_name());
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| ToolError::message(format!("cannot read {shown}/{file}: {e}")))?;
             files.push((format!("{shown}/{file}"), file, text));
@@ -371,7 +371,7 @@ pub fn read_packs(dir: &Path, display: &str) -> Result<Vec<PackFiles>, ToolError
     folders
         .iter()
         .map(|f| {
-            let name = f.file_name().map(crate::walk::lossless).unwrap_or_default();
+            let name = f.file_name().map(crate::paths::lossless).unwrap_or_default();
             read_one(f, format!("{}/{name}", display.trim_end_matches('/')))
         })
         .collect()

@@ -9,7 +9,7 @@ use std::io::{self, Write as _};
 use std::path::{Component, Path, PathBuf};
 
 use crate::error::ToolError;
-use crate::walk;
+use crate::paths;
 
 /// Where one output goes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,7 +66,7 @@ struct Resolved {
 /// The resolved names of one input file (none when it does not exist).
 fn file_names(path: &Path) -> Resolved {
     let mut out = Resolved::default();
-    let shown = walk::display(path);
+    let shown = paths::display(path);
     if let Ok(entry) = resolve_entry(path) {
         out.files.insert(entry, shown.clone());
     }
@@ -114,7 +114,7 @@ impl Guard {
     pub fn for_run<'a>(
         roots: &[PathBuf],
         inputs: impl IntoIterator<Item = &'a Path>,
-        config: &crate::config::Config,
+        config: &crate::app::config::Config,
         rule_dirs: &[PathBuf],
     ) -> Self {
         let mut guard = Self::default();
@@ -139,7 +139,7 @@ impl Guard {
             for root in &self.roots {
                 if std::fs::metadata(root).is_ok_and(|m| m.is_dir()) {
                     if let Ok(folder) = std::fs::canonicalize(root) {
-                        resolved.folders.push((folder, walk::display(root)));
+                        resolved.folders.push((folder, paths::display(root)));
                     }
                 } else {
                     resolved = resolved.merge(file_names(root));
@@ -152,7 +152,7 @@ impl Guard {
     /// Refuses (exit 2) a destination that is an input, resolves through a link to one, or is a
     /// new YAML file inside a folder the run reads.
     pub fn check(&self, destination: &Path) -> Result<(), ToolError> {
-        let shown = walk::display(destination);
+        let shown = paths::display(destination);
         let refuse = |why: String| {
             Err(ToolError::message(format!(
                 "refusing to write {shown}: {why}; choose an output path outside the inputs"
@@ -195,7 +195,7 @@ impl Guard {
                 "it is an existing file of {folder}, the tree being checked, and not a report"
             ));
         }
-        if walk::is_yaml(&entry)
+        if paths::is_yaml(&entry)
             && let Some((_, folder)) = resolved.folders.iter().find(|(f, _)| entry.starts_with(f))
         {
             return refuse(format!(
@@ -279,7 +279,7 @@ pub fn write_files(files: &[(&Path, &[u8])], guard: &Guard) -> Result<(), ToolEr
     }
     for (path, bytes) in files {
         write_atomic(path, bytes)
-            .map_err(|e| ToolError::message(format!("cannot write {}: {e}", walk::display(path))))?;
+            .map_err(|e| ToolError::message(format!("cannot write {}: {e}", paths::display(path))))?;
     }
     Ok(())
 }

@@ -5,7 +5,7 @@
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
-use crate::engine::FileInput;
+use crate::model::source::FileInput;
 use crate::yaml::Limits;
 
 /// What a file that is not a regular file is, in words.
@@ -111,7 +111,7 @@ impl Stdin {
     #[must_use]
     pub fn new(stdin_filename: Option<&PathBuf>) -> Self {
         Self {
-            path: stdin_filename.map_or_else(|| PathBuf::from("-"), |p| crate::walk::clean(p)),
+            path: stdin_filename.map_or_else(|| PathBuf::from("-"), |p| crate::paths::clean(p)),
         }
     }
 }

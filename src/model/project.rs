@@ -3,9 +3,9 @@
 
 use std::collections::HashMap;
 
-use crate::document::Kind;
-use crate::engine::DesignDocument;
-use crate::finding::Finding;
+use crate::model::document::Kind;
+use crate::model::finding::Finding;
+use crate::model::source::DesignDocument;
 use crate::stage::Stage;
 use crate::text::{did_you_mean, quote};
 use crate::yaml::Span;

@@ -5,7 +5,7 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::finding::{FileId, Finding, Severity};
+use crate::model::finding::{FileId, Finding, Severity};
 use crate::text::{did_you_mean, quote};
 use crate::yaml::{Span, YamlDocument};
 

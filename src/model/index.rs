@@ -5,9 +5,9 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use crate::document::Kind;
-use crate::engine::DesignDocument;
-use crate::project::ProjectModel;
+use crate::model::document::Kind;
+use crate::model::project::ProjectModel;
+use crate::model::source::DesignDocument;
 use crate::yaml::{Node, escape_token};
 
 /// One project's documents.

@@ -1,101 +1,23 @@
 //! The pure engine: bytes in, findings out. No printing, no file access: the command line
 //! reads the files and hands their bytes here; a language server would hand buffers.
 
+pub mod annotate;
+
 use std::collections::HashSet;
-use std::sync::OnceLock;
 
 use rayon::prelude::*;
 
 use crate::date::Date;
-use crate::document::{Kind, Recognition, recognise};
-use crate::finding::{FileId, Finding, Severity, SeverityCounts};
-use crate::index::TreeIndex;
-use crate::project::{self, ProjectModel};
+use crate::model::document::{Recognition, recognise};
+use crate::model::finding::{FileId, Finding, Severity, SeverityCounts};
+use crate::model::index::TreeIndex;
+use crate::model::project::{self, ProjectModel};
+use crate::model::source::{DesignDocument, FileInput, LoadedFile, SourceFile};
 use crate::rules::RuleSet;
 use crate::rules::eval::{self, EvalOptions, Tree};
 use crate::schema::{self, Schemas};
 use crate::stage::Stage;
-use crate::text::LineIndex;
-use crate::yaml::{self, Limits, LoadErrorKind, Span, YamlDocument};
-
-/// A source file of the tree: its path as shown, and its text (empty when unreadable).
-#[derive(Debug)]
-pub struct SourceFile {
-    pub path: String,
-    pub text: String,
-    lines: OnceLock<LineIndex>,
-}
-
-impl SourceFile {
-    #[must_use]
-    pub fn new(path: String, text: String) -> Self {
-        Self {
-            path,
-            text,
-            lines: OnceLock::new(),
-        }
-    }
-
-    /// The line index, built on first use (only files with findings need one).
-    pub fn lines(&self) -> &LineIndex {
-        self.lines.get_or_init(|| LineIndex::new(&self.text))
-    }
-}
-
-/// What the command line read for one file.
-#[derive(Debug)]
-pub enum FileInput {
-    Bytes(Vec<u8>),
-    /// Larger than the limit; not read.
-    TooLarge {
-        size: u64,
-    },
-    /// Could not be read (the message says why).
-    Unreadable(String),
-    /// Met on the walk but not read (a link not followed, a loop): reported, not counted.
-    WalkProblem {
-        rule: &'static str,
-        severity: Severity,
-        message: String,
-    },
-}
-
-/// A design document of the tree.
-#[derive(Debug)]
-pub struct DesignDocument {
-    pub file: FileId,
-    /// Its index among the YAML documents of its file.
-    pub index: u32,
-    pub kind: Kind,
-    pub yaml: YamlDocument,
-    /// Whether it passed its kind's schema.
-    pub schema_valid: bool,
-}
-
-impl DesignDocument {
-    /// `metadata.name`, if written as a string.
-    #[must_use]
-    pub fn name(&self) -> Option<&str> {
-        self.yaml
-            .value
-            .pointer("/metadata/name")
-            .and_then(serde_json::Value::as_str)
-    }
-}
-
-/// One file after loading and validation.
-#[derive(Debug)]
-pub struct LoadedFile {
-    pub source: SourceFile,
-    pub documents: Vec<DesignDocument>,
-    pub findings: Vec<Finding>,
-    /// YAML documents that are not design documents.
-    pub foreign_documents: usize,
-    /// Whether the file holds no YAML content at all.
-    pub empty: bool,
-    /// Whether it counts as a file read (walk problems do not).
-    pub read: bool,
-}
+use crate::yaml::{self, Limits, LoadErrorKind, Span};
 
 /// Decodes, loads, recognises and validates one file. Never fails: every problem is a finding.
 #[must_use]
@@ -312,7 +234,7 @@ pub struct Checked {
     /// The rules that judged at least one selected value (see [`eval::Evaluation`]).
     pub judged: std::collections::BTreeSet<String>,
     /// What outputs that leave the machine must withhold (set with the findings).
-    pub sensitivity: crate::annotate::Sensitivity,
+    pub sensitivity: crate::engine::annotate::Sensitivity,
 }
 
 impl Checked {
@@ -391,13 +313,13 @@ pub fn assemble(loaded: Vec<LoadedFile>, schemas: &Schemas, rules: &RuleSet, opt
     findings.extend(evaluation.findings);
     let judged = evaluation.judged;
     // Before `report_only`: a context file that failed to load still makes the tree sensitive.
-    let sensitivity = crate::annotate::Sensitivity::of(&findings, &documents, &files, &projects);
+    let sensitivity = crate::engine::annotate::Sensitivity::of(&findings, &documents, &files, &projects);
     if let Some(only) = &options.report_only {
         findings.retain(|f| only.contains(&f.file));
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup();
-    crate::annotate::annotate(&mut findings, &sensitivity, &documents, &files);
+    crate::engine::annotate::annotate(&mut findings, &sensitivity, &documents, &files);
     summary.findings = SeverityCounts::of(&findings);
     Checked {
         files,

@@ -14,10 +14,10 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::checks::is_load_error;
-use crate::document::Kind;
-use crate::engine::{DesignDocument, SourceFile};
-use crate::finding::{FileId, Finding, Severity};
-use crate::project::ProjectModel;
+use crate::model::document::Kind;
+use crate::model::finding::{FileId, Finding, Severity};
+use crate::model::project::ProjectModel;
+use crate::model::source::{DesignDocument, SourceFile};
 use crate::yaml::{escape_token, pointer_tokens};
 
 /// A document's own `metadata.classification`, as far as it can be read.
@@ -402,7 +402,7 @@ mod tests {
             ("  classification:\n", true),
         ] {
             let documents = vec![project(marking)];
-            let projects = crate::project::build(&documents, None);
+            let projects = crate::model::project::build(&documents, None);
             let s = Sensitivity::of(&[], &documents, &[], &projects);
             assert_eq!(s.documents, [sensitive], "{marking:?}");
             assert_eq!(s.projects, [sensitive], "{marking:?}");

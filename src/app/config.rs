@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::{LocatedError, ToolError};
-use crate::finding::Severity;
+use crate::model::finding::Severity;
 use crate::policy::{PathOverride, RuleFilter};
 use crate::schema;
 use crate::stage::Stage;
@@ -112,7 +112,7 @@ impl Config {
         let display = self
             .path
             .as_deref()
-            .map_or_else(|| CONFIG_FILE.to_owned(), crate::walk::display);
+            .map_or_else(|| CONFIG_FILE.to_owned(), crate::paths::display);
         let text = self.text.clone().unwrap_or_default();
         let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_owned();
         let errors: Vec<LocatedError> = self

@@ -1,0 +1,10 @@
+//! The application: what a run does around the pure engine. It finds and reads the config,
+//! walks the tree, reads every input within its limits (standard input included), loads the
+//! rule packs, asks the engine for findings, applies the policy, and guards every output it
+//! writes. The command line (`cli`) parses arguments and prints; everything else is here.
+
+pub mod config;
+pub mod input;
+pub mod judge;
+pub mod output;
+pub mod walk;
