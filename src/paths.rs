@@ -23,18 +23,6 @@ pub fn clean(path: &Path) -> PathBuf {
     }
 }
 
-/// A path for display: relative to the current folder when under it, `/`-separated, and
-/// lossless ([`lossless`]): two different paths never display the same.
-#[must_use]
-pub fn display(path: &Path) -> String {
-    let path = clean(path);
-    let shown = match std::env::current_dir() {
-        Ok(cwd) if path.is_absolute() => relative_to(&path, &cwd).unwrap_or(path),
-        _ => path,
-    };
-    lossless(shown.as_os_str())
-}
-
 /// A file name or path as text, without losing anything: valid UTF-8 as it is, each byte that
 /// is not (a non-UTF-8 name on Unix) as `\xNN`, and a backslash as `\\`, so the display is
 /// one-to-one and [`lossless_bytes`] gives the bytes back. On Windows, `\` separators print as

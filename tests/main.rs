@@ -17,6 +17,7 @@ mod gate_trust;
 mod hardening;
 mod hostile;
 mod io_guard;
+mod layers;
 mod noise;
 mod ratings;
 mod redaction;

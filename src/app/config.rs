@@ -112,7 +112,7 @@ impl Config {
         let display = self
             .path
             .as_deref()
-            .map_or_else(|| CONFIG_FILE.to_owned(), crate::paths::display);
+            .map_or_else(|| CONFIG_FILE.to_owned(), crate::app::walk::display);
         let text = self.text.clone().unwrap_or_default();
         let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_owned();
         let errors: Vec<LocatedError> = self

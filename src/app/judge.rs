@@ -95,10 +95,10 @@ pub fn load_rules(config: &Config, extra: &[PathBuf], gate: bool) -> Result<(Rul
         if !dir.is_dir() {
             return Err(ToolError::message(format!(
                 "{}: no such rules folder",
-                paths::display(dir)
+                walk::display(dir)
             )));
         }
-        for pack in rules::read_packs(dir, &paths::display(dir))? {
+        for pack in rules::read_packs(dir, &walk::display(dir))? {
             let replaces = packs
                 .iter()
                 .any(|p| p.origin == crate::rules::BUILT_IN && p.name == pack.name);
@@ -161,13 +161,13 @@ pub fn find_config(explicit: Option<&PathBuf>, first_path: Option<&PathBuf>) -> 
             if !path.is_file() {
                 return Err(ToolError::message(format!(
                     "{}: no such config file",
-                    paths::display(path)
+                    walk::display(path)
                 )));
             }
-            config::load(path, &paths::display(path))
+            config::load(path, &walk::display(path))
         }
         None => match first_path.and_then(|p| config::discover(p)) {
-            Some(path) => config::load(&path, &paths::display(&path)),
+            Some(path) => config::load(&path, &walk::display(&path)),
             None => Ok(Config::default()),
         },
     }
@@ -234,7 +234,7 @@ pub fn judge(request: &JudgeRequest<'_>) -> Result<Judgement, ToolError> {
         if std::fs::symlink_metadata(path).is_err() {
             return Err(ToolError::message(format!(
                 "{}: no such file or folder",
-                paths::display(path)
+                walk::display(path)
             )));
         }
     }
@@ -251,7 +251,7 @@ pub fn judge(request: &JudgeRequest<'_>) -> Result<Judgement, ToolError> {
     let waiver_file = match &config.waiver_file {
         Some(path) if path.is_file() => {
             let text = std::fs::read_to_string(path)
-                .map_err(|e| ToolError::message(format!("cannot read {}: {e}", paths::display(path))))?;
+                .map_err(|e| ToolError::message(format!("cannot read {}: {e}", walk::display(path))))?;
             Some((
                 // Shown relative to the tree's root like every input, so the record and the
                 // findings do not depend on the working folder.
@@ -265,7 +265,7 @@ pub fn judge(request: &JudgeRequest<'_>) -> Result<Judgement, ToolError> {
         Some(path) if config.waiver_file_named => {
             return Err(ToolError::message(format!(
                 "{}: no such waiver file (named in the config)",
-                paths::display(path)
+                walk::display(path)
             )));
         }
         _ => None,
@@ -372,7 +372,7 @@ pub fn judge(request: &JudgeRequest<'_>) -> Result<Judgement, ToolError> {
     if request.verbose {
         for (path, input) in &inputs {
             let note = if input.is_some() { " (not read)" } else { "" };
-            eprintln!("walked {}{note}", crate::text::terminal_line(&paths::display(path)));
+            eprintln!("walked {}{note}", crate::text::terminal_line(&walk::display(path)));
         }
     }
     let limits = if gate {
@@ -499,7 +499,7 @@ pub fn stdin_plan(
         if let Some(name) = &stdin_filename {
             return Err(ToolError::message(format!(
                 "--stdin-filename {} names the path standard input is reported at: pass `-` as the path to read standard input",
-                paths::display(name)
+                walk::display(name)
             )));
         }
         return Ok(StdinPlan {
@@ -524,7 +524,7 @@ pub fn stdin_plan(
         }),
         Some(name) if name.is_dir() => Err(ToolError::message(format!(
             "--stdin-filename {} is a folder: name the file standard input stands for",
-            paths::display(name)
+            walk::display(name)
         ))),
         // A new file, or no name: standard input judged alone, with the config found from
         // where the file would be (else the current folder).

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::io::{self, Write as _};
 use std::path::{Component, Path, PathBuf};
 
+use crate::app::walk;
 use crate::error::ToolError;
 use crate::paths;
 
@@ -66,7 +67,7 @@ struct Resolved {
 /// The resolved names of one input file (none when it does not exist).
 fn file_names(path: &Path) -> Resolved {
     let mut out = Resolved::default();
-    let shown = paths::display(path);
+    let shown = walk::display(path);
     if let Ok(entry) = resolve_entry(path) {
         out.files.insert(entry, shown.clone());
     }
@@ -139,7 +140,7 @@ impl Guard {
             for root in &self.roots {
                 if std::fs::metadata(root).is_ok_and(|m| m.is_dir()) {
                     if let Ok(folder) = std::fs::canonicalize(root) {
-                        resolved.folders.push((folder, paths::display(root)));
+                        resolved.folders.push((folder, walk::display(root)));
                     }
                 } else {
                     resolved = resolved.merge(file_names(root));
@@ -152,7 +153,7 @@ impl Guard {
     /// Refuses (exit 2) a destination that is an input, resolves through a link to one, or is a
     /// new YAML file inside a folder the run reads.
     pub fn check(&self, destination: &Path) -> Result<(), ToolError> {
-        let shown = paths::display(destination);
+        let shown = walk::display(destination);
         let refuse = |why: String| {
             Err(ToolError::message(format!(
                 "refusing to write {shown}: {why}; choose an output path outside the inputs"
@@ -279,7 +280,7 @@ pub fn write_files(files: &[(&Path, &[u8])], guard: &Guard) -> Result<(), ToolEr
     }
     for (path, bytes) in files {
         write_atomic(path, bytes)
-            .map_err(|e| ToolError::message(format!("cannot write {}: {e}", paths::display(path))))?;
+            .map_err(|e| ToolError::message(format!("cannot write {}: {e}", walk::display(path))))?;
     }
     Ok(())
 }

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::paths::{clean, display, is_yaml, lossless, relative_to};
+use crate::paths::{clean, is_yaml, lossless, relative_to};
 
 use ignore::overrides::Override;
 use ignore::{WalkBuilder, WalkState};
@@ -328,5 +328,17 @@ pub fn display_from(path: &Path, root: &Path) -> String {
         _ => std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
     };
     let shown = relative_to(&absolute, root).unwrap_or(absolute);
+    lossless(shown.as_os_str())
+}
+
+/// A path for display: relative to the current folder when under it, `/`-separated, and
+/// lossless ([`lossless`]): two different paths never display the same.
+#[must_use]
+pub fn display(path: &Path) -> String {
+    let path = clean(path);
+    let shown = match std::env::current_dir() {
+        Ok(cwd) if path.is_absolute() => relative_to(&path, &cwd).unwrap_or(path),
+        _ => path,
+    };
     lossless(shown.as_os_str())
 }

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use super::{CheckArgs, GlobalArgs, use_color, width};
 use crate::app::judge::{self, JudgeRequest};
-use crate::paths;
+use crate::app::walk;
 
 use crate::app::output::{self, Destination};
 use crate::error::ToolError;
@@ -71,9 +71,9 @@ pub(super) fn run(args: &CheckArgs, global: &GlobalArgs) -> Result<ExitCode, Too
     }
     if let Some(path) = &args.baseline {
         let text = std::fs::read_to_string(path)
-            .map_err(|e| ToolError::message(format!("cannot read baseline {}: {e}", paths::display(path))))?;
+            .map_err(|e| ToolError::message(format!("cannot read baseline {}: {e}", walk::display(path))))?;
         let accepted =
-            policy::baseline::read(&text).map_err(|e| ToolError::message(format!("{}: {e}", paths::display(path))))?;
+            policy::baseline::read(&text).map_err(|e| ToolError::message(format!("{}: {e}", walk::display(path))))?;
         policy::baseline::apply(&mut judgement.checked, &accepted);
     }
     let checked = &judgement.checked;

@@ -11,7 +11,6 @@ use crate::app::judge::{JudgeRequest, judge};
 use crate::app::walk;
 use crate::error::ToolError;
 use crate::gate::{self, ConfigRecord, GateRequest};
-use crate::paths;
 use crate::report::Output;
 
 pub(super) fn run(args: &GateArgs, global: &GlobalArgs) -> Result<ExitCode, ToolError> {
@@ -94,7 +93,7 @@ pub(super) fn run(args: &GateArgs, global: &GlobalArgs) -> Result<ExitCode, Tool
         summary,
         "gate {}: report in {}",
         verdict,
-        crate::text::terminal_line(&paths::display(&out.join("gate-report.html")))
+        crate::text::terminal_line(&walk::display(&out.join("gate-report.html")))
     );
     if !global.quiet {
         emit(crate::text::terminal(&summary).as_bytes(), None)?;
@@ -136,7 +135,7 @@ fn config_record(judgement: &crate::app::judge::Judgement) -> Option<ConfigRecor
 /// still what the record says was judged? Exit 0 when they are, 1 when anything differs.
 fn verify(record_path: &std::path::Path, args: &GateArgs, global: &GlobalArgs) -> Result<ExitCode, ToolError> {
     use std::collections::BTreeMap;
-    let shown = paths::display(record_path);
+    let shown = walk::display(record_path);
     let text = std::fs::read_to_string(record_path)
         .map_err(|e| ToolError::message(format!("cannot read the gate record {shown}: {e}")))?;
     let value: serde_json::Value = serde_json::from_str(&text)

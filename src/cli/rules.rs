@@ -7,9 +7,9 @@ use std::process::ExitCode;
 
 use super::{ExplainArgs, GlobalArgs, ListFormat, RulesArgs, TestArgs};
 use crate::app::config::Config;
+use crate::app::walk;
 use crate::checks::builtin_check;
 use crate::error::ToolError;
-use crate::paths;
 use crate::rules::selftest::{self, Outcome};
 use crate::rules::{self, Rule, RuleSet, RuleStage};
 use crate::schema;
@@ -316,11 +316,7 @@ pub(super) fn test(args: &TestArgs, global: &GlobalArgs) -> Result<ExitCode, Too
     } else {
         let mut names = Vec::new();
         for dir in &args.dirs {
-            names.extend(
-                rules::read_packs(dir, &paths::display(dir))?
-                    .into_iter()
-                    .map(|p| p.name),
-            );
+            names.extend(rules::read_packs(dir, &walk::display(dir))?.into_iter().map(|p| p.name));
         }
         names
     };

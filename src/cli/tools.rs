@@ -8,9 +8,9 @@ use clap::CommandFactory;
 
 use super::check::emit;
 use super::{Cli, CompletionsArgs, InitArgs, SchemaArgs};
+use crate::app::walk;
 use crate::error::ToolError;
 use crate::model::document::Kind;
-use crate::paths;
 use crate::schema::{EMBEDDED, kind_file};
 
 pub(super) fn schema(args: &SchemaArgs) -> Result<ExitCode, ToolError> {
@@ -40,7 +40,7 @@ pub(super) fn schema(args: &SchemaArgs) -> Result<ExitCode, ToolError> {
     };
     if let Some(dir) = &args.out {
         std::fs::create_dir_all(dir)
-            .map_err(|e| ToolError::message(format!("cannot create {}: {e}", paths::display(dir))))?;
+            .map_err(|e| ToolError::message(format!("cannot create {}: {e}", walk::display(dir))))?;
         // Every schema refers to common.schema.json by a relative reference: write it too.
         let mut files = wanted.clone();
         if !files.contains(&"common.schema.json") {
@@ -72,7 +72,7 @@ fn write_schemas(dir: &Path, files: &[&str]) -> Result<(), ToolError> {
         let text = serde_json::to_string_pretty(&value).map_err(|e| ToolError::message(e.to_string()))? + "\n";
         let path = dir.join(file);
         std::fs::write(&path, text)
-            .map_err(|e| ToolError::message(format!("cannot write {}: {e}", paths::display(&path))))?;
+            .map_err(|e| ToolError::message(format!("cannot write {}: {e}", walk::display(&path))))?;
     }
     Ok(())
 }
@@ -106,33 +106,32 @@ fn project_name(dir: &Path) -> String {
 pub(super) fn init(args: &InitArgs) -> Result<ExitCode, ToolError> {
     let dir = &args.dir;
     std::fs::create_dir_all(dir)
-        .map_err(|e| ToolError::message(format!("cannot create {}: {e}", paths::display(dir))))?;
+        .map_err(|e| ToolError::message(format!("cannot create {}: {e}", walk::display(dir))))?;
     let config = dir.join(crate::app::config::CONFIG_FILE);
     let project = dir.join("project.yaml");
     for path in [&config, &project] {
         if path.exists() {
             return Err(ToolError::message(format!(
                 "{} already exists: nothing was written",
-                paths::display(path)
+                walk::display(path)
             )));
         }
     }
     let name = args.name.clone().unwrap_or_else(|| project_name(dir));
     let write = |path: &Path, text: &str| {
-        std::fs::write(path, text)
-            .map_err(|e| ToolError::message(format!("cannot write {}: {e}", paths::display(path))))
+        std::fs::write(path, text).map_err(|e| ToolError::message(format!("cannot write {}: {e}", walk::display(path))))
     };
     write(&config, STARTER_CONFIG)?;
     write(&project, &starter_project(&name))?;
     let schemas = dir.join(".standoff").join("schemas");
     std::fs::create_dir_all(&schemas)
-        .map_err(|e| ToolError::message(format!("cannot create {}: {e}", paths::display(&schemas))))?;
+        .map_err(|e| ToolError::message(format!("cannot create {}: {e}", walk::display(&schemas))))?;
     write_schemas(&schemas, &EMBEDDED.iter().map(|s| s.file).collect::<Vec<_>>())?;
     let said = format!(
         "wrote {} and {}\nnext: fill in the Project, then run `standoff check {}`\n",
-        paths::display(&config),
-        paths::display(&project),
-        paths::display(dir)
+        walk::display(&config),
+        walk::display(&project),
+        walk::display(dir)
     );
     emit(crate::text::terminal(&said).as_bytes(), None)?;
     Ok(ExitCode::SUCCESS)
