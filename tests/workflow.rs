@@ -217,6 +217,39 @@ fn the_waiver_file_waives_by_item_and_names_its_approver() {
     );
 }
 
+/// Regression: `--config standoff.yaml` (a bare file name, whose parent is the empty path)
+/// once put the waiver file nowhere, so every waiver was reported as waiving nothing.
+#[test]
+fn a_config_named_by_its_bare_file_name_keeps_its_waivers() {
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(
+        dir.path(),
+        &[
+            ("standoff.yaml", "{}\n"),
+            ("project.yaml", PROJECT),
+            ("site.yaml", SITE),
+            (
+                "standoff-waivers.yaml",
+                "waivers:\n  - rule: CORE-REF\n    file: site.yaml\n    item: va-south\n    reason: the lawn approach is closed during works\n    approver: J. Smith, CTSA\n",
+            ),
+        ],
+    );
+    let lines = |extra: &[&str]| {
+        let mut args = vec!["check", "--format", "json"];
+        args.extend_from_slice(extra);
+        let report = json(&run_in(dir.path(), &args));
+        (finding_lines(&report), report["summary"].clone())
+    };
+    let discovered = lines(&[]);
+    assert!(
+        !discovered.0.iter().any(|l| l.starts_with("WAIVER-UNUSED")),
+        "{discovered:?}"
+    );
+    for named in ["standoff.yaml", "./standoff.yaml"] {
+        assert_eq!(lines(&["--config", named]), discovered, "--config {named}");
+    }
+}
+
 #[test]
 fn baselines_survive_reordering_and_unrelated_edits() {
     let dir = tempfile::tempdir().unwrap();

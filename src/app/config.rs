@@ -219,6 +219,15 @@ pub fn load(path: &Path, display: &str) -> Result<Config, ToolError> {
 
 /// Parses config text (the file is at `path`, shown as `display`).
 pub fn parse(text: &str, path: &Path, display: &str) -> Result<Config, ToolError> {
+    // A bare file name (`--config standoff.yaml`) has an empty parent: the config's folder, which
+    // waivers, rule folders and output paths are relative to, is then the current folder.
+    let dotted;
+    let path = if path.parent().is_some_and(|p| p.as_os_str().is_empty()) {
+        dotted = Path::new(".").join(path);
+        dotted.as_path()
+    } else {
+        path
+    };
     let text_no_bom = text.strip_prefix('\u{feff}').unwrap_or(text);
     let located = |span: Span, message: String, label: &str, help: Option<String>| LocatedError {
         path: display.to_owned(),
