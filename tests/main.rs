@@ -25,4 +25,5 @@ mod residual;
 mod rules;
 mod sources;
 mod support;
+mod trees;
 mod workflow;

@@ -2,7 +2,7 @@
 //! the walk, reading (and, for the gate, hashing) every input, the engine, the policy. What
 //! `check` and `gate` share; they differ only in what the submitter may change.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -17,7 +17,7 @@ use crate::date::Date;
 use crate::engine::{self, CheckOptions, Checked};
 use crate::error::ToolError;
 use crate::gate;
-use crate::model::finding::{FileId, Severity};
+use crate::model::finding::{FileId, Severity, SeverityCounts};
 use crate::model::source::FileInput;
 use crate::paths;
 use crate::policy::{self, Policy, waivers};
@@ -209,6 +209,8 @@ pub struct Judgement {
     pub root: PathBuf,
     /// What no output of this run may overwrite.
     pub guard: output::Guard,
+    /// The trees judged, each with its own config.
+    pub trees: Vec<TreeReport>,
 }
 
 /// `path` relative to the config's folder, else to the current folder.
@@ -226,8 +228,51 @@ fn relative_path(path: &Path, root: Option<&Path>) -> String {
     )
 }
 
-/// Walks, reads and judges the tree; applies the config's rule filters and every waiver.
-#[allow(clippy::print_stderr, reason = "-v prints what was walked to stderr")]
+/// One tree of a run, as it is told apart in the result.
+pub struct TreeReport {
+    /// Its config file, as shown (`None`: no `standoff.yaml`, the defaults).
+    pub config: Option<String>,
+    /// Its config's `fail-on`.
+    pub fail_on: Option<Severity>,
+    /// Its files, as shown.
+    pub files: HashSet<String>,
+}
+
+impl Judgement {
+    /// Whether the run fails: some finding reaches `--fail-on` when it is given, else its own
+    /// tree's `fail-on` (an error by default).
+    #[must_use]
+    pub fn fails(&self, fail_on: Option<Severity>) -> bool {
+        let checked = &self.checked;
+        if let Some(threshold) = fail_on {
+            return checked.summary.findings.reaches(threshold);
+        }
+        self.trees.iter().any(|tree| {
+            let in_tree = checked.findings.iter().filter(|f| {
+                checked
+                    .files
+                    .get(f.file.0 as usize)
+                    .is_some_and(|file| tree.files.contains(&file.path))
+            });
+            SeverityCounts::of(in_tree).reaches(tree.fail_on.unwrap_or(Severity::Error))
+        })
+    }
+}
+
+/// The trees the paths belong to: each path's nearest `standoff.yaml` (none: the defaults),
+/// in the order of the config paths, so the result does not depend on the order of the paths.
+fn trees_of(paths: &[PathBuf]) -> BTreeMap<Option<PathBuf>, Vec<PathBuf>> {
+    let mut trees: BTreeMap<Option<PathBuf>, Vec<PathBuf>> = BTreeMap::new();
+    for path in paths {
+        trees.entry(config::discover(path)).or_default().push(path.clone());
+    }
+    trees
+}
+
+/// Walks, reads and judges every tree the paths belong to (product.md, "Trees, projects and
+/// files"), each with its own config, waivers and projects, and puts the results together.
+/// An explicit `--config` judges the paths as one tree with that config; the gate judges one
+/// tree, and refuses paths that span several.
 pub fn judge(request: &JudgeRequest<'_>) -> Result<Judgement, ToolError> {
     let started = Instant::now();
     for path in request.paths {
@@ -238,10 +283,117 @@ pub fn judge(request: &JudgeRequest<'_>) -> Result<Judgement, ToolError> {
             )));
         }
     }
-    let mut config = find_config(request.config, request.paths.first())?;
+    if request.config.is_some() || request.paths.is_empty() {
+        let config = find_config(request.config, request.paths.first())?;
+        let root = walk::output_root(request.paths, config.root.as_deref());
+        let (judgement, _) = judge_tree(request, request.paths, config, &root, false, started)?;
+        return Ok(judgement);
+    }
+    let mut pending = trees_of(request.paths);
+    let single_config = (pending.len() == 1)
+        .then(|| pending.keys().next().cloned().flatten())
+        .flatten();
+    let root = walk::output_root(request.paths, single_config.as_deref().and_then(Path::parent));
+    let mut judged: BTreeMap<Option<PathBuf>, (Vec<PathBuf>, Judgement)> = BTreeMap::new();
+    while let Some((key, paths)) = pending.pop_first() {
+        let config = match &key {
+            Some(path) => config::load(path, &walk::display(path))?,
+            None => Config::default(),
+        };
+        let (judgement, nested) = judge_tree(request, &paths, config, &root, true, started)?;
+        if request.gate.is_some() && (!nested.is_empty() || !judged.is_empty() || !pending.is_empty()) {
+            let trees: Vec<String> = nested
+                .iter()
+                .map(|n| walk::display(n))
+                .chain(pending.values().flatten().map(|p| walk::display(p)))
+                .collect();
+            return Err(ToolError::message(format!(
+                "the review gate judges one tree at a time, and these paths hold several (each `standoff.yaml` makes its folder a tree of its own: {}): run the gate once per tree",
+                trees.join(", ")
+            )));
+        }
+        judged.insert(key, (paths, judgement));
+        for folder in nested {
+            let key = Some(folder.join(config::CONFIG_FILE));
+            let key = key.map(|k| std::fs::canonicalize(&k).unwrap_or(k));
+            // A folder met again (named too, reached from two roots or through a link) is
+            // judged once; a tree judged already on some of its files is judged again with the
+            // whole folder. Each tree's folders only grow, so this ends.
+            let same = |p: &PathBuf| std::fs::canonicalize(p).ok() == std::fs::canonicalize(&folder).ok();
+            let known = judged.get(&key).map(|(paths, _)| paths).or_else(|| pending.get(&key));
+            if known.is_some_and(|paths| paths.iter().any(same)) {
+                continue;
+            }
+            let mut paths = match judged.remove(&key) {
+                Some((paths, _)) => paths,
+                None => pending.remove(&key).unwrap_or_default(),
+            };
+            paths.push(folder);
+            pending.insert(key, paths);
+        }
+    }
+    let mut parts = judged.into_values().map(|(_, j)| j);
+    let Some(first) = parts.next() else {
+        return Err(ToolError::message("no tree to judge"));
+    };
+    Ok(merge(first, parts, started))
+}
+
+/// Several trees' judgements as one (the first tree's config stands for the run where one
+/// config is shown; each tree keeps its own `fail-on` in [`Judgement::trees`]).
+fn merge(first: Judgement, rest: impl Iterator<Item = Judgement>, started: Instant) -> Judgement {
+    let Judgement {
+        checked,
+        mut rules,
+        config,
+        as_of,
+        mut inputs,
+        waiver_file,
+        disregarded,
+        root,
+        mut guard,
+        mut trees,
+        ..
+    } = first;
+    let mut parts = vec![checked];
+    for part in rest {
+        parts.push(part.checked);
+        rules.absorb(part.rules);
+        guard.absorb(part.guard);
+        trees.extend(part.trees);
+        inputs.extend(part.inputs);
+    }
+    inputs.sort_by(|a, b| a.path.cmp(&b.path));
+    Judgement {
+        checked: engine::merge::merge(parts),
+        rules,
+        config,
+        as_of,
+        started,
+        inputs,
+        waiver_file,
+        disregarded,
+        root,
+        guard,
+        trees,
+    }
+}
+
+/// Walks, reads and judges one tree with its config; applies the config's rule filters and
+/// every waiver. Returns the folders below it that are trees of their own (when asked to stop
+/// at them).
+#[allow(clippy::print_stderr, reason = "-v prints what was walked to stderr")]
+fn judge_tree(
+    request: &JudgeRequest<'_>,
+    paths: &[PathBuf],
+    mut config: Config,
+    root: &Path,
+    stop_at_trees: bool,
+    started: Instant,
+) -> Result<(Judgement, Vec<PathBuf>), ToolError> {
+    let root = root.to_path_buf();
     let schemas = schema::schemas().map_err(ToolError::Message)?;
     let gate = request.gate.is_some();
-    let root = walk::output_root(request.paths, config.root.as_deref());
     let (mut rules, packs_not_replacing) = load_rules(&config, request.rules, gate)?;
     // A mistyped rule id must never leave a rule silently inactive. At the gate the
     // submitter's filters do not apply, so they are not judged there either.
@@ -275,16 +427,17 @@ pub fn judge(request: &JudgeRequest<'_>) -> Result<Judgement, ToolError> {
     // window onto a tree whose other findings would then go unreported.
     let scope = if gate {
         Scope {
-            roots: request.paths.to_vec(),
+            roots: paths.to_vec(),
             report_only: None,
         }
     } else {
-        scope(request.paths, &config)
+        scope(paths, &config)
     };
     let check_walk = WalkOptions {
         follow_symlinks: config.follow_symlinks,
         exclude: config.exclude.clone(),
         judge_everything: false,
+        stop_at_trees,
     };
     let options = WalkOptions {
         judge_everything: gate,
@@ -292,6 +445,7 @@ pub fn judge(request: &JudgeRequest<'_>) -> Result<Judgement, ToolError> {
     };
     let skip: Vec<PathBuf> = config.path.iter().chain(config.waiver_file.iter()).cloned().collect();
     let mut walked = walk::walk(&scope.roots, &options, &skip);
+    let nested_trees = std::mem::take(&mut walked.nested_trees);
     let mut disregarded = gate::Disregarded::default();
     if gate {
         // What `check` would have skipped, judged here and listed in the record.
@@ -466,7 +620,12 @@ pub fn judge(request: &JudgeRequest<'_>) -> Result<Judgement, ToolError> {
         known_ids,
     };
     policy::apply(&mut checked, &policy, &relative_paths, Some(as_of));
-    Ok(Judgement {
+    let tree = TreeReport {
+        config: config.path.as_ref().map(|p| walk::display_from(p, &root)),
+        fail_on: config.fail_on,
+        files: checked.files.iter().map(|f| f.path.clone()).collect(),
+    };
+    let judgement = Judgement {
         checked,
         rules,
         config,
@@ -477,7 +636,9 @@ pub fn judge(request: &JudgeRequest<'_>) -> Result<Judgement, ToolError> {
         disregarded,
         root,
         guard,
-    })
+        trees: vec![tree],
+    };
+    Ok((judgement, nested_trees))
 }
 
 /// What `check -` judges: the paths to walk, standard input and the config to use.

@@ -97,6 +97,13 @@ impl Resolved {
 }
 
 impl Guard {
+    /// Protects what another tree's guard protects too (a run over several trees).
+    pub fn absorb(&mut self, other: Guard) {
+        self.roots.extend(other.roots);
+        self.files.extend(other.files);
+        self.resolved = std::sync::OnceLock::new();
+    }
+
     /// Protects one input file (it need not exist; an absent file protects nothing).
     pub fn protect_file(&mut self, path: &Path) {
         self.files.push(path.to_path_buf());

@@ -39,6 +39,9 @@ pub struct WalkOptions {
     /// `.ignore`, `.git/info/exclude` or the config's excludes say; a link is followed only
     /// when it points inside its root, and what it points to is judged once.
     pub judge_everything: bool,
+    /// A folder below a root that holds its own `standoff.yaml` is another tree: it is not
+    /// walked, and it is listed in [`Walked::nested_trees`] instead.
+    pub stop_at_trees: bool,
 }
 
 /// The walk's result, sorted by path.
@@ -48,6 +51,8 @@ pub struct Walked {
     pub problems: Vec<WalkProblem>,
     /// Files named explicitly but excluded by the config.
     pub excluded: usize,
+    /// Folders met below a root that are trees of their own (see [`WalkOptions::stop_at_trees`]).
+    pub nested_trees: Vec<PathBuf>,
 }
 
 fn excluded(options: &WalkOptions, path: &Path, is_dir: bool) -> bool {
@@ -111,6 +116,9 @@ pub fn walk(roots: &[PathBuf], options: &WalkOptions, skip: &[PathBuf]) -> Walke
         }
         let special = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let found = std::sync::Arc::clone(&special);
+        let nested = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let nested_found = std::sync::Arc::clone(&nested);
+        let stop_at_trees = options.stop_at_trees;
         let mut builder = WalkBuilder::new(root);
         builder
             .hidden(false)
@@ -128,6 +136,16 @@ pub fn walk(roots: &[PathBuf], options: &WalkOptions, skip: &[PathBuf]) -> Walke
                 {
                     if let Ok(mut found) = found.lock() {
                         found.push(problem);
+                    }
+                    return false;
+                }
+                if stop_at_trees
+                    && entry.depth() > 0
+                    && entry.file_type().is_some_and(|t| t.is_dir())
+                    && entry.path().join(crate::app::config::CONFIG_FILE).is_file()
+                {
+                    if let Ok(mut nested) = nested_found.lock() {
+                        nested.push(clean(entry.path()));
                     }
                     return false;
                 }
@@ -186,6 +204,9 @@ pub fn walk(roots: &[PathBuf], options: &WalkOptions, skip: &[PathBuf]) -> Walke
         if let Ok(mut special) = special.lock() {
             walked.problems.append(&mut special);
         }
+        if let Ok(mut nested) = nested.lock() {
+            walked.nested_trees.append(&mut nested);
+        }
         for message in receiver {
             match message {
                 Ok(candidate) if is_skipped(&candidate.path) => {}
@@ -196,6 +217,8 @@ pub fn walk(roots: &[PathBuf], options: &WalkOptions, skip: &[PathBuf]) -> Walke
     }
     walked.files.sort_by(|a, b| a.path.cmp(&b.path));
     walked.files.dedup();
+    walked.nested_trees.sort();
+    walked.nested_trees.dedup();
     if options.judge_everything {
         // A file reached twice (by its own path and through a link inside the tree) is judged
         // once: under its own path when the walk met it, else under the first link's.

@@ -9,7 +9,6 @@ use crate::app::walk;
 
 use crate::app::output::{self, Destination};
 use crate::error::ToolError;
-use crate::model::finding::Severity;
 use crate::policy::{self};
 use crate::report::{self, HumanOptions};
 
@@ -77,7 +76,6 @@ pub(super) fn run(args: &CheckArgs, global: &GlobalArgs) -> Result<ExitCode, Too
         policy::baseline::apply(&mut judgement.checked, &accepted);
     }
     let checked = &judgement.checked;
-    let fail_on = args.fail_on.or(judgement.config.fail_on).unwrap_or(Severity::Error);
     let to_file = !report_to.is_stdout();
     let color = !to_file && use_color(global.color, io::stdout().is_terminal());
     let human = HumanOptions {
@@ -95,7 +93,7 @@ pub(super) fn run(args: &CheckArgs, global: &GlobalArgs) -> Result<ExitCode, Too
     report::write(args.format, checked, &output, &human, &mut buffer)
         .map_err(|e| ToolError::message(format!("cannot render the report: {e}")))?;
     emit(&buffer, Some((&report_to, &report_guard)))?;
-    Ok(if checked.summary.findings.reaches(fail_on) {
+    Ok(if judgement.fails(args.fail_on) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

@@ -2,6 +2,7 @@
 //! reads the files and hands their bytes here; a language server would hand buffers.
 
 pub mod annotate;
+pub mod merge;
 
 use std::collections::HashSet;
 
@@ -262,6 +263,41 @@ pub fn check(
     assemble(loaded, schemas, rules, options)
 }
 
+/// The files whose rules are evaluated when only `reported` files are reported: those files,
+/// and every file of a project whose `SecurityStrategy` is among them, since its residual-risk
+/// acceptances are matched against the findings of the whole project (else each would be
+/// reported as covering nothing when the strategy is checked alone).
+fn scope_for_acceptances(
+    reported: &HashSet<FileId>,
+    documents: &[DesignDocument],
+    projects: &ProjectModel,
+) -> HashSet<FileId> {
+    let strategy_projects: HashSet<usize> = documents
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.kind == crate::model::document::Kind::SecurityStrategy && reported.contains(&d.file))
+        .filter_map(|(i, _)| projects.membership.get(i).copied().flatten())
+        .collect();
+    let mut scope = reported.clone();
+    if !strategy_projects.is_empty() {
+        scope.extend(
+            documents
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| {
+                    projects
+                        .membership
+                        .get(*i)
+                        .copied()
+                        .flatten()
+                        .is_some_and(|p| strategy_projects.contains(&p))
+                })
+                .map(|(_, d)| d.file),
+        );
+    }
+    scope
+}
+
 /// Judges loaded files as one tree.
 #[must_use]
 pub fn assemble(loaded: Vec<LoadedFile>, schemas: &Schemas, rules: &RuleSet, options: &CheckOptions) -> Checked {
@@ -301,20 +337,25 @@ pub fn assemble(loaded: Vec<LoadedFile>, schemas: &Schemas, rules: &RuleSet, opt
         index: &index,
         schemas,
     };
+    let evaluated = options
+        .report_only
+        .as_ref()
+        .map(|only| scope_for_acceptances(only, &documents, &projects));
     let eval_options = EvalOptions {
         lookahead: options.lookahead,
         as_of: options.as_of,
         settings: options.settings.clone(),
         gate: options.gate,
         only: None,
-        report_only: options.report_only.clone(),
+        report_only: evaluated.clone(),
     };
     let evaluation = eval::evaluate_with_coverage(rules, &tree, &eval_options);
     findings.extend(evaluation.findings);
     let judged = evaluation.judged;
     // Before `report_only`: a context file that failed to load still makes the tree sensitive.
     let sensitivity = crate::engine::annotate::Sensitivity::of(&findings, &documents, &files, &projects);
-    if let Some(only) = &options.report_only {
+    // The policy narrows them to the reported files once residual risks have been matched.
+    if let Some(only) = &evaluated {
         findings.retain(|f| only.contains(&f.file));
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

@@ -292,6 +292,26 @@ impl RuleSet {
         self.index();
     }
 
+    /// Adds the rules and packs of another tree's set that this one lacks (a run over several
+    /// trees reports with one set).
+    pub fn absorb(&mut self, other: RuleSet) {
+        for pack in other.packs {
+            if !self
+                .packs
+                .iter()
+                .any(|p| p.name == pack.name && p.origin == pack.origin)
+            {
+                self.packs.push(pack);
+            }
+        }
+        for rule in other.rules {
+            if !self.by_id.contains_key(&rule.id) {
+                self.rules.push(rule);
+            }
+        }
+        self.index();
+    }
+
     fn index(&mut self) {
         self.by_id = self.rules.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
     }
