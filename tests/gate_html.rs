@@ -161,7 +161,10 @@ fn every_text_from_the_submission_is_escaped() {
         "html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "p", "span", "strong", "table", "thead",
         "tbody", "tr", "th", "td", "div", "code", "pre", "ul", "li", "a", "br", "section", "header",
     ];
-    for tag in tags(&page) {
+    // The head is the page's own (its stylesheet has a `<` in a print rule); the body carries
+    // the submission's text.
+    let body = between(&page, "</head>", "</html>");
+    for tag in tags(body) {
         assert!(
             allowed.contains(&tag.as_str()),
             "an element <{tag}> came from the submission:\n{page}"
@@ -190,4 +193,144 @@ fn only_web_addresses_become_links() {
         "{link}"
     );
     assert!(link.contains("rel=\"noopener noreferrer\""), "{link}");
+}
+
+/// The text between `start` and the next `end` after it.
+fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
+    let from = text.find(start).unwrap_or_else(|| panic!("no {start} in the page")) + start.len();
+    let to = text[from..]
+        .find(end)
+        .unwrap_or_else(|| panic!("no {end} after {start}"))
+        + from;
+    &text[from..to]
+}
+
+/// Base64 (RFC 4648), written again here so the test does not trust the code it checks.
+fn base64(bytes: &[u8]) -> String {
+    let alphabet: Vec<char> = ('A'..='Z')
+        .chain('a'..='z')
+        .chain('0'..='9')
+        .chain(['+', '/'])
+        .collect();
+    let bits = bytes.iter().fold(String::new(), |mut bits, b| {
+        use std::fmt::Write as _;
+        write!(bits, "{b:08b}").unwrap();
+        bits
+    });
+    let mut out: String = bits
+        .as_bytes()
+        .chunks(6)
+        .map(|six| {
+            let six = format!("{:0<6}", std::str::from_utf8(six).unwrap());
+            alphabet[usize::from_str_radix(&six, 2).unwrap()]
+        })
+        .collect();
+    while !out.len().is_multiple_of(4) {
+        out.push('=');
+    }
+    out
+}
+
+#[test]
+fn the_content_security_policy_allows_only_the_pages_own_stylesheet() {
+    use sha2::Digest as _;
+    let page = html(&hostile());
+    let head = between(&page, "<head>", "</head>");
+    let csp = between(head, "<meta http-equiv=\"Content-Security-Policy\" content=\"", "\"");
+    let style = between(head, "<style>", "</style>");
+    let hash = base64(&sha2::Sha256::digest(style.as_bytes()));
+    assert_eq!(
+        csp,
+        format!("default-src 'none'; style-src 'sha256-{hash}'; img-src 'none'; base-uri 'none'; form-action 'none'")
+    );
+    assert_eq!(csp, standoff::gate::content_security_policy());
+    // The policy comes before the stylesheet it governs; the page sends no referrer.
+    assert!(head.find("Content-Security-Policy").unwrap() < head.find("<style>").unwrap());
+    assert!(head.contains("<meta name=\"referrer\" content=\"no-referrer\">"));
+    assert_eq!(page.matches("<style").count(), 1, "one stylesheet");
+    assert!(
+        !page.contains(" style="),
+        "no inline style attributes (the policy refuses them)"
+    );
+    assert!(style.contains("@media print"), "a print stylesheet");
+}
+
+/// Renders a page in headless Chromium: its DOM after load, and the browser's log.
+fn render(browser: &std::path::Path, page: &std::path::Path) -> (String, String) {
+    let profile = tempfile::tempdir().unwrap();
+    let rendered = std::process::Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--enable-logging=stderr",
+            "--v=0",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap();
+    (
+        String::from_utf8_lossy(&rendered.stdout).into_owned(),
+        String::from_utf8_lossy(&rendered.stderr).into_owned(),
+    )
+}
+
+/// What Chromium logs when a Content-Security-Policy blocks something (the wording changed
+/// across versions).
+fn csp_violation(log: &str) -> bool {
+    log.contains("Refused to apply inline style") || log.contains("violates the following Content Security Policy")
+}
+
+/// The gate's report of the defects example (errors, warnings and info), written to `out`.
+fn defects_report(out: &std::path::Path) -> String {
+    let output = crate::support::standoff()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "gate",
+            "--stage",
+            "4",
+            "examples/defects",
+            "--as-of",
+            "2026-06-01",
+            "--out",
+        ])
+        .arg(out)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", crate::support::transcript(&output));
+    std::fs::read_to_string(out.join("gate-report.html")).unwrap()
+}
+
+#[test]
+fn chromium_renders_the_report_and_its_policy_blocks_nothing_of_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("gate");
+    let page = defects_report(&out);
+    let Some(browser) = crate::workflow::chromium() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have Chromium (.ci/run installs it)"
+        );
+        eprintln!("chromium not installed: the rendering check was skipped");
+        return;
+    };
+    let (dom, log) = render(&browser, &out.join("gate-report.html"));
+    assert!(dom.contains("id=\"verdict\""), "the page did not render:\n{log}");
+    assert!(
+        between(&dom, "id=\"verdict\">", "<").contains("NOT PASSED"),
+        "the verdict is not shown"
+    );
+    assert!(!csp_violation(&log), "the policy blocked part of the page:\n{log}");
+    assert!(!log.contains("Uncaught"), "the page logged errors:\n{log}");
+    // The check can fail: the same page with its stylesheet changed is refused.
+    let tampered = dir.path().join("tampered.html");
+    std::fs::write(&tampered, page.replace("<style>", "<style>p{color:red}")).unwrap();
+    let (_, log) = render(&browser, &tampered);
+    assert!(csp_violation(&log), "a changed stylesheet was applied:\n{log}");
 }

@@ -1,7 +1,8 @@
 //! The gate's HTML report, written with maud: every text is escaped by the template (the
 //! markup is checked at compile time), and characters that could disguise text (controls,
 //! bidirectional overrides, invisible characters) are shown as `\u{…}` escapes first. The page
-//! is self-contained: one inline stylesheet, no scripts, no images, no external assets.
+//! is self-contained: one inline stylesheet, no scripts, no images, no external assets, and a
+//! Content-Security-Policy that lets the browser load or run nothing else.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -19,7 +20,45 @@ table{border-collapse:collapse;width:100%;margin:.5rem 0;font-size:.92rem}th,td{
 th{background:#f6f8fa}.error{color:#82071e;font-weight:600}.warning{color:#7d4e00;font-weight:600}.info{color:#0550ae}\
 .met{background:#dafbe1}.not-met{background:#ffebe9}.cannot-verify{background:#fff1e5;color:#953800}.not-applicable{background:#f6f8fa;color:#57606a}.waived{background:#fff8c5}.accepted{background:#ddf4ff}.not-yet-applicable{background:#f6f8fa;color:#57606a}\
 pre{background:#f6f8fa;padding:.5rem;overflow-x:auto;font-size:.85rem;margin:.3rem 0}.mark{background:#ffebe9}\
-.finding{border:1px solid #d0d7de;border-radius:.4rem;padding:.5rem .8rem;margin:.6rem 0}code{font-size:.88em}.muted{color:#57606a}";
+.finding{border:1px solid #d0d7de;border-radius:.4rem;padding:.5rem .8rem;margin:.6rem 0}code{font-size:.88em;overflow-wrap:anywhere}.muted{color:#57606a}\
+@media print{@page{margin:15mm}body{margin:0;max-width:none;padding:0;font-size:10pt;color:#000}\
+*{-webkit-print-color-adjust:exact;print-color-adjust:exact}h2,h3{break-after:avoid}.finding,tr,pre{break-inside:avoid}\
+pre{white-space:pre-wrap;overflow:visible}a{color:inherit;text-decoration:none}a[href]::after{content:' <' attr(href) '>';font-size:.85em;color:#57606a}}";
+
+/// The page's Content-Security-Policy: nothing may load or run; the one inline stylesheet is
+/// allowed by its SHA-256, so a style injected into the page (or the stylesheet altered) is
+/// refused by the browser.
+#[must_use]
+pub fn content_security_policy() -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(STYLE.as_bytes());
+    format!(
+        "default-src 'none'; style-src 'sha256-{}'; img-src 'none'; base-uri 'none'; form-action 'none'",
+        base64(&digest)
+    )
+}
+
+/// Standard base64 with padding (RFC 4648 §4), for the CSP hash source.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for (i, shift) in [18u32, 12, 6, 0].into_iter().enumerate() {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> shift) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
 
 /// Text from a document, a pack, a config or a file name: characters that could disguise it
 /// are shown as escapes, then the template escapes it for HTML.
@@ -308,6 +347,8 @@ pub fn html(record: &Record) -> String {
         html lang="en" {
             head {
                 meta charset="utf-8";
+                meta http-equiv="Content-Security-Policy" content=(content_security_policy());
+                meta name="referrer" content="no-referrer";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { "standoff review gate: stage " (record.stage) " (" (t(&record.stage_name)) ")" }
                 style { (PreEscaped(STYLE)) }
@@ -327,4 +368,24 @@ pub fn html(record: &Record) -> String {
     let mut text = page.into_string();
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::base64;
+
+    #[test]
+    fn base64_matches_rfc_4648() {
+        for (input, expected) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(input.as_bytes()), expected);
+        }
+    }
 }

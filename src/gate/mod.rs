@@ -16,7 +16,7 @@ use crate::text::LineCol;
 
 mod html;
 
-pub use html::html;
+pub use html::{content_security_policy, html};
 
 /// The parts of a stored record that `gate --verify` compares (the schema has checked the rest).
 #[derive(Clone, Debug, serde::Deserialize)]
