@@ -334,3 +334,56 @@ fn chromium_renders_the_report_and_its_policy_blocks_nothing_of_it() {
     let (_, log) = render(&browser, &tampered);
     assert!(csp_violation(&log), "a changed stylesheet was applied:\n{log}");
 }
+
+/// Where `needle` first occurs in `page`.
+fn position(page: &str, needle: &str) -> usize {
+    page.find(needle).unwrap_or_else(|| panic!("no {needle} in the page"))
+}
+
+#[test]
+fn the_report_reads_verdict_findings_waivers_judged_then_sources() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = defects_report(&dir.path().join("gate"));
+    let order = [
+        "id=\"verdict\"",
+        "<h2 id=\"projects\">Verdict by project</h2>",
+        "<h2 id=\"findings\">Findings</h2>",
+        "<h3 class=\"error\">Errors (",
+        "<h3 class=\"warning\">Warnings (",
+        "<h3 class=\"info\">Info (",
+        "<h2 id=\"waivers\">Waivers in force</h2>",
+        "<h2 id=\"accepted\">Accepted residual risks</h2>",
+        "<h2 id=\"judged\">What was judged</h2>",
+        "<h2 id=\"sources\">Compliance by source</h2>",
+    ];
+    let positions: Vec<usize> = order.iter().map(|heading| position(&page, heading)).collect();
+    for (pair, names) in positions.windows(2).zip(order.windows(2)) {
+        assert!(pair[0] < pair[1], "{} comes after {}", names[0], names[1]);
+    }
+    // Every error is listed before the first warning, every warning before the first info.
+    let warnings = position(&page, "<h3 class=\"warning\">");
+    let infos = position(&page, "<h3 class=\"info\">");
+    assert!(page.rfind("<span class=\"error\">error</span>").unwrap() < warnings);
+    assert!(page.rfind("<span class=\"warning\">warning</span>").unwrap() < infos);
+    assert!(position(&page, "<span class=\"info\">info</span>") > infos);
+    // Each finding names its rule's title, its place and its source lines.
+    let first = between(&page, "<div class=\"finding\">", "</pre>");
+    assert!(
+        first.contains("<strong>") && first.contains("examples/defects/") && first.contains(" │ "),
+        "{first}"
+    );
+    // The pack and input tables are part of what was judged, after the findings.
+    assert!(position(&page, "<th>Input file</th>") > position(&page, "<h2 id=\"judged\">"));
+}
+
+#[test]
+fn in_each_severity_the_findings_that_count_come_before_the_waived() {
+    let page = html(&hostile());
+    let errors = position(&page, "<h3 class=\"error\">Errors (2, 1 waived or accepted)</h3>");
+    let live = position(&page, "<code>HVM-ERR</code>");
+    let waived = position(&page, "<code>HVM-WAIVED</code> <strong>");
+    let warnings = position(&page, "<h3 class=\"warning\">Warnings (1)</h3>");
+    assert!(errors < live && live < waived && waived < warnings);
+    assert!(between(&page[waived..], "</strong>", "</div>").contains("<span class=\"waived\">waived</span>"));
+    assert!(page.contains("<strong>A title &lt;script&gt;alert(1)&lt;/script&gt;</strong>"));
+}

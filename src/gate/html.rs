@@ -10,17 +10,18 @@ use std::fmt::Write as _;
 use maud::{DOCTYPE, Markup, PreEscaped, Render, html as markup};
 
 use super::{Disregarded, FindingRecord, Record, Status, accepted_count};
+use crate::model::finding::Severity;
 
 /// The report's only stylesheet (inline).
 const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2rem auto;max-width:72rem;padding:0 1rem;color:#1d2430;line-height:1.45}\
-h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #d0d7de;padding-bottom:.3rem}\
+h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #d0d7de;padding-bottom:.3rem}h3{font-size:1.05rem;margin:1.2rem 0 .4rem}\
 .verdict{display:inline-block;padding:.35rem .9rem;border-radius:.4rem;font-weight:700;font-size:1.1rem}\
 .pass{background:#dafbe1;color:#116329;border:1px solid #4ac26b}.fail{background:#ffebe9;color:#82071e;border:1px solid #ff8182}\
 table{border-collapse:collapse;width:100%;margin:.5rem 0;font-size:.92rem}th,td{border:1px solid #d0d7de;padding:.35rem .5rem;text-align:left;vertical-align:top}\
 th{background:#f6f8fa}.error{color:#82071e;font-weight:600}.warning{color:#7d4e00;font-weight:600}.info{color:#0550ae}\
 .met{background:#dafbe1}.not-met{background:#ffebe9}.cannot-verify{background:#fff1e5;color:#953800}.not-applicable{background:#f6f8fa;color:#57606a}.waived{background:#fff8c5}.accepted{background:#ddf4ff}.not-yet-applicable{background:#f6f8fa;color:#57606a}\
 pre{background:#f6f8fa;padding:.5rem;overflow-x:auto;font-size:.85rem;margin:.3rem 0}.mark{background:#ffebe9}\
-.finding{border:1px solid #d0d7de;border-radius:.4rem;padding:.5rem .8rem;margin:.6rem 0}code{font-size:.88em;overflow-wrap:anywhere}.muted{color:#57606a}\
+.finding{border:1px solid #d0d7de;border-radius:.4rem;padding:.5rem .8rem;margin:.6rem 0}code{font-size:.88em;overflow-wrap:anywhere}.muted{color:#57606a}span.waived,span.accepted{padding:0 .35rem;border-radius:.3rem;font-size:.85em}\
 @media print{@page{margin:15mm}body{margin:0;max-width:none;padding:0;font-size:10pt;color:#000}\
 *{-webkit-print-color-adjust:exact;print-color-adjust:exact}h2,h3{break-after:avoid}.finding,tr,pre{break-inside:avoid}\
 pre{white-space:pre-wrap;overflow:visible}a{color:inherit;text-decoration:none}a[href]::after{content:' <' attr(href) '>';font-size:.85em;color:#57606a}}";
@@ -132,7 +133,7 @@ fn verdict(record: &Record) -> Markup {
 
 fn projects(record: &Record) -> Markup {
     markup! {
-        h2 { "Verdict by project" }
+        h2 #projects { "Verdict by project" }
         table {
             tr { th { "Project" } th { "Declared stage" } th { "Verdict" } th { "Errors" } th { "Warnings" } th { "Info" } th { "Waived" } }
             @for p in &record.projects {
@@ -149,7 +150,7 @@ fn projects(record: &Record) -> Markup {
 
 fn by_pack(record: &Record) -> Markup {
     markup! {
-        h2 { "Findings by pack" }
+        h3 { "Findings by pack" }
         table {
             tr { th { "Pack" } th { "Errors" } th { "Warnings" } th { "Info" } }
             @for (pack, c) in &record.counts_by_pack {
@@ -162,7 +163,7 @@ fn by_pack(record: &Record) -> Markup {
 
 fn matrix(record: &Record) -> Markup {
     markup! {
-        h2 { "Compliance by source" }
+        h2 #sources { "Compliance by source" }
         table {
             tr { th { "Source" } th { "Confidence" } th { "Status" } th { "Rules" } }
             @for row in &record.matrix {
@@ -197,11 +198,16 @@ fn finding(f: &FindingRecord) -> Markup {
         div.finding {
             div {
                 span class=(f.severity.as_str()) { (f.severity.as_str()) } " "
-                code { (t(&f.rule)) } " " (t(&f.message))
-                @if let Some(project) = &f.project { " " span.muted { "project " (t(project)) } }
-                @if f.waived { " " span.muted { "(waived)" } }
+                code { (t(&f.rule)) }
+                @if !f.title.is_empty() { " " strong { (t(&f.title)) } }
+                @if f.waived { " " span.waived { "waived" } }
+                @if f.accepted { " " span.accepted { "accepted residual risk" } }
             }
-            div { code { (t(&f.file)) (at) } }
+            div {
+                code { (t(&f.file)) (at) }
+                @if let Some(project) = &f.project { " " span.muted { "project " (t(project)) } }
+            }
+            div { (t(&f.message)) }
             @if !f.snippet.is_empty() {
                 pre {
                     @for (n, line) in &f.snippet {
@@ -218,17 +224,39 @@ fn finding(f: &FindingRecord) -> Markup {
     }
 }
 
+/// The findings by severity, errors first; in each group the findings that count come before
+/// the waived and accepted ones, otherwise in the record's order.
 fn findings(record: &Record) -> Markup {
+    let groups = [
+        (Severity::Error, "Errors"),
+        (Severity::Warning, "Warnings"),
+        (Severity::Info, "Info"),
+    ]
+    .map(|(severity, heading)| {
+        let mut group: Vec<&FindingRecord> = record.findings.iter().filter(|f| f.severity == severity).collect();
+        group.sort_by_key(|f| f.waived || f.accepted);
+        (severity, heading, group)
+    });
     markup! {
-        h2 { "Findings" }
+        h2 #findings { "Findings" }
         @if record.findings.is_empty() { p { "No findings." } }
-        @for f in &record.findings { (finding(f)) }
+        @for (severity, heading, group) in &groups {
+            @if !group.is_empty() {
+                @let set_aside = group.iter().filter(|f| f.waived || f.accepted).count();
+                h3 class=(severity.as_str()) {
+                    (heading) " (" (group.len())
+                    @if set_aside > 0 { ", " (set_aside) " waived or accepted" }
+                    ")"
+                }
+                @for f in group { (finding(f)) }
+            }
+        }
     }
 }
 
 fn accepted(record: &Record) -> Markup {
     markup! {
-        h2 { "Accepted residual risks" }
+        h2 #accepted { "Accepted residual risks" }
         @if record.accepted.is_empty() {
             p { "None." }
         } @else {
@@ -247,7 +275,7 @@ fn accepted(record: &Record) -> Markup {
 
 fn waivers(record: &Record) -> Markup {
     markup! {
-        h2 { "Waivers in force" }
+        h2 #waivers { "Waivers in force" }
         @if record.waivers.is_empty() {
             p { "None." }
         } @else {
@@ -303,7 +331,11 @@ fn disregarded(d: &Disregarded) -> Markup {
 
 fn judged(record: &Record) -> Markup {
     markup! {
-        h2 { "What was judged" }
+        h2 #judged { "What was judged" }
+        p {
+            "standoff " (t(&record.tool_version)) ", every rule due by the end of RIBA stage " (record.stage)
+            " (" (t(&record.stage_name)) "), as of " (t(&record.as_of)) "."
+        }
         @if let Some(c) = &record.config {
             p {
                 "Config " code { (t(&c.path)) } ", SHA-256 " code { (t(&c.sha256)) }
@@ -327,6 +359,7 @@ fn judged(record: &Record) -> Markup {
                 }
             }
         }
+        (by_pack(record))
         table {
             tr { th { "Input file" } th { "Bytes" } th { "SHA-256" } }
             @for input in &record.inputs {
@@ -354,14 +387,15 @@ pub fn html(record: &Record) -> String {
                 style { (PreEscaped(STYLE)) }
             }
             body {
+                // The order a case officer reads in (issue 14): the verdict, what fails it, what
+                // was set aside and by whom, what was judged, and the sources last.
                 (verdict(record))
                 (projects(record))
-                (by_pack(record))
-                (matrix(record))
                 (findings(record))
-                (accepted(record))
                 (waivers(record))
+                (accepted(record))
                 (judged(record))
+                (matrix(record))
             }
         }
     };
