@@ -328,6 +328,28 @@ fn chromium_renders_the_report_and_its_policy_blocks_nothing_of_it() {
     );
     assert!(!csp_violation(&log), "the policy blocked part of the page:\n{log}");
     assert!(!log.contains("Uncaught"), "the page logged errors:\n{log}");
+    // It prints (the print stylesheet applies; a PDF comes out).
+    let pdf = dir.path().join("report.pdf");
+    let profile = tempfile::tempdir().unwrap();
+    let printed = std::process::Command::new(&browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--no-pdf-header-footer",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("--print-to-pdf={}", pdf.display()))
+        .arg(format!("file://{}", out.join("gate-report.html").display()))
+        .output()
+        .unwrap();
+    let pdf = std::fs::read(&pdf).unwrap_or_default();
+    assert!(
+        pdf.starts_with(b"%PDF") && pdf.len() > 10_000,
+        "the report did not print:\n{}",
+        String::from_utf8_lossy(&printed.stderr)
+    );
     // The check can fail: the same page with its stylesheet changed is refused.
     let tampered = dir.path().join("tampered.html");
     std::fs::write(&tampered, page.replace("<style>", "<style>p{color:red}")).unwrap();

@@ -21,7 +21,7 @@ table{border-collapse:collapse;width:100%;margin:.5rem 0;font-size:.92rem}th,td{
 th{background:#f6f8fa}.error{color:#82071e;font-weight:600}.warning{color:#7d4e00;font-weight:600}.info{color:#0550ae}\
 .met{background:#dafbe1}.not-met{background:#ffebe9}.cannot-verify{background:#fff1e5;color:#953800}.not-applicable{background:#f6f8fa;color:#57606a}.waived{background:#fff8c5}.accepted{background:#ddf4ff}.not-yet-applicable{background:#f6f8fa;color:#57606a}\
 pre{background:#f6f8fa;padding:.5rem;overflow-x:auto;font-size:.85rem;margin:.3rem 0}.mark{background:#ffebe9}\
-.finding{border:1px solid #d0d7de;border-radius:.4rem;padding:.5rem .8rem;margin:.6rem 0}code{font-size:.88em;overflow-wrap:anywhere}.muted{color:#57606a}span.waived,span.accepted{padding:0 .35rem;border-radius:.3rem;font-size:.85em}\
+.finding{border:1px solid #d0d7de;border-radius:.4rem;padding:.5rem .8rem;margin:.6rem 0}code{font-size:.88em}.hash{overflow-wrap:anywhere}.muted{color:#57606a}span.waived,span.accepted{padding:0 .35rem;border-radius:.3rem;font-size:.85em}\
 @media print{@page{margin:15mm}body{margin:0;max-width:none;padding:0;font-size:10pt;color:#000}\
 *{-webkit-print-color-adjust:exact;print-color-adjust:exact}h2,h3{break-after:avoid}.finding,tr,pre{break-inside:avoid}\
 pre{white-space:pre-wrap;overflow:visible}a{color:inherit;text-decoration:none}a[href]::after{content:' <' attr(href) '>';font-size:.85em;color:#57606a}}";
@@ -338,14 +338,14 @@ fn judged(record: &Record) -> Markup {
         }
         @if let Some(c) = &record.config {
             p {
-                "Config " code { (t(&c.path)) } ", SHA-256 " code { (t(&c.sha256)) }
+                "Config " code { (t(&c.path)) } ", SHA-256 " code.hash { (t(&c.sha256)) }
                 ". Baselines are not used at the gate, nor the config's rule selection."
             }
         } @else {
             p { "No config file. Baselines are not used at the gate." }
         }
         @if let Some(w) = &record.waiver_file {
-            p { "Waiver file " code { (t(&w.path)) } ", SHA-256 " code { (t(&w.sha256)) } "." }
+            p { "Waiver file " code { (t(&w.path)) } ", SHA-256 " code.hash { (t(&w.sha256)) } "." }
         } @else {
             p { "No waiver file." }
         }
@@ -355,7 +355,7 @@ fn judged(record: &Record) -> Markup {
             @for p in &record.packs {
                 tr {
                     td { (t(&p.name)) } td { (t(&p.version)) } td { (p.rules) } td { (t(&p.origin)) }
-                    td { code { (t(&p.sha256)) } }
+                    td { code.hash { (t(&p.sha256)) } }
                 }
             }
         }
@@ -365,7 +365,7 @@ fn judged(record: &Record) -> Markup {
             @for input in &record.inputs {
                 tr {
                     td { (t(&input.path)) } td { (input.bytes) }
-                    td { code { (t(input.sha256.as_deref().unwrap_or("not read"))) } }
+                    td { code.hash { (t(input.sha256.as_deref().unwrap_or("not read"))) } }
                 }
             }
         }
