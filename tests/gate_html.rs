@@ -328,6 +328,17 @@ fn chromium_renders_the_report_and_its_policy_blocks_nothing_of_it() {
     );
     assert!(!csp_violation(&log), "the policy blocked part of the page:\n{log}");
     assert!(!log.contains("Uncaught"), "the page logged errors:\n{log}");
+    // The hostile record in a real browser: its markup stays text, nothing tries to load.
+    let hostile_page = dir.path().join("hostile.html");
+    std::fs::write(&hostile_page, html(&hostile())).unwrap();
+    let (dom, log) = render(&browser, &hostile_page);
+    let body = between(&dom, "<body>", "</body>");
+    assert!(
+        !body.contains("<script") && !body.contains("<img") && !body.contains("<b>"),
+        "{body}"
+    );
+    assert!(body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{body}");
+    assert!(!csp_violation(&log), "the hostile page tried something:\n{log}");
     // It prints (the print stylesheet applies; a PDF comes out).
     let pdf = dir.path().join("report.pdf");
     let profile = tempfile::tempdir().unwrap();
