@@ -373,7 +373,7 @@ fn sensitive_documents_leak_no_values_into_outputs_that_leave_the_machine() {
 }
 
 /// Chromium, when this machine has it (CI installs it).
-fn chromium() -> Option<std::path::PathBuf> {
+pub(crate) fn chromium() -> Option<std::path::PathBuf> {
     ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
         .into_iter()
         .map(std::path::PathBuf::from)

@@ -4,7 +4,6 @@
 //! findings, waivers). Pure: a checked tree in, documents (text) out.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use serde::Serialize;
 
@@ -14,6 +13,10 @@ use crate::report::Output;
 use crate::rules::{RuleSet, RuleStage};
 use crate::stage::Stage;
 use crate::text::LineCol;
+
+mod html;
+
+pub use html::{content_security_policy, html};
 
 /// The parts of a stored record that `gate --verify` compares (the schema has checked the rest).
 #[derive(Clone, Debug, serde::Deserialize)]
@@ -219,6 +222,12 @@ pub struct FindingRecord {
     pub snippet: Vec<(u32, String)>,
     #[serde(skip)]
     pub start: Option<LineCol>,
+    /// The rule's (or built-in check's) title, for the report.
+    #[serde(skip)]
+    pub title: String,
+    /// Covered by an accepted, owned residual risk (listed apart, never failing).
+    #[serde(skip)]
+    pub accepted: bool,
 }
 
 /// The pack versions that judged.
@@ -389,6 +398,11 @@ pub fn record(checked: &Checked, output: &Output<'_>, request: &GateRequest<'_>)
             fingerprint: original.fingerprint.clone(),
             snippet,
             start,
+            title: rules.get(&original.rule).map_or_else(
+                || crate::checks::builtin_check(&original.rule).map_or_else(String::new, |c| c.title.to_owned()),
+                |r| r.title.clone(),
+            ),
+            accepted: original.waiver.is_none() && shown.accepted.is_some(),
         });
     }
     let projects: Vec<ProjectVerdict> = checked
@@ -553,310 +567,8 @@ pub fn record(checked: &Checked, output: &Output<'_>, request: &GateRequest<'_>)
     }
 }
 
-/// Escapes text for HTML.
-fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if crate::text::is_unsafe_char(c) => {
-                let _ = write!(out, "\\u{{{:x}}}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2rem auto;max-width:72rem;padding:0 1rem;color:#1d2430;line-height:1.45}\
-h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #d0d7de;padding-bottom:.3rem}\
-.verdict{display:inline-block;padding:.35rem .9rem;border-radius:.4rem;font-weight:700;font-size:1.1rem}\
-.pass{background:#dafbe1;color:#116329;border:1px solid #4ac26b}.fail{background:#ffebe9;color:#82071e;border:1px solid #ff8182}\
-table{border-collapse:collapse;width:100%;margin:.5rem 0;font-size:.92rem}th,td{border:1px solid #d0d7de;padding:.35rem .5rem;text-align:left;vertical-align:top}\
-th{background:#f6f8fa}.error{color:#82071e;font-weight:600}.warning{color:#7d4e00;font-weight:600}.info{color:#0550ae}\
-.met{background:#dafbe1}.not-met{background:#ffebe9}.cannot-verify{background:#fff1e5;color:#953800}.not-applicable{background:#f6f8fa;color:#57606a}.waived{background:#fff8c5}.accepted{background:#ddf4ff}.not-yet-applicable{background:#f6f8fa;color:#57606a}\
-pre{background:#f6f8fa;padding:.5rem;overflow-x:auto;font-size:.85rem;margin:.3rem 0}.mark{background:#ffebe9}\
-.finding{border:1px solid #d0d7de;border-radius:.4rem;padding:.5rem .8rem;margin:.6rem 0}code{font-size:.88em}.muted{color:#57606a}";
-
 /// `3 accepted residual risks`.
 #[must_use]
 pub fn accepted_count(n: usize) -> String {
     crate::text::plural(n, "accepted residual risk", "accepted residual risks")
-}
-
-/// What the gate disregarded of the submission's settings, as a list a case officer can read.
-fn disregarded_html(h: &mut String, d: &Disregarded) {
-    let mut items: Vec<String> = Vec::new();
-    for path in &d.files_check_would_skip {
-        items.push(format!(
-            "<code>{}</code> is skipped by <code>check</code> (an ignore file or the config's excludes); judged here",
-            esc(path)
-        ));
-    }
-    for path in &d.links_not_followed {
-        items.push(format!("symbolic link <code>{}</code> not followed", esc(path)));
-    }
-    for pack in &d.packs_not_replacing {
-        items.push(format!(
-            "extra pack {} not loaded: it would replace the built-in pack of that name",
-            esc(pack)
-        ));
-    }
-    for limit in &d.limits_capped {
-        items.push(format!("config limit {}", esc(limit)));
-    }
-    if let Some(stage) = d.config_stage {
-        items.push(format!(
-            "the config's <code>stage: {stage}</code> (the gate's stage applies)"
-        ));
-    }
-    if d.rule_filters {
-        items.push("the config's rule selection, ignores and severity overrides".to_owned());
-    }
-    if d.follow_symlinks {
-        items.push(
-            "the config's <code>follow-symlinks: true</code> (links are followed only inside the tree)".to_owned(),
-        );
-    }
-    if items.is_empty() {
-        h.push_str("<p>Nothing in the submission's settings was disregarded.</p>\n");
-        return;
-    }
-    h.push_str("<p>Disregarded at the gate:</p>\n<ul>\n");
-    for item in items {
-        let _ = writeln!(h, "<li>{item}</li>");
-    }
-    h.push_str("</ul>\n");
-}
-
-/// The self-contained HTML report (inline styles only: no scripts, no external assets).
-#[must_use]
-pub fn html(record: &Record) -> String {
-    let mut h = String::new();
-    let passed_with = format!("PASSED with {}", accepted_count(record.accepted.len()));
-    let verdict = match (record.passed, record.accepted.is_empty()) {
-        (true, true) => ("pass", "PASSED"),
-        (true, false) => ("pass", passed_with.as_str()),
-        (false, _) => ("fail", "NOT PASSED"),
-    };
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-<title>standoff review gate: stage {} ({})</title><style>{STYLE}</style></head><body>\n",
-        record.stage,
-        esc(&record.stage_name)
-    );
-    let _ = write!(
-        h,
-        "<h1>Protective-security review gate: end of RIBA stage {} ({})</h1>\n<p class=\"muted\">standoff {} · judged as of {} · every rule due by the end of stage {} at its own severity</p>\n\
-<p><span class=\"verdict {}\" id=\"verdict\">{}</span></p>\n",
-        record.stage,
-        esc(&record.stage_name),
-        esc(&record.tool_version),
-        esc(&record.as_of),
-        record.stage,
-        verdict.0,
-        verdict.1
-    );
-    for reason in &record.reasons {
-        let _ = writeln!(
-            h,
-            "<p class=\"fail-reason\"><strong>Not passed:</strong> {}</p>",
-            esc(reason)
-        );
-    }
-    h.push_str("<h2>Verdict by project</h2>\n<table><tr><th>Project</th><th>Declared stage</th><th>Verdict</th><th>Errors</th><th>Warnings</th><th>Info</th><th>Waived</th></tr>\n");
-    for p in &record.projects {
-        let _ = writeln!(
-            h,
-            "<tr><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&p.name),
-            p.declared_stage.map_or_else(|| "unknown".to_owned(), |s| s.to_string()),
-            if p.passed { "met" } else { "not-met" },
-            if p.passed { "passed" } else { "not passed" },
-            p.counts.error,
-            p.counts.warning,
-            p.counts.info,
-            p.waived
-        );
-    }
-    h.push_str("</table>\n<h2>Findings by pack</h2>\n<table><tr><th>Pack</th><th>Errors</th><th>Warnings</th><th>Info</th></tr>\n");
-    for (pack, c) in &record.counts_by_pack {
-        let _ = writeln!(
-            h,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(pack),
-            c.error,
-            c.warning,
-            c.info
-        );
-    }
-    let _ = writeln!(
-        h,
-        "<tr><th>Total</th><th>{}</th><th>{}</th><th>{}</th></tr></table>",
-        record.counts.error, record.counts.warning, record.counts.info
-    );
-    h.push_str("<h2>Compliance by source</h2>\n<table><tr><th>Source</th><th>Confidence</th><th>Status</th><th>Rules</th></tr>\n");
-    for row in &record.matrix {
-        let rules: Vec<String> = row
-            .rules
-            .iter()
-            .map(|(id, s)| format!("<code>{}</code> {}", esc(id), s.label()))
-            .collect();
-        let source = if row.url.starts_with("http") {
-            format!("<a href=\"{}\">{}</a>", esc(&row.url), esc(&row.source))
-        } else {
-            esc(&row.source)
-        };
-        let class = serde_json::to_value(row.status)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
-        let _ = writeln!(
-            h,
-            "<tr><td>{source}</td><td>{}</td><td class=\"{class}\">{}</td><td>{}</td></tr>",
-            esc(&row.confidence.join(", ")),
-            row.status.label(),
-            rules.join("<br>")
-        );
-    }
-    h.push_str("</table>\n<h2>Findings</h2>\n");
-    if record.findings.is_empty() {
-        h.push_str("<p>No findings.</p>\n");
-    }
-    for f in &record.findings {
-        let at = f
-            .line
-            .map(|l| format!(":{l}:{}", f.column.unwrap_or(1)))
-            .unwrap_or_default();
-        let waived = if f.waived {
-            " <span class=\"muted\">(waived)</span>"
-        } else {
-            ""
-        };
-        let _ = write!(
-            h,
-            "<div class=\"finding\"><div><span class=\"{}\">{}</span> <code>{}</code> {}{}{waived}</div><div><code>{}{}</code></div>",
-            f.severity,
-            f.severity,
-            esc(&f.rule),
-            esc(&f.message),
-            f.project
-                .as_ref()
-                .map(|p| format!(" <span class=\"muted\">project {}</span>", esc(p)))
-                .unwrap_or_default(),
-            esc(&f.file),
-            at
-        );
-        if !f.snippet.is_empty() {
-            h.push_str("<pre>");
-            for (n, line) in &f.snippet {
-                let mark = f.start.is_some_and(|s| s.line == *n);
-                let _ = writeln!(
-                    h,
-                    "{}{n:>5} │ {}{}",
-                    if mark { "<span class=\"mark\">" } else { "" },
-                    esc(line),
-                    if mark { "</span>" } else { "" }
-                );
-            }
-            h.push_str("</pre>");
-        }
-        if let Some(help) = &f.help {
-            let _ = write!(h, "<div class=\"muted\">{}</div>", esc(help));
-        }
-        h.push_str("</div>\n");
-    }
-    h.push_str("<h2>Accepted residual risks</h2>\n");
-    if record.accepted.is_empty() {
-        h.push_str("<p>None.</p>\n");
-    } else {
-        h.push_str("<table><tr><th>Risk</th><th>Owner</th><th>Accepted on</th><th>Rule</th><th>Severity</th><th>Where</th></tr>\n");
-        for a in &record.accepted {
-            let _ = writeln!(
-                h,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}{}</td></tr>",
-                esc(&a.risk),
-                esc(&a.owner),
-                esc(&a.date),
-                esc(&a.rule),
-                a.severity,
-                esc(&a.file),
-                a.line.map(|l| format!(":{l}")).unwrap_or_default()
-            );
-        }
-        h.push_str("</table>\n");
-    }
-    h.push_str("<h2>Waivers in force</h2>\n");
-    if record.waivers.is_empty() {
-        h.push_str("<p>None.</p>\n");
-    } else {
-        h.push_str("<table><tr><th>Rule</th><th>Where</th><th>Reason</th><th>Approver</th><th>Until</th><th>Written in</th></tr>\n");
-        for w in &record.waivers {
-            let _ = writeln!(
-                h,
-                "<tr><td><code>{}</code></td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&w.rule),
-                esc(&w.file),
-                w.line.map(|l| format!(":{l}")).unwrap_or_default(),
-                esc(&w.reason),
-                esc(w.approver.as_deref().unwrap_or("not named")),
-                esc(w.until.as_deref().unwrap_or("no expiry")),
-                esc(&w.origin)
-            );
-        }
-        h.push_str("</table>\n");
-    }
-    h.push_str("<h2>What was judged</h2>\n");
-    match &record.config {
-        Some(c) => {
-            let _ = writeln!(
-                h,
-                "<p>Config <code>{}</code>, SHA-256 <code>{}</code>. Baselines are not used at the gate, nor the config's rule selection.</p>",
-                esc(&c.path),
-                esc(&c.sha256)
-            );
-        }
-        None => h.push_str("<p>No config file. Baselines are not used at the gate.</p>\n"),
-    }
-    match &record.waiver_file {
-        Some(w) => {
-            let _ = writeln!(
-                h,
-                "<p>Waiver file <code>{}</code>, SHA-256 <code>{}</code>.</p>",
-                esc(&w.path),
-                esc(&w.sha256)
-            );
-        }
-        None => h.push_str("<p>No waiver file.</p>\n"),
-    }
-    disregarded_html(&mut h, &record.disregarded);
-    h.push_str("<table><tr><th>Pack</th><th>Version</th><th>Rules</th><th>From</th><th>SHA-256</th></tr>\n");
-    for p in &record.packs {
-        let _ = writeln!(
-            h,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
-            esc(&p.name),
-            esc(&p.version),
-            p.rules,
-            esc(&p.origin),
-            esc(&p.sha256)
-        );
-    }
-    h.push_str("</table>\n<table><tr><th>Input file</th><th>Bytes</th><th>SHA-256</th></tr>\n");
-    for input in &record.inputs {
-        let _ = writeln!(
-            h,
-            "<tr><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
-            esc(&input.path),
-            input.bytes,
-            esc(input.sha256.as_deref().unwrap_or("not read"))
-        );
-    }
-    h.push_str("</table>\n</body></html>\n");
-    h
 }
