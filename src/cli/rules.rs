@@ -209,8 +209,8 @@ fn functions_text() -> String {
         let _ = writeln!(out, "  {name:<8} {what}");
     }
     out.push_str("\nFunctions (besides CEL's standard ones; contracts in docs/rules.md)\n");
-    for (_, signature) in crate::rules::expr::FUNCTIONS {
-        let _ = writeln!(out, "  {signature}");
+    for f in crate::rules::functions::FUNCTIONS.iter().filter(|f| f.is_domain()) {
+        let _ = writeln!(out, "  {} -> {}: {}", f.signature(), f.result_text(), f.doc);
     }
     out
 }
