@@ -118,25 +118,8 @@ pub(super) fn list(args: &RulesArgs) -> Result<ExitCode, ToolError> {
     print(&out)
 }
 
-/// Wraps text to `width` columns with an indent.
-fn wrap(text: &str, indent: &str, width: usize) -> String {
-    let mut out = String::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        if !line.is_empty() && indent.len() + line.len() + 1 + word.len() > width {
-            let _ = writeln!(out, "{indent}{line}");
-            line.clear();
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    if !line.is_empty() {
-        let _ = writeln!(out, "{indent}{line}");
-    }
-    out
-}
+/// The width explanations are wrapped to.
+const WIDTH: usize = 96;
 
 /// The text of the first invalid case's first document, as written in the rule file.
 fn example(rule: &Rule) -> Option<(String, Vec<String>)> {
@@ -202,22 +185,14 @@ fn as_written(rule: &Rule, key: &str) -> Option<String> {
     Some(out)
 }
 
-/// The names and functions a rule's CEL expressions may use.
-fn functions_text() -> String {
-    let mut out = String::from("Names\n");
-    for (name, what) in crate::rules::expr::VARIABLES {
-        let _ = writeln!(out, "  {name:<8} {what}");
-    }
-    out.push_str("\nFunctions (besides CEL's standard ones; contracts in docs/rules.md)\n");
-    for f in crate::rules::functions::FUNCTIONS.iter().filter(|f| f.is_domain()) {
-        let _ = writeln!(out, "  {} -> {}: {}", f.signature(), f.result_text(), f.doc);
-    }
-    out
-}
-
 pub(super) fn explain(args: &ExplainArgs) -> Result<ExitCode, ToolError> {
     if args.functions {
-        return print(&functions_text());
+        if args.format == ListFormat::Json {
+            let text = serde_json::to_string_pretty(&crate::rules::functions::explain_json())
+                .map_err(|e| ToolError::message(e.to_string()))?;
+            return print_json(&format!("{text}\n"));
+        }
+        return print(&crate::rules::functions::explain_text(WIDTH));
     }
     let set = load(&args.rules)?;
     let id = args.id.as_deref().unwrap_or_default();
@@ -227,9 +202,9 @@ pub(super) fn explain(args: &ExplainArgs) -> Result<ExitCode, ToolError> {
                 "{}: {}\nbuilt-in check · error · any stage\n\nWhy\n",
                 check.id, check.title
             );
-            out.push_str(&wrap(check.why, "  ", 96));
+            out.push_str(&crate::text::wrap(check.why, "  ", WIDTH));
             out.push_str("\nHow to fix\n");
-            out.push_str(&wrap(check.help, "  ", 96));
+            out.push_str(&crate::text::wrap(check.help, "  ", WIDTH));
             return print(&out);
         }
         let ids = set
@@ -268,9 +243,9 @@ pub(super) fn explain(args: &ExplainArgs) -> Result<ExitCode, ToolError> {
         let _ = writeln!(out, "applies in {}", rule.jurisdictions.join(", "));
     }
     out.push_str("\nWhy\n");
-    out.push_str(&wrap(&rule.why, "  ", 96));
+    out.push_str(&crate::text::wrap(&rule.why, "  ", WIDTH));
     out.push_str("\nHow to comply\n");
-    out.push_str(&wrap(&rule.help, "  ", 96));
+    out.push_str(&crate::text::wrap(&rule.help, "  ", WIDTH));
     out.push_str("\nWhat it evaluates (as written in the rule file)\n");
     let mut shown = false;
     for key in ["select", "when", "check", "related"] {

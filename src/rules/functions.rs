@@ -171,6 +171,29 @@ impl Function {
         }
     }
 
+    /// The signature with the parameters' types: `qty_in(text: text, unit: text)`.
+    #[must_use]
+    pub fn typed_signature(&self) -> String {
+        let typed: Vec<String> = self
+            .params
+            .iter()
+            .enumerate()
+            .map(|(i, param)| {
+                let written = format!("{}: {}", param.name, param.ty.name());
+                if i >= self.params.len() - self.optional {
+                    format!("[{written}]")
+                } else {
+                    written
+                }
+            })
+            .collect();
+        let method = matches!(self.call, Call::Method) || (matches!(self.call, Call::Macro) && self.name != "has");
+        match typed.split_first() {
+            Some((receiver, rest)) if method => format!("{receiver}.{}({})", self.name, rest.join(", ")),
+            _ => format!("{}({})", self.name, typed.join(", ")),
+        }
+    }
+
     /// The parameters with their types: `text: text, unit: text`.
     #[must_use]
     pub fn typed_params(&self) -> String {
@@ -226,6 +249,99 @@ impl Function {
             self.typed_params()
         ))
     }
+}
+
+/// The variables and functions an expression may use, as text for a terminal (wrapped to
+/// `width` columns): what `standoff explain --functions` prints.
+#[must_use]
+pub fn explain_text(width: usize) -> String {
+    use std::fmt::Write as _;
+    let wrap = |text: &str, indent: &str| crate::text::wrap(text, indent, width);
+    let mut out = String::from("Names\n");
+    for (name, what) in super::expr::VARIABLES {
+        let _ = write!(out, "  {name}\n{}", wrap(what, "      "));
+    }
+    for (heading, domain) in [
+        ("standoff's functions (contracts in docs/rules.md)", true),
+        ("CEL's standard functions and macros allowed", false),
+    ] {
+        let _ = writeln!(out, "\n{heading}");
+        for f in FUNCTIONS.iter().filter(|f| f.is_domain() == domain) {
+            let _ = writeln!(out, "  {} -> {}", f.signature(), f.result_text());
+            if !f.params.is_empty() {
+                let _ = writeln!(out, "      ({})", f.typed_params());
+            }
+            out.push_str(&wrap(f.doc, "      "));
+        }
+    }
+    out
+}
+
+/// The table as JSON (`standoff explain --functions --format json`).
+#[must_use]
+pub fn explain_json() -> serde_json::Value {
+    let variables: Vec<serde_json::Value> = super::expr::VARIABLES
+        .iter()
+        .map(|(name, doc)| serde_json::json!({"name": name, "doc": doc}))
+        .collect();
+    let functions: Vec<serde_json::Value> = FUNCTIONS
+        .iter()
+        .map(|f| {
+            let params: Vec<serde_json::Value> = f
+                .params
+                .iter()
+                .enumerate()
+                .map(|(i, param)| {
+                    serde_json::json!({
+                        "name": param.name,
+                        "type": param.ty.name(),
+                        "optional": i >= f.params.len() - f.optional,
+                    })
+                })
+                .collect();
+            serde_json::json!({
+                "name": f.name,
+                "origin": if f.is_domain() { "standoff" } else { "cel" },
+                "call": match f.call {
+                    Call::Global => "function",
+                    Call::Method => "method",
+                    Call::Either => "function or method",
+                    Call::Macro => "macro",
+                },
+                "signature": f.signature(),
+                "params": params,
+                "returns": {"type": f.returns.ty.name(), "orNull": f.returns.or_null},
+                "doc": f.doc,
+                "metered": f.metered,
+            })
+        })
+        .collect();
+    serde_json::json!({"variables": variables, "functions": functions})
+}
+
+/// The functions as the Markdown docs/rules.md holds between its `functions` markers.
+#[must_use]
+pub fn markdown() -> String {
+    use std::fmt::Write as _;
+    let standard: Vec<String> = FUNCTIONS
+        .iter()
+        .filter(|f| !f.is_domain())
+        .map(|f| format!("`{}`", f.name))
+        .collect();
+    let mut out = format!(
+        "CEL's standard functions and macros allowed: {}.\n\nstandoff's functions (generated from `src/rules/functions.rs`; `standoff explain --functions` prints the same):\n\n| function | returns | what |\n|---|---|---|\n",
+        standard.join(", ")
+    );
+    for f in FUNCTIONS.iter().filter(|f| f.is_domain()) {
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} |",
+            f.typed_signature(),
+            f.result_text(),
+            f.doc.replace('|', "\\|")
+        );
+    }
+    out
 }
 
 /// The function of this name.
@@ -438,17 +554,14 @@ pub static FUNCTIONS: &[Function] = &[
         true,
         "the predicate holds for exactly one element",
     ),
-    Function {
-        optional: 1,
-        ..standard(
-            "map",
-            &[p("list", List), p("x", Any), p("predicate", Bool), p("expression", Any)],
-            r(List),
-            Call::Macro,
-            true,
-            "each element (that satisfies the predicate) transformed by the expression",
-        )
-    },
+    standard(
+        "map",
+        &[p("list", List), p("x", Any), p("expression", Any)],
+        r(List),
+        Call::Macro,
+        true,
+        "each element transformed by the expression (`list.map(x, p, e)`: those for which `p` holds)",
+    ),
     standard(
         "filter",
         &[p("list", List), p("x", Any), p("predicate", Bool)],
