@@ -106,3 +106,65 @@ fn a_call_that_does_not_fit_its_signature_is_a_located_load_error() {
         assert!(stderr.contains(expected), "{expected} missing from\n{stderr}");
     }
 }
+
+/// Every check id the source emits: each string literal `"FAMILY-NAME"` of a family the tool
+/// itself reports in (rule packs' ids, such as `CORE-REF`, are not in these families).
+fn emitted_check_ids() -> std::collections::BTreeSet<String> {
+    const FAMILIES: [&str; 11] = [
+        "FILE", "YAML", "DOC", "SCHEMA", "WAIVER", "RISK", "GATE", "RULE", "CONFIG", "PACK", "BASELINE",
+    ];
+    let re = regex::Regex::new(r#""([A-Z]+)-([A-Z0-9]+(?:-[A-Z0-9]+)*)""#).unwrap();
+    let mut ids = std::collections::BTreeSet::new();
+    let mut stack = vec![repo().join("src")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                for c in re.captures_iter(&text) {
+                    if FAMILIES.contains(&&c[1]) {
+                        ids.insert(format!("{}-{}", &c[1], &c[2]));
+                    }
+                }
+            }
+        }
+    }
+    ids
+}
+
+#[test]
+fn every_check_id_the_tool_emits_can_be_explained() {
+    let ids = emitted_check_ids();
+    assert!(ids.contains("WAIVER-UNUSED") && ids.len() >= 30, "{ids:?}");
+    for id in &ids {
+        let output = run_in(repo(), &["explain", id]);
+        assert_eq!(output.status.code(), Some(0), "{id}: {}", transcript(&output));
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(stdout.starts_with(&format!("{id}: ")), "{stdout}");
+        assert!(stdout.contains("built-in check · "), "{stdout}");
+    }
+    // And the registry holds nothing the source never emits.
+    for check in standoff::checks::BUILTIN_CHECKS {
+        assert!(ids.contains(check.id), "{} is never emitted", check.id);
+    }
+    let unused = run_in(repo(), &["explain", "WAIVER-UNUSED"]);
+    assert!(String::from_utf8_lossy(&unused.stdout).contains("built-in check · warning · any stage"));
+}
+
+#[test]
+fn an_unknown_id_suggests_the_nearest_or_its_upper_case() {
+    let lower = run_in(repo(), &["explain", "waiver-unused"]);
+    assert_eq!(lower.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&lower.stderr);
+    assert!(
+        stderr.contains("ids are upper case: did you mean WAIVER-UNUSED?"),
+        "{stderr}"
+    );
+    let typo = run_in(repo(), &["explain", "WAIVER-UNUSD"]);
+    assert_eq!(typo.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&typo.stderr).contains("did you mean WAIVER-UNUSED?"));
+    let rule = run_in(repo(), &["explain", "core-ref"]);
+    assert!(String::from_utf8_lossy(&rule.stderr).contains("did you mean CORE-REF?"));
+}

@@ -185,6 +185,45 @@ fn as_written(rule: &Rule, key: &str) -> Option<String> {
     Some(out)
 }
 
+/// `standoff explain` of a check the tool itself reports.
+fn explain_check(check: &crate::checks::BuiltinCheck) -> String {
+    let severity = check.severity_note.map_or_else(
+        || check.severity.as_str().to_owned(),
+        |note| format!("{} ({note})", check.severity.as_str()),
+    );
+    let mut out = format!(
+        "{}: {}\nbuilt-in check · {severity} · any stage\n\nWhy\n",
+        check.id, check.title
+    );
+    out.push_str(&crate::text::wrap(check.why, "  ", WIDTH));
+    out.push_str("\nHow to fix\n");
+    out.push_str(&crate::text::wrap(check.help, "  ", WIDTH));
+    out
+}
+
+/// The error for an id that is neither a rule nor a check: the nearest id, and the upper-case
+/// form of an id written in lower case.
+fn unknown_id(set: &RuleSet, id: &str) -> ToolError {
+    let ids = || {
+        set.rules
+            .iter()
+            .map(|r| r.id.as_str())
+            .chain(crate::checks::CheckId::ALL.iter().map(|c| c.as_str()))
+    };
+    let upper = id.to_uppercase();
+    let hint = if upper != id && ids().any(|known| known == upper) {
+        format!("; ids are upper case: did you mean {}?", crate::text::quote(&upper))
+    } else {
+        crate::text::did_you_mean(&upper, ids())
+            .map(|m| format!("; did you mean {m}?"))
+            .unwrap_or_default()
+    };
+    ToolError::message(format!(
+        "no rule or check `{}`{hint} (`standoff rules` lists them)",
+        crate::text::quote(id)
+    ))
+}
+
 pub(super) fn explain(args: &ExplainArgs) -> Result<ExitCode, ToolError> {
     if args.functions {
         if args.format == ListFormat::Json {
@@ -198,27 +237,9 @@ pub(super) fn explain(args: &ExplainArgs) -> Result<ExitCode, ToolError> {
     let id = args.id.as_deref().unwrap_or_default();
     let Some(rule) = set.get(id) else {
         if let Some(check) = builtin_check(id) {
-            let mut out = format!(
-                "{}: {}\nbuilt-in check · error · any stage\n\nWhy\n",
-                check.id, check.title
-            );
-            out.push_str(&crate::text::wrap(check.why, "  ", WIDTH));
-            out.push_str("\nHow to fix\n");
-            out.push_str(&crate::text::wrap(check.help, "  ", WIDTH));
-            return print(&out);
+            return print(&explain_check(check));
         }
-        let ids = set
-            .rules
-            .iter()
-            .map(|r| r.id.as_str())
-            .chain(crate::checks::BUILTIN_CHECKS.iter().map(|c| c.id));
-        let hint = crate::text::did_you_mean(id, ids)
-            .map(|m| format!("; did you mean {m}?"))
-            .unwrap_or_default();
-        return Err(ToolError::message(format!(
-            "no rule or check `{}`{hint} (`standoff rules` lists them)",
-            crate::text::quote(id)
-        )));
+        return Err(unknown_id(&set, id));
     };
     let pack = set.pack_of(rule);
     let mut out = format!("{}: {}\n", line(&rule.id), line(&rule.title));
