@@ -1050,9 +1050,35 @@ fn register_min_of(ctx: &mut Context<'static, 'static>, name: &'static str, _: &
     });
 }
 
-/// A rating as a CEL map (see [`rating_value`]).
+/// Ratings kept per thread: at most this many (then the memo starts again), of texts at most
+/// [`RATING_MEMO_TEXT`] bytes long, so the memo's memory stays bounded whatever the documents.
+const RATING_MEMO_ENTRIES: usize = 1024;
+const RATING_MEMO_TEXT: usize = 256;
+
+thread_local! {
+    /// Rules parse the same rating more than once (a rule's `when` and `check`, and several
+    /// rules over the same barrier): a parse runs a dozen regular expressions, a lookup none.
+    static RATINGS: std::cell::RefCell<HashMap<(String, Option<&'static str>), Value>> =
+        std::cell::RefCell::new(HashMap::new());
+}
+
+/// A rating as a CEL map (see [`rating_value`]), memoised (see [`RATINGS`]).
 fn rating_of(text: &str, standard: Option<rating::Standard>) -> Value {
-    rating_value(rating::parse_rating_for(text, standard))
+    if text.len() > RATING_MEMO_TEXT {
+        return rating_value(rating::parse_rating_for(text, standard));
+    }
+    let key = (text.to_owned(), standard.map(rating::Standard::as_str));
+    if let Some(value) = RATINGS.with_borrow(|memo| memo.get(&key).cloned()) {
+        return value;
+    }
+    let value = rating_value(rating::parse_rating_for(text, standard));
+    RATINGS.with_borrow_mut(|memo| {
+        if memo.len() >= RATING_MEMO_ENTRIES {
+            memo.clear();
+        }
+        memo.insert(key, value.clone());
+    });
+    value
 }
 
 fn map_get<'v>(value: &'v Value, key: &str) -> Option<&'v Value> {
@@ -1330,6 +1356,26 @@ fn find_item(doc: &Value, id: &str) -> (Value, u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ratings_are_memoised_within_bounds() {
+        let text = "V/7500[N3]/80/90:0.4/15.4";
+        let first = rating_of(text, None);
+        assert_eq!(rating_of(text, None), first);
+        assert!(RATINGS.with_borrow(|memo| memo.contains_key(&(text.to_owned(), None))));
+        for i in 0..=RATING_MEMO_ENTRIES {
+            let _ = rating_of(&format!("V/{i}[N3]/48/90:0"), None);
+        }
+        assert!(RATINGS.with_borrow(HashMap::len) <= RATING_MEMO_ENTRIES);
+        let long = "x".repeat(RATING_MEMO_TEXT + 1);
+        let _ = rating_of(&long, None);
+        assert!(!RATINGS.with_borrow(|memo| memo.contains_key(&(long.clone(), None))));
+        // A memoised answer is the parse's.
+        assert_eq!(
+            rating_of(text, None),
+            rating_value(rating::parse_rating_for(text, None))
+        );
+    }
 
     #[test]
     fn gsa_conditions_as_written() {
