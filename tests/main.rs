@@ -13,6 +13,7 @@ mod channels;
 mod cli;
 mod conformance;
 mod examples;
+mod functions;
 mod gate_html;
 mod gate_trust;
 mod hardening;

@@ -164,6 +164,9 @@ pub struct ExplainArgs {
     /// Also load the rule packs in this folder (repeatable).
     #[arg(long = "rules", value_name = "DIR")]
     pub rules: Vec<PathBuf>,
+    /// Output format (of `--functions`).
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    pub format: ListFormat,
 }
 
 #[derive(Debug, Args)]

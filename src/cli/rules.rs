@@ -118,25 +118,8 @@ pub(super) fn list(args: &RulesArgs) -> Result<ExitCode, ToolError> {
     print(&out)
 }
 
-/// Wraps text to `width` columns with an indent.
-fn wrap(text: &str, indent: &str, width: usize) -> String {
-    let mut out = String::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        if !line.is_empty() && indent.len() + line.len() + 1 + word.len() > width {
-            let _ = writeln!(out, "{indent}{line}");
-            line.clear();
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    if !line.is_empty() {
-        let _ = writeln!(out, "{indent}{line}");
-    }
-    out
-}
+/// The width explanations are wrapped to.
+const WIDTH: usize = 96;
 
 /// The text of the first invalid case's first document, as written in the rule file.
 fn example(rule: &Rule) -> Option<(String, Vec<String>)> {
@@ -202,48 +185,61 @@ fn as_written(rule: &Rule, key: &str) -> Option<String> {
     Some(out)
 }
 
-/// The names and functions a rule's CEL expressions may use.
-fn functions_text() -> String {
-    let mut out = String::from("Names\n");
-    for (name, what) in crate::rules::expr::VARIABLES {
-        let _ = writeln!(out, "  {name:<8} {what}");
-    }
-    out.push_str("\nFunctions (besides CEL's standard ones; contracts in docs/rules.md)\n");
-    for (_, signature) in crate::rules::expr::FUNCTIONS {
-        let _ = writeln!(out, "  {signature}");
-    }
+/// `standoff explain` of a check the tool itself reports.
+fn explain_check(check: &crate::checks::BuiltinCheck) -> String {
+    let severity = check.severity_note.map_or_else(
+        || check.severity.as_str().to_owned(),
+        |note| format!("{} ({note})", check.severity.as_str()),
+    );
+    let mut out = format!(
+        "{}: {}\nbuilt-in check · {severity} · any stage\n\nWhy\n",
+        check.id, check.title
+    );
+    out.push_str(&crate::text::wrap(check.why, "  ", WIDTH));
+    out.push_str("\nHow to fix\n");
+    out.push_str(&crate::text::wrap(check.help, "  ", WIDTH));
     out
+}
+
+/// The error for an id that is neither a rule nor a check: the nearest id, and the upper-case
+/// form of an id written in lower case.
+fn unknown_id(set: &RuleSet, id: &str) -> ToolError {
+    let ids = || {
+        set.rules
+            .iter()
+            .map(|r| r.id.as_str())
+            .chain(crate::checks::CheckId::ALL.iter().map(|c| c.as_str()))
+    };
+    let upper = id.to_uppercase();
+    let hint = if upper != id && ids().any(|known| known == upper) {
+        format!("; ids are upper case: did you mean {}?", crate::text::quote(&upper))
+    } else {
+        crate::text::did_you_mean(&upper, ids())
+            .map(|m| format!("; did you mean {m}?"))
+            .unwrap_or_default()
+    };
+    ToolError::message(format!(
+        "no rule or check `{}`{hint} (`standoff rules` lists them)",
+        crate::text::quote(id)
+    ))
 }
 
 pub(super) fn explain(args: &ExplainArgs) -> Result<ExitCode, ToolError> {
     if args.functions {
-        return print(&functions_text());
+        if args.format == ListFormat::Json {
+            let text = serde_json::to_string_pretty(&crate::rules::functions::explain_json())
+                .map_err(|e| ToolError::message(e.to_string()))?;
+            return print_json(&format!("{text}\n"));
+        }
+        return print(&crate::rules::functions::explain_text(WIDTH));
     }
     let set = load(&args.rules)?;
     let id = args.id.as_deref().unwrap_or_default();
     let Some(rule) = set.get(id) else {
         if let Some(check) = builtin_check(id) {
-            let mut out = format!(
-                "{}: {}\nbuilt-in check · error · any stage\n\nWhy\n",
-                check.id, check.title
-            );
-            out.push_str(&wrap(check.why, "  ", 96));
-            out.push_str("\nHow to fix\n");
-            out.push_str(&wrap(check.help, "  ", 96));
-            return print(&out);
+            return print(&explain_check(check));
         }
-        let ids = set
-            .rules
-            .iter()
-            .map(|r| r.id.as_str())
-            .chain(crate::checks::BUILTIN_CHECKS.iter().map(|c| c.id));
-        let hint = crate::text::did_you_mean(id, ids)
-            .map(|m| format!("; did you mean {m}?"))
-            .unwrap_or_default();
-        return Err(ToolError::message(format!(
-            "no rule or check `{}`{hint} (`standoff rules` lists them)",
-            crate::text::quote(id)
-        )));
+        return Err(unknown_id(&set, id));
     };
     let pack = set.pack_of(rule);
     let mut out = format!("{}: {}\n", line(&rule.id), line(&rule.title));
@@ -268,9 +264,9 @@ pub(super) fn explain(args: &ExplainArgs) -> Result<ExitCode, ToolError> {
         let _ = writeln!(out, "applies in {}", rule.jurisdictions.join(", "));
     }
     out.push_str("\nWhy\n");
-    out.push_str(&wrap(&rule.why, "  ", 96));
+    out.push_str(&crate::text::wrap(&rule.why, "  ", WIDTH));
     out.push_str("\nHow to comply\n");
-    out.push_str(&wrap(&rule.help, "  ", 96));
+    out.push_str(&crate::text::wrap(&rule.help, "  ", WIDTH));
     out.push_str("\nWhat it evaluates (as written in the rule file)\n");
     let mut shown = false;
     for key in ["select", "when", "check", "related"] {

@@ -57,7 +57,7 @@ thread_local! {
 /// The error an evaluation stops with when its budget is spent (callers test [`exceeded`], as
 /// CEL may absorb an error: `error || true` is `true`).
 fn breach() -> ExecutionError {
-    ExecutionError::function_error("budget", "the evaluation budget was spent")
+    super::functions::FnError::OverBudget.to_cel("budget")
 }
 
 /// Charges `cost` steps; fails once the expression's or the rule's budget is spent.
@@ -297,9 +297,6 @@ fn wrap(meter: &str, expr: IdedExpr) -> IdedExpr {
     }
 }
 
-/// Functions whose arguments are neither walked nor copied.
-const CONSTANT_FUNCTIONS: [&str; 3] = ["size", "type", "dyn"];
-
 /// The program with its charges (see the module's documentation). Its depth is bounded by
 /// [`guard_source`], so the recursion is too.
 #[must_use]
@@ -378,10 +375,11 @@ fn instrument_call(call: &CallExpr) -> CallExpr {
             args
         }
         _ if name.starts_with('_') || name.starts_with('@') || name.starts_with('!') => args,
-        _ if CONSTANT_FUNCTIONS.contains(&name) => args,
+        // The functions the table says neither walk nor copy their arguments (`size`, `type`).
+        _ if !super::functions::metered(name) => args,
         _ => args.into_iter().map(|a| wrap(TOP, a)).collect(),
     };
-    let meter_target = !(name.starts_with('_') || name.starts_with('@') || CONSTANT_FUNCTIONS.contains(&name));
+    let meter_target = !(name.starts_with('_') || name.starts_with('@')) && super::functions::metered(name);
     CallExpr {
         func_name: call.func_name.clone(),
         target: target.map(|t| Box::new(if meter_target { wrap(TOP, t) } else { t })),

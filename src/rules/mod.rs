@@ -8,6 +8,7 @@ pub mod compile;
 pub mod eval;
 pub mod expr;
 pub mod fields;
+pub mod functions;
 pub mod raw;
 pub mod select;
 pub mod selftest;
