@@ -91,6 +91,7 @@ pub(super) fn run(args: &CheckArgs, global: &GlobalArgs) -> Result<ExitCode, Too
         rules: &judgement.rules,
         reveal: args.reveal,
         tool_version: env!("CARGO_PKG_VERSION"),
+        fail_on,
     };
     report::write(args.format, checked, &output, &human, &mut buffer)
         .map_err(|e| ToolError::message(format!("cannot render the report: {e}")))?;
