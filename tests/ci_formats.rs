@@ -123,3 +123,137 @@ fn junit_warnings_on_a_green_run_are_system_out_not_failures() {
         validate(&xsd, &strict).unwrap();
     }
 }
+
+/// docs/rules/<ID>.md for every built-in rule, as generated from the rule files; rewritten
+/// with `STANDOFF_UPDATE_DOCS=1`.
+#[test]
+fn rule_pages_are_generated_from_the_rule_files() {
+    let set = standoff::rules::load(standoff::rules::builtin_packs()).unwrap();
+    let dir = repo().join(standoff::report::rule_docs::RULE_DOCS_DIR);
+    let pages = standoff::report::rule_docs::pages(&set);
+    assert_eq!(pages.len(), set.rules.len());
+    if std::env::var_os("STANDOFF_UPDATE_DOCS").is_some() {
+        std::fs::create_dir_all(&dir).unwrap();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "md") {
+                std::fs::remove_file(path).unwrap();
+            }
+        }
+        for (name, text) in &pages {
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+    }
+    let mut stale = Vec::new();
+    for (name, text) in &pages {
+        if std::fs::read_to_string(dir.join(name)).ok().as_deref() != Some(text.as_str()) {
+            stale.push(name.clone());
+        }
+    }
+    let mut extra: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| {
+            Path::new(n).extension().is_some_and(|e| e.eq_ignore_ascii_case("md")) && !pages.iter().any(|(p, _)| p == n)
+        })
+        .collect();
+    extra.sort();
+    assert!(
+        stale.is_empty() && extra.is_empty(),
+        "stale pages {stale:?}, pages of no rule {extra:?}: run STANDOFF_UPDATE_DOCS=1 cargo test --test integration rule_pages"
+    );
+    // Each page has what a reader needs.
+    for (name, text) in &pages {
+        for part in [
+            "## Why",
+            "## How to fix",
+            "## Sources",
+            "| Severity |",
+            "| Stage |",
+            "| Reads |",
+        ] {
+            assert!(text.contains(part), "{name} lacks {part}");
+        }
+    }
+}
+
+/// What GitHub code scanning documents for an uploaded SARIF file ("SARIF support for code
+/// scanning"), checked on the example of defects.
+#[test]
+fn sarif_meets_github_code_scanning_requirements() {
+    let output = run_in(repo(), &["check", "examples/defects", "--format", "sarif"]);
+    let sarif: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let run = &sarif["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let set = standoff::rules::load(standoff::rules::builtin_packs()).unwrap();
+    for rule in rules {
+        let id = rule["id"].as_str().unwrap();
+        let name = rule["name"].as_str().unwrap();
+        assert!(
+            name != id && name.chars().next().unwrap().is_ascii_uppercase(),
+            "{id}: name {name}"
+        );
+        assert!(
+            name.chars().all(char::is_alphanumeric),
+            "{id}: name {name} is not PascalCase"
+        );
+        for field in ["shortDescription", "fullDescription"] {
+            let text = rule[field]["text"].as_str().unwrap();
+            assert!(!text.is_empty() && text.chars().count() <= 1024, "{id}: {field}");
+        }
+        assert!(!rule["help"]["text"].as_str().unwrap().is_empty(), "{id}: help.text");
+        let severity: f64 = rule["properties"]["security-severity"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((0.0..=10.0).contains(&severity), "{id}");
+        let tags = rule["properties"]["tags"].as_array().unwrap();
+        assert_eq!(tags[0], "security", "{id}");
+        assert!(tags.len() <= 20, "{id}");
+        let help = format!("{}{}", rule["help"]["text"], rule["help"]["markdown"]);
+        // No link to a file that exists only in a checkout: every address is absolute.
+        assert!(!help.contains("(docs/") && !help.contains(" docs/"), "{id}: {help}");
+        if set.get(id).is_some() {
+            let markdown = rule["help"]["markdown"].as_str().unwrap();
+            assert!(
+                markdown.contains("**Why.**") && markdown.contains("**How to fix.**"),
+                "{id}"
+            );
+            assert!(
+                markdown.contains("**Sources**") && markdown.contains("](https://"),
+                "{id}"
+            );
+            assert_eq!(
+                rule["helpUri"],
+                format!("https://github.com/standoff-dev/standoff/blob/main/docs/rules/{id}.md"),
+            );
+            // The page it links to exists.
+            assert!(repo().join(format!("docs/rules/{id}.md")).is_file(), "{id}");
+        }
+    }
+    let severities: Vec<&str> = ["CORE-REF", "ISM-REVIEW"]
+        .iter()
+        .map(|id| {
+            rules.iter().find(|r| r["id"] == *id).unwrap()["properties"]["security-severity"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(severities, ["9.0", "5.0"]);
+    for result in run["results"].as_array().unwrap() {
+        assert!(!result["message"]["text"].as_str().unwrap().is_empty());
+        let index = usize::try_from(result["ruleIndex"].as_u64().unwrap()).unwrap();
+        assert_eq!(rules[index]["id"], result["ruleId"]);
+        let locations = result["locations"].as_array().unwrap();
+        assert!((1..=10).contains(&locations.len()));
+        let uri = locations[0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap();
+        assert!(!uri.starts_with('/') && !uri.contains("://"), "{uri}");
+        if let Some(line) = locations[0]["physicalLocation"]["region"]["startLine"].as_u64() {
+            assert!(line >= 1);
+        }
+        assert!(result["partialFingerprints"].is_object());
+    }
+}

@@ -5,6 +5,7 @@ pub mod gitlab;
 pub mod human;
 pub mod json;
 pub mod junit;
+pub mod rule_docs;
 pub mod sarif;
 
 use std::io::{self, Write};
