@@ -257,3 +257,68 @@ fn sarif_meets_github_code_scanning_requirements() {
         assert!(result["partialFingerprints"].is_object());
     }
 }
+
+#[test]
+fn github_format_appends_a_markdown_summary_to_the_step_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    write_tree(&tree, &[("project.yaml", PROJECT), ("site.yaml", SITE)]);
+    let summary = dir.path().join("step_summary.md");
+    std::fs::write(&summary, "earlier step\n").unwrap();
+    let output = crate::support::standoff()
+        .current_dir(&tree)
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .args(["check", "--format", "github"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    // The annotations still go to standard output.
+    assert!(
+        stdout(&output).starts_with("::error file=site.yaml"),
+        "{}",
+        stdout(&output)
+    );
+    let text = std::fs::read_to_string(&summary).unwrap();
+    assert!(text.starts_with("earlier step\n## standoff: failed\n"), "{text}");
+    assert!(
+        text.contains("2 files and 2 design documents checked: 1 error, 0 warnings, 0 info."),
+        "{text}"
+    );
+    assert!(text.contains("| Rule | File | Line | Message |"), "{text}");
+    assert!(
+        text.contains("| CORE-REF | site.yaml | 10 | \\`plazza\\` names nothing"),
+        "{text}"
+    );
+    // Other formats leave it alone.
+    crate::support::standoff()
+        .current_dir(&tree)
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .args(["check", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(std::fs::read_to_string(&summary).unwrap(), text);
+}
+
+#[cfg(unix)]
+#[test]
+fn the_step_summary_is_never_written_through_a_link_nor_over_an_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    write_tree(&tree, &[("project.yaml", PROJECT), ("site.yaml", SITE)]);
+    let target = dir.path().join("elsewhere.txt");
+    std::fs::write(&target, "keep\n").unwrap();
+    let link = dir.path().join("summary.md");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    for (summary, what) in [(link.clone(), "symbolic link"), (tree.join("site.yaml"), "an input")] {
+        let output = crate::support::standoff()
+            .current_dir(&tree)
+            .env("GITHUB_STEP_SUMMARY", &summary)
+            .args(["check", "--format", "github"])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{what}");
+        assert!(String::from_utf8_lossy(&output.stderr).contains("refusing"), "{what}");
+    }
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep\n");
+    assert_eq!(std::fs::read_to_string(tree.join("site.yaml")).unwrap(), SITE);
+}

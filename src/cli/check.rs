@@ -96,6 +96,13 @@ pub(super) fn run(args: &CheckArgs, global: &GlobalArgs) -> Result<ExitCode, Too
     report::write(args.format, checked, &output, &human, &mut buffer)
         .map_err(|e| ToolError::message(format!("cannot render the report: {e}")))?;
     emit(&buffer, Some((&report_to, &report_guard)))?;
+    // In GitHub Actions, the job's summary page too.
+    if args.format == report::Format::Github
+        && let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty())
+    {
+        let summary = report::github::step_summary(checked, &output);
+        output::append(std::path::Path::new(&path), summary.as_bytes(), &report_guard)?;
+    }
     Ok(if checked.summary.findings.reaches(fail_on) {
         ExitCode::from(1)
     } else {
