@@ -276,7 +276,12 @@ fn assert_well_formed_xml(xml: &str) {
 #[test]
 fn junit_is_well_formed_xml_for_hostile_names_and_text() {
     let (tree, packs) = hostile();
-    let output = check(tree.path(), &packs.path().join("evil"), &["--format", "junit"]);
+    // --fail-on warning: the pack's rule (a warning) fails its case, so its title is written.
+    let output = check(
+        tree.path(),
+        &packs.path().join("evil"),
+        &["--format", "junit", "--fail-on", "warning"],
+    );
     let text = assert_escaped("junit stdout", &output.stdout, MARKER);
     assert_well_formed_xml(&text);
     assert!(
@@ -284,7 +289,7 @@ fn junit_is_well_formed_xml_for_hostile_names_and_text() {
         "{text}"
     );
     assert!(
-        text.contains(&format!(r#"<failure message="Always {MARKER}\n">"#)),
+        text.contains(&format!(r#"<failure type="EVIL-ALWAYS" message="Always {MARKER}\n">"#)),
         "{text}"
     );
     // The checker itself refuses what quick-junit would otherwise pass through.

@@ -10,6 +10,7 @@
 mod budget;
 mod cannot_verify;
 mod channels;
+mod ci_formats;
 mod cli;
 mod conformance;
 mod examples;

@@ -24,11 +24,9 @@ fn sarif_is_pinned_and_valid_against_the_oasis_schema() {
     assert_eq!(run["columnKind"], "unicodeCodePoints");
     insta::assert_json_snapshot!("sarif_results", run["results"]);
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
-    assert!(
-        rules
-            .iter()
-            .any(|r| r["id"] == "CORE-REF" && r["helpUri"].is_null() && r["help"]["text"].is_string())
-    );
+    assert!(rules.iter().any(|r| r["id"] == "CORE-REF"
+        && r["helpUri"] == "https://github.com/standoff-dev/standoff/blob/main/docs/rules/CORE-REF.md"
+        && r["help"]["text"].is_string()));
     assert!(
         rules
             .iter()

@@ -239,6 +239,20 @@ pub struct TreeReport {
 }
 
 impl Judgement {
+    /// The threshold the reports mark failures at (JUnit failures, the summary's verdict):
+    /// `--fail-on`, else the lowest of the trees' `fail-on` (their common one when they agree), so
+    /// nothing that fails a tree shows as passed.
+    #[must_use]
+    pub fn report_threshold(&self, fail_on: Option<Severity>) -> Severity {
+        fail_on.unwrap_or_else(|| {
+            self.trees
+                .iter()
+                .map(|t| t.fail_on.unwrap_or(Severity::Error))
+                .min()
+                .unwrap_or(Severity::Error)
+        })
+    }
+
     /// Whether the run fails: some finding reaches `--fail-on` when it is given, else its own
     /// tree's `fail-on` (an error by default).
     #[must_use]

@@ -319,6 +319,28 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
+/// Appends to a file (GitHub's step summary) through the guard: refused as any output when it
+/// is an input; never through a symbolic link (refused); the file as it was plus `bytes` is
+/// written as a new file renamed over it, so a reader never sees half of it.
+pub fn append(path: &Path, bytes: &[u8], guard: &Guard) -> Result<(), ToolError> {
+    guard.check(path)?;
+    let shown = walk::display(path);
+    let mut text = match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            return Err(ToolError::message(format!(
+                "refusing to append to {shown}: it is a symbolic link"
+            )));
+        }
+        Ok(meta) if !meta.is_file() => {
+            return Err(ToolError::message(format!("refusing to append to {shown}: not a file")));
+        }
+        Ok(_) => std::fs::read(path).map_err(|e| ToolError::message(format!("cannot read {shown}: {e}")))?,
+        Err(_) => Vec::new(),
+    };
+    text.extend_from_slice(bytes);
+    write_atomic(path, &text).map_err(|e| ToolError::message(format!("cannot write {shown}: {e}")))
+}
+
 /// Writes to standard output (a closed pipe is not an error).
 pub fn write_stdout(buffer: &[u8]) -> Result<(), ToolError> {
     let mut stdout = io::stdout().lock();

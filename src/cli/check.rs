@@ -76,6 +76,7 @@ pub(super) fn run(args: &CheckArgs, global: &GlobalArgs) -> Result<ExitCode, Too
         policy::baseline::apply(&mut judgement.checked, &accepted);
     }
     let checked = &judgement.checked;
+    let fail_on = judgement.report_threshold(args.fail_on);
     let to_file = !report_to.is_stdout();
     let color = !to_file && use_color(global.color, io::stdout().is_terminal());
     let human = HumanOptions {
@@ -89,10 +90,18 @@ pub(super) fn run(args: &CheckArgs, global: &GlobalArgs) -> Result<ExitCode, Too
         rules: &judgement.rules,
         reveal: args.reveal,
         tool_version: env!("CARGO_PKG_VERSION"),
+        fail_on,
     };
     report::write(args.format, checked, &output, &human, &mut buffer)
         .map_err(|e| ToolError::message(format!("cannot render the report: {e}")))?;
     emit(&buffer, Some((&report_to, &report_guard)))?;
+    // In GitHub Actions, the job's summary page too.
+    if args.format == report::Format::Github
+        && let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty())
+    {
+        let summary = report::github::step_summary(checked, &output);
+        output::append(std::path::Path::new(&path), summary.as_bytes(), &report_guard)?;
+    }
     Ok(if judgement.fails(args.fail_on) {
         ExitCode::from(1)
     } else {

@@ -31,6 +31,7 @@ pub(super) fn run(args: &GateArgs, global: &GlobalArgs) -> Result<ExitCode, Tool
         rules: &judgement.rules,
         reveal: args.reveal,
         tool_version: env!("CARGO_PKG_VERSION"),
+        fail_on: crate::model::finding::Severity::Error,
     };
     let gate_request = GateRequest {
         stage,
@@ -175,6 +176,7 @@ fn verify(record_path: &std::path::Path, args: &GateArgs, global: &GlobalArgs) -
         rules: &judgement.rules,
         reveal: false,
         tool_version: env!("CARGO_PKG_VERSION"),
+        fail_on: crate::model::finding::Severity::Error,
     };
     let again = gate::record(
         &judgement.checked,

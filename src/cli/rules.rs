@@ -121,53 +121,6 @@ pub(super) fn list(args: &RulesArgs) -> Result<ExitCode, ToolError> {
 /// The width explanations are wrapped to.
 const WIDTH: usize = 96;
 
-/// The text of the first invalid case's first document, as written in the rule file.
-fn example(rule: &Rule) -> Option<(String, Vec<String>)> {
-    let case = rule.tests.iter().find(|c| !c.valid)?;
-    let mut out = String::new();
-    for (n, id) in case.documents.iter().enumerate() {
-        if n > 0 {
-            out.push_str("  ---\n");
-        }
-        let doc = rule.file.yaml.subtree(*id)?;
-        let span = doc.root().span();
-        let text = rule.file.text.get(span.start as usize..span.end as usize)?;
-        // The first line starts mid-line (after `- `); re-indent the rest by its column.
-        let line_start = rule.file.text[..span.start as usize].rfind('\n').map_or(0, |i| i + 1);
-        let column = span.start as usize - line_start;
-        let mut lines = text.lines();
-        if let Some(first) = lines.next() {
-            let _ = writeln!(out, "  {first}");
-        }
-        for line in lines {
-            let trimmed = if line.len() >= column && line[..column].trim().is_empty() {
-                &line[column..]
-            } else {
-                line.trim_start()
-            };
-            let _ = writeln!(out, "  {trimmed}");
-        }
-    }
-    let several = case.documents.len() > 1;
-    let expected = case
-        .expect
-        .iter()
-        .map(|(d, p, unverified)| {
-            let p = if *unverified {
-                format!("{p} (cannot verify)")
-            } else {
-                p.clone()
-            };
-            if several {
-                format!("{p} (document {})", d + 1)
-            } else {
-                p
-            }
-        })
-        .collect();
-    Some((out, expected))
-}
-
 /// A top-level key of the rule's file and its value, as written (from the key's line to the end
 /// of the value), indented by two spaces: what `explain` shows of `when` and `check`, so a pack
 /// from disk can be reviewed before it is trusted.
@@ -293,7 +246,7 @@ pub(super) fn explain(args: &ExplainArgs) -> Result<ExitCode, ToolError> {
             line(&source.url)
         );
     }
-    if let Some((text, expected)) = example(rule) {
+    if let Some((text, expected)) = crate::report::rule_docs::failing_example(rule) {
         out.push_str("\nExample that is reported\n");
         out.push_str(&text);
         if !expected.is_empty() {

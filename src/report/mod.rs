@@ -5,6 +5,7 @@ pub mod gitlab;
 pub mod human;
 pub mod json;
 pub mod junit;
+pub mod rule_docs;
 pub mod sarif;
 
 use std::io::{self, Write};
@@ -44,6 +45,9 @@ pub struct Output<'a> {
     /// Show document values even from sensitive documents (`--reveal`).
     pub reveal: bool,
     pub tool_version: &'a str,
+    /// The severity from which a finding fails the run (`--fail-on`): `JUnit` fails only the
+    /// test cases of such findings.
+    pub fail_on: crate::model::finding::Severity,
 }
 
 impl Output<'_> {

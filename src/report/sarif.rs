@@ -12,7 +12,7 @@ use serde_sarif::sarif::{
     ToolComponent,
 };
 
-use super::{Output, span_positions};
+use super::{Output, rule_docs, span_positions};
 use crate::checks::BUILTIN_CHECKS;
 use crate::engine::Checked;
 use crate::model::finding::{Severity, WaiverOrigin};
@@ -44,51 +44,64 @@ fn message(t: impl Into<String>) -> Message {
     Message::builder().text(t.into()).build()
 }
 
+/// GitHub's `security-severity` of a severity: critical (9.0 and above) for an error, medium
+/// for a warning, low for info.
+#[must_use]
+pub fn security_severity(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "9.0",
+        Severity::Warning => "5.0",
+        Severity::Info => "2.0",
+    }
+}
+
+/// GitHub shows at most 1024 characters of a description.
+const DESCRIPTION_MAX: usize = 1024;
+
+fn description(text: &str) -> MultiformatMessageString {
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.chars().count() <= DESCRIPTION_MAX {
+        return self::text(text);
+    }
+    let cut: String = text.chars().take(DESCRIPTION_MAX - 1).collect();
+    self::text(format!("{}\u{2026}", cut.trim_end()))
+}
+
+/// The property bag of a rule: GitHub's `security-severity` and `tags` (`security` first, so
+/// code scanning files the alerts as security alerts, then the pack and the stage).
+fn properties(severity: Severity, more: Vec<String>) -> PropertyBag {
+    let mut tags = vec!["security".to_owned()];
+    tags.extend(more);
+    let mut bag = PropertyBag::builder().tags(tags).build();
+    bag.additional_properties.insert(
+        "security-severity".to_owned(),
+        serde_json::json!(security_severity(severity)),
+    );
+    bag
+}
+
 /// Every rule and built-in check, with its index.
 fn descriptors(output: &Output<'_>) -> (Vec<ReportingDescriptor>, BTreeMap<String, i64>) {
     let mut list = Vec::new();
     for rule in &output.rules.rules {
         let pack = output.rules.pack_of(rule).map(|p| p.name.clone()).unwrap_or_default();
-        let help_uri = rule
-            .sources
-            .iter()
-            .map(|s| s.url.as_str())
-            .find(|u| u.starts_with("http"))
-            .map(crate::text::uri_clean);
-        let sources: Vec<String> = rule
-            .sources
-            .iter()
-            .map(|s| {
-                format!(
-                    "{}{} [{}] {}",
-                    s.title,
-                    s.clause.as_ref().map(|c| format!(", {c}")).unwrap_or_default(),
-                    s.confidence.as_str(),
-                    s.url
-                )
-            })
-            .collect();
+        let help = MultiformatMessageString::builder()
+            .text(rule_docs::help_text(rule))
+            .markdown(rule_docs::help_markdown(output.rules, rule))
+            .build();
         let descriptor = ReportingDescriptor::builder()
             .id(rule.id.clone())
-            .name(rule.id.clone())
-            .short_description(text(rule.title.clone()))
-            .full_description(text(rule.why.trim().to_owned()))
-            .help(text(format!(
-                "{}\n\nSources:\n{}",
-                rule.help.trim(),
-                sources.join("\n")
-            )))
+            .name(rule_docs::pascal_name(&rule.title, &rule.id))
+            .short_description(description(&rule.title))
+            .full_description(description(&rule.why))
+            .help(help)
             .default_configuration(
                 ReportingConfiguration::builder()
                     .level(serde_json::json!(level(rule.severity)))
                     .build(),
             )
-            .properties(
-                PropertyBag::builder()
-                    .tags(vec![pack, format!("stage-{}", rule.stage)])
-                    .build(),
-            );
-        list.push(match help_uri {
+            .properties(properties(rule.severity, vec![pack, format!("stage-{}", rule.stage)]));
+        list.push(match rule_docs::rule_uri(output.rules, rule) {
             Some(uri) => descriptor.help_uri(uri).build(),
             None => descriptor.build(),
         });
@@ -97,16 +110,16 @@ fn descriptors(output: &Output<'_>) -> (Vec<ReportingDescriptor>, BTreeMap<Strin
         list.push(
             ReportingDescriptor::builder()
                 .id(check.id)
-                .name(check.id)
-                .short_description(text(check.title))
-                .full_description(text(check.why))
+                .name(rule_docs::pascal_name(check.title, check.id))
+                .short_description(description(check.title))
+                .full_description(description(check.why))
                 .help(text(check.help))
                 .default_configuration(
                     ReportingConfiguration::builder()
                         .level(serde_json::json!("error"))
                         .build(),
                 )
-                .properties(PropertyBag::builder().tags(vec!["built-in".to_owned()]).build())
+                .properties(properties(Severity::Error, vec!["built-in".to_owned()]))
                 .build(),
         );
     }

@@ -1,0 +1,268 @@
+//! Each rule's own page (`docs/rules/<ID>.md`), its SARIF `name`, `help.markdown` and
+//! `helpUri`: all from the rule file, so the page a code-scanning alert links to says what
+//! `standoff explain` says. The pages are generated (`tests/ci_formats.rs` fails when one is
+//! stale and rewrites them with `STANDOFF_UPDATE_DOCS=1`).
+
+use std::fmt::Write as _;
+
+use crate::rules::{Rule, RuleSet, RuleStage};
+
+/// Where the repository's files are published: a source or page of this repository is linked
+/// here, so help text never names a file that exists only in a checkout.
+pub const REPOSITORY_BLOB: &str = "https://github.com/standoff-dev/standoff/blob/main/";
+
+/// The folder of the generated pages, in the repository.
+pub const RULE_DOCS_DIR: &str = "docs/rules";
+
+/// The address of a built-in rule's page.
+#[must_use]
+pub fn help_uri(id: &str) -> String {
+    format!("{REPOSITORY_BLOB}{RULE_DOCS_DIR}/{id}.md")
+}
+
+/// Whether the rule is one of the built-in packs' (and so has a page).
+#[must_use]
+pub fn has_page(set: &RuleSet, rule: &Rule) -> bool {
+    set.pack_of(rule).is_some_and(|p| p.origin == crate::rules::BUILT_IN)
+}
+
+/// Where a rule's `helpUri` points: its page for a built-in rule; for a pack's from disk, its
+/// first `https://` source (it has no page here).
+#[must_use]
+pub fn rule_uri(set: &RuleSet, rule: &Rule) -> Option<String> {
+    if has_page(set, rule) {
+        return Some(help_uri(&rule.id));
+    }
+    rule.sources
+        .iter()
+        .map(|s| s.url.as_str())
+        .find(|u| u.starts_with("http"))
+        .map(crate::text::uri_clean)
+}
+
+/// A source's address as a link that works outside a checkout: `https://` as written, a path
+/// of this repository (`docs/document-model.md`) on the published repository.
+#[must_use]
+pub fn source_link(url: &str) -> String {
+    if url.starts_with("http://") || url.starts_with("https://") {
+        crate::text::uri_clean(url)
+    } else {
+        format!(
+            "{REPOSITORY_BLOB}{}",
+            crate::text::uri_clean(url.trim_start_matches("./"))
+        )
+    }
+}
+
+/// A rule's SARIF `name`: its title in `PascalCase` (`ReferenceNamesNoDocumentOrItem`), so
+/// viewers that show the name show words, not the id again. An apostrophe joins (`Martyns`).
+#[must_use]
+pub fn pascal_name(title: &str, id: &str) -> String {
+    let source = if title.trim().is_empty() { id } else { title };
+    let mut name = String::new();
+    for word in source
+        .replace(['\'', '\u{2019}'], "")
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        let mut chars = word.chars();
+        if let Some(first) = chars.next() {
+            name.extend(first.to_uppercase());
+            name.push_str(chars.as_str());
+        }
+    }
+    if name.is_empty() || name == id {
+        format!("Rule{}", id.replace(|c: char| !c.is_alphanumeric(), ""))
+    } else {
+        name
+    }
+}
+
+/// Markdown text on one line, with the characters that would start markup escaped.
+fn inline(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in crate::text::terminal_line(text.trim()).chars() {
+        if matches!(c, '\\' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A paragraph: the lines of a folded YAML text joined, markup left as written (rule text
+/// uses backticks for names).
+fn paragraph(text: &str) -> String {
+    crate::text::terminal(&text.split_whitespace().collect::<Vec<_>>().join(" ")).into_owned()
+}
+
+fn sources_markdown(rule: &Rule) -> String {
+    let mut out = String::new();
+    for s in &rule.sources {
+        let clause = s
+            .clause
+            .as_ref()
+            .map(|c| format!(", {}", inline(c)))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "- [{}]({}){clause} ({})",
+            inline(&s.title),
+            source_link(&s.url),
+            s.confidence.as_str()
+        );
+    }
+    out
+}
+
+/// `help.markdown`: why, how to fix, the sources as links, and the rule's page if it has one.
+#[must_use]
+pub fn help_markdown(set: &RuleSet, rule: &Rule) -> String {
+    let page = if has_page(set, rule) {
+        format!("\n[The rule's page]({})\n", help_uri(&rule.id))
+    } else {
+        String::new()
+    };
+    format!(
+        "**Why.** {}\n\n**How to fix.** {}\n\n**Sources**\n\n{}{page}",
+        paragraph(&rule.why),
+        paragraph(&rule.help),
+        sources_markdown(rule),
+    )
+}
+
+/// `help.text`: the same, as plain text.
+#[must_use]
+pub fn help_text(rule: &Rule) -> String {
+    let sources: Vec<String> = rule
+        .sources
+        .iter()
+        .map(|s| {
+            format!(
+                "- {}{} [{}] {}",
+                s.title,
+                s.clause.as_ref().map(|c| format!(", {c}")).unwrap_or_default(),
+                s.confidence.as_str(),
+                source_link(&s.url)
+            )
+        })
+        .collect();
+    format!("{}\n\nSources:\n{}", rule.help.trim(), sources.join("\n"))
+}
+
+fn stage_text(stage: RuleStage) -> String {
+    match stage {
+        RuleStage::Always => "every stage".to_owned(),
+        RuleStage::Due(s) => format!("due by the end of RIBA stage {}", s.number()),
+    }
+}
+
+/// The text of the rule's first failing test case, as written in the rule file (its first
+/// line starts after `- `; the rest re-indented by that column), and where it is reported.
+#[must_use]
+pub fn failing_example(rule: &Rule) -> Option<(String, Vec<String>)> {
+    let case = rule.tests.iter().find(|c| !c.valid)?;
+    let mut out = String::new();
+    for (n, id) in case.documents.iter().enumerate() {
+        if n > 0 {
+            out.push_str("  ---\n");
+        }
+        let doc = rule.file.yaml.subtree(*id)?;
+        let span = doc.root().span();
+        let text = rule.file.text.get(span.start as usize..span.end as usize)?;
+        let line_start = rule
+            .file
+            .text
+            .get(..span.start as usize)?
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        let column = span.start as usize - line_start;
+        let mut lines = text.lines();
+        if let Some(first) = lines.next() {
+            let _ = writeln!(out, "  {first}");
+        }
+        for line in lines {
+            let trimmed = match line.get(..column) {
+                Some(head) if head.trim().is_empty() => &line[column..],
+                _ => line.trim_start(),
+            };
+            let _ = writeln!(out, "  {trimmed}");
+        }
+    }
+    let several = case.documents.len() > 1;
+    let expected = case
+        .expect
+        .iter()
+        .map(|(d, p, unverified)| {
+            let p = if *unverified {
+                format!("{p} (cannot verify)")
+            } else {
+                p.clone()
+            };
+            if several {
+                format!("{p} (document {})", d + 1)
+            } else {
+                p
+            }
+        })
+        .collect();
+    Some((out, expected))
+}
+
+/// A rule's page, `docs/rules/<ID>.md`.
+#[must_use]
+pub fn page(set: &RuleSet, rule: &Rule) -> String {
+    let pack = set.pack_of(rule).map_or("?", |p| p.name.as_str());
+    let kinds: Vec<&str> = rule.kinds.iter().map(|k| k.name()).collect();
+    let mut out = format!(
+        "<!-- Generated from {} by `STANDOFF_UPDATE_DOCS=1 cargo test --test integration rule_pages`: edit the rule file, not this page. -->\n\n# {}: {}\n\n",
+        inline(&rule.file.path),
+        inline(&rule.id),
+        inline(&rule.title)
+    );
+    let _ = writeln!(out, "| | |\n|---|---|");
+    let _ = writeln!(out, "| Pack | {} |", inline(pack));
+    let _ = writeln!(out, "| Severity | {} |", rule.severity);
+    let _ = writeln!(out, "| Stage | {} |", stage_text(rule.stage));
+    let _ = writeln!(out, "| Reads | {} |", inline(&kinds.join(", ")));
+    if !rule.jurisdictions.is_empty() {
+        let _ = writeln!(out, "| Applies in | {} |", inline(&rule.jurisdictions.join(", ")));
+    }
+    let _ = write!(
+        out,
+        "\n## Why\n\n{}\n\n## How to fix\n\n{}\n\n## Sources\n\n{}",
+        paragraph(&rule.why),
+        paragraph(&rule.help),
+        sources_markdown(rule)
+    );
+    if let Some((text, expected)) = failing_example(rule) {
+        out.push_str("\n## An example that is reported\n\n```yaml\n");
+        for line in text.lines() {
+            let _ = writeln!(out, "{}", line.strip_prefix("  ").unwrap_or(line));
+        }
+        out.push_str("```\n");
+        if !expected.is_empty() {
+            let at: Vec<String> = expected.iter().map(|e| format!("`{e}`")).collect();
+            let _ = writeln!(out, "\nReported at {}.", at.join(", "));
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n`standoff explain {}` shows the same in the terminal.",
+        inline(&rule.id)
+    );
+    out
+}
+
+/// Every rule's page: (file name, text), in id order.
+#[must_use]
+pub fn pages(set: &RuleSet) -> Vec<(String, String)> {
+    let mut pages: Vec<(String, String)> = set
+        .rules
+        .iter()
+        .filter(|rule| has_page(set, rule))
+        .map(|rule| (format!("{}.md", rule.id), page(set, rule)))
+        .collect();
+    pages.sort();
+    pages
+}
