@@ -164,7 +164,7 @@ pub struct ExplainArgs {
     /// Also load the rule packs in this folder (repeatable).
     #[arg(long = "rules", value_name = "DIR")]
     pub rules: Vec<PathBuf>,
-    /// Output format (of `--functions`).
+    /// Output format of `--functions`.
     #[arg(long, value_enum, default_value_t = ListFormat::Human)]
     pub format: ListFormat,
 }

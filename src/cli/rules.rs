@@ -186,6 +186,11 @@ pub(super) fn explain(args: &ExplainArgs) -> Result<ExitCode, ToolError> {
         }
         return print(&crate::rules::functions::explain_text(WIDTH));
     }
+    if args.format == ListFormat::Json {
+        return Err(ToolError::message(
+            "`--format json` is for `explain --functions`; a rule or check is explained as text",
+        ));
+    }
     let set = load(&args.rules)?;
     let id = args.id.as_deref().unwrap_or_default();
     let Some(rule) = set.get(id) else {
