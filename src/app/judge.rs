@@ -239,7 +239,7 @@ pub struct TreeReport {
 }
 
 impl Judgement {
-    /// The threshold the reports mark failures at (JUnit failures, the summary's verdict):
+    /// The threshold the reports mark failures at (`JUnit` failures, the summary's verdict):
     /// `--fail-on`, else the lowest of the trees' `fail-on` (their common one when they agree), so
     /// nothing that fails a tree shows as passed.
     #[must_use]
