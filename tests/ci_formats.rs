@@ -322,3 +322,38 @@ fn the_step_summary_is_never_written_through_a_link_nor_over_an_input() {
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep\n");
     assert_eq!(std::fs::read_to_string(tree.join("site.yaml")).unwrap(), SITE);
 }
+
+#[test]
+fn human_output_marks_waived_findings_and_counts_waived_and_baselined() {
+    let dir = tempfile::tempdir().unwrap();
+    let waived = SITE.replace(
+        "      reaches: plazza\n",
+        "      # standoff: waive CORE-REF reason=\"renamed in the next issue\" until=2026-12-31\n      reaches: plazza\n",
+    );
+    let second = "apiVersion: standoff/v1\nkind: Site\nmetadata:\n  name: wharf\nspec:\n  crowdedSpaces:\n    - id: lawn\n  vehicleApproaches:\n    - id: va-south\n      reaches: lawm\n";
+    write_tree(
+        dir.path(),
+        &[
+            ("project.yaml", PROJECT),
+            ("site.yaml", &waived),
+            ("wharf.yaml", second),
+        ],
+    );
+    let output = run_in(dir.path(), &["check", "--color", "never"]);
+    let text = stdout(&output);
+    assert!(text.contains("CORE-REF (waived)"), "{text}");
+    assert!(text.contains("(waived: renamed in"), "{text}");
+    assert!(text.contains("until 2026-12-31)"), "{text}");
+    assert!(text.contains(", 1 waived"), "{text}");
+    // The live one is not marked.
+    assert_eq!(text.matches("CORE-REF (waived)").count(), 1, "{text}");
+    // Baselined: the live finding accepted by a baseline is counted, not listed.
+    run_in(dir.path(), &["check", "--write-baseline", "baseline.json"]);
+    let output = run_in(
+        dir.path(),
+        &["check", "--color", "never", "--baseline", "baseline.json"],
+    );
+    assert_eq!(output.status.code(), Some(0));
+    let text = stdout(&output);
+    assert!(text.contains(", 1 waived, 1 baselined"), "{text}");
+}
