@@ -357,3 +357,66 @@ fn human_output_marks_waived_findings_and_counts_waived_and_baselined() {
     let text = stdout(&output);
     assert!(text.contains(", 1 waived, 1 baselined"), "{text}");
 }
+
+#[test]
+fn concise_output_is_one_line_per_finding_and_format_is_an_alias() {
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(dir.path(), &[("project.yaml", PROJECT), ("site.yaml", SITE)]);
+    let concise = run_in(dir.path(), &["check", "--output-format", "concise", "-q"]);
+    assert_eq!(concise.status.code(), Some(1));
+    assert_eq!(
+        stdout(&concise),
+        "site.yaml:10:16: error CORE-REF `plazza` names nothing: no such crowdedSpaces or entrances in Site `quay`\n"
+    );
+    let alias = run_in(dir.path(), &["check", "--format", "concise", "-q"]);
+    assert_eq!(stdout(&alias), stdout(&concise));
+    // Without -q, the summary follows.
+    let full = stdout(&run_in(dir.path(), &["check", "--output-format", "concise"]));
+    assert!(
+        full.contains("\nchecked 2 files, 2 design documents: 1 error"),
+        "{full}"
+    );
+}
+
+#[test]
+fn exit_zero_and_statistics() {
+    let output = run_in(
+        repo(),
+        &["check", "examples/defects", "--exit-zero", "--format", "json"],
+    );
+    assert_eq!(output.status.code(), Some(0));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(report["summary"]["errors"].as_u64().unwrap() > 0);
+    // Tool errors still exit 2.
+    let missing = run_in(repo(), &["check", "no/such/folder", "--exit-zero"]);
+    assert_eq!(missing.status.code(), Some(2));
+
+    let dir = tempfile::tempdir().unwrap();
+    let two = SITE.replace(
+        "      reaches: plazza\n",
+        "      reaches: plazza\n    - id: va-south\n      reaches: lawm\n",
+    );
+    write_tree(dir.path(), &[("project.yaml", PROJECT), ("site.yaml", &two)]);
+    let stats = run_in(dir.path(), &["check", "--statistics", "--ignore", "SCHEMA"]);
+    assert_eq!(stats.status.code(), Some(1));
+    assert_eq!(stdout(&stats), "    2  CORE-REF  Reference names no document or item\n");
+    // Most first, then by id.
+    let all = stdout(&run_in(repo(), &["check", "examples/defects", "--statistics"]));
+    let counts: Vec<(usize, String)> = all
+        .lines()
+        .map(|l| {
+            let mut parts = l.split_whitespace();
+            (parts.next().unwrap().parse().unwrap(), parts.next().unwrap().to_owned())
+        })
+        .collect();
+    let mut sorted = counts.clone();
+    sorted.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    assert_eq!(counts, sorted);
+    assert!(counts.iter().any(|(_, id)| id == "SCHEMA-ENUM"));
+    // With a machine format it is refused, not silently ignored.
+    let refused = run_in(
+        repo(),
+        &["check", "examples/defects", "--statistics", "--format", "json"],
+    );
+    assert_eq!(refused.status.code(), Some(2));
+}

@@ -182,6 +182,10 @@ pub struct RatingArgs {
 }
 
 #[derive(Debug, Args)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "each flag is an independent switch of the command line"
+)]
 pub struct CheckArgs {
     /// Files or folders to check. When every path is a file (a pre-commit hook), the whole
     /// tree they belong to is loaded for context and only findings in these files are reported.
@@ -191,9 +195,15 @@ pub struct CheckArgs {
     /// Judge every project as if at this RIBA stage (0-7 or a stage name).
     #[arg(long, value_parser = parse_stage)]
     pub stage: Option<Stage>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
+    /// Output format (`--format` is an alias).
+    #[arg(long = "output-format", alias = "format", value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    /// Print how many findings each rule reports (most first) instead of the findings.
+    #[arg(long)]
+    pub statistics: bool,
+    /// Exit 0 even when findings reach `--fail-on` (2 still means the tool could not run).
+    #[arg(long)]
+    pub exit_zero: bool,
     /// Write the report to this file instead of standard output (`-`: standard output). Never
     /// an input of the run; missing folders are created.
     #[arg(long, short = 'o', value_name = "FILE")]

@@ -299,7 +299,35 @@ pub fn write(checked: &Checked, rules: &RuleSet, options: &HumanOptions, out: &m
     Ok(())
 }
 
-fn write_summary(checked: &Checked, options: &HumanOptions, out: &mut dyn Write) -> io::Result<()> {
+/// `--output-format concise`: one line per finding, `path:line:col: severity RULE-ID message`
+/// (as ruff's), waived findings left out, an accepted one marked; then the summary.
+pub fn write_concise(checked: &Checked, options: &HumanOptions, out: &mut dyn Write) -> io::Result<()> {
+    for original in checked.findings.iter().filter(|f| f.waiver.is_none()) {
+        let finding = marked(original);
+        let path = checked
+            .files
+            .get(finding.file.0 as usize)
+            .map_or("?", |s| s.path.as_str());
+        let at = super::positions(checked, original).map_or_else(
+            || ":1:1".to_owned(),
+            |(start, _)| format!(":{}:{}", start.line, start.column),
+        );
+        let line = format!(
+            "{}{at}: {} {} {}",
+            terminal_line(path),
+            finding.severity,
+            terminal_line(&finding.rule),
+            terminal_line(&finding.message)
+        );
+        writeln!(out, "{line}")?;
+    }
+    if !options.quiet {
+        write_summary(checked, options, out)?;
+    }
+    Ok(())
+}
+
+pub(crate) fn write_summary(checked: &Checked, options: &HumanOptions, out: &mut dyn Write) -> io::Result<()> {
     let s = &checked.summary;
     let reported_projects = checked.projects.projects.iter().enumerate().filter(|(p, _)| {
         checked.documents.iter().enumerate().any(|(d, doc)| {
