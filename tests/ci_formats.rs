@@ -420,3 +420,61 @@ fn exit_zero_and_statistics() {
     );
     assert_eq!(refused.status.code(), Some(2));
 }
+
+#[test]
+fn several_outputs_from_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    write_tree(&tree, &[("project.yaml", PROJECT), ("site.yaml", SITE)]);
+    let out = dir.path().join("out");
+    let sarif = out.join("standoff.sarif");
+    let junit = out.join("standoff.xml");
+    let output = run_in(
+        &tree,
+        &[
+            "check",
+            "--output-format",
+            &format!("sarif:{}", sarif.display()),
+            "--format",
+            &format!("junit:{}", junit.display()),
+            "--output-format",
+            "concise",
+            "-q",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stdout(&output).starts_with("site.yaml:10:16: error CORE-REF"),
+        "{}",
+        stdout(&output)
+    );
+    let sarif: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    assert_eq!(sarif["runs"][0]["results"][0]["ruleId"], "CORE-REF");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains(r#"<failure type="CORE-REF""#), "{xml}");
+    if let Some(xsd) = validator() {
+        validate(&xsd, &xml).unwrap();
+    }
+    // At most one to standard output; no two to one file; every file through the guard.
+    let two = run_in(&tree, &["check", "--format", "json", "--format", "sarif"]);
+    assert_eq!(two.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&two.stderr).contains("at most one output"));
+    let same = run_in(&tree, &["check", "--format", "json:r.json", "--format", "sarif:r.json"]);
+    assert_eq!(same.status.code(), Some(2));
+    let over_input = run_in(
+        &tree,
+        &[
+            "check",
+            "--format",
+            "json:elsewhere.json",
+            "--format",
+            "sarif:site.yaml",
+        ],
+    );
+    assert_eq!(over_input.status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(tree.join("site.yaml")).unwrap(), SITE);
+    // A refusal writes nothing, not even the outputs that were allowed.
+    assert!(!tree.join("elsewhere.json").exists());
+    let unknown = run_in(&tree, &["check", "--format", "yaml:x.yaml"]);
+    assert_eq!(unknown.status.code(), Some(2));
+}
