@@ -17,7 +17,7 @@ fn stdout(output: &std::process::Output) -> String {
 
 /// The XSD and xmllint, or `None` outside CI when either is missing (CI must have both:
 /// `.ci/run` installs libxml2-utils, and ../shared/data is beside the clone).
-fn validator() -> Option<PathBuf> {
+pub(crate) fn validator() -> Option<PathBuf> {
     let xsd = repo().join("../shared/data/junit-10.xsd");
     let xmllint = Command::new("xmllint").arg("--version").output().is_ok();
     if xsd.is_file() && xmllint {
@@ -33,7 +33,7 @@ fn validator() -> Option<PathBuf> {
 }
 
 /// Validates `xml` against junit-10.xsd; the error text when it is not valid.
-fn validate(xsd: &Path, xml: &str) -> Result<(), String> {
+pub(crate) fn validate(xsd: &Path, xml: &str) -> Result<(), String> {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("report.xml");
     std::fs::write(&file, xml).unwrap();
