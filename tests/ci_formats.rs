@@ -131,7 +131,8 @@ fn rule_pages_are_generated_from_the_rule_files() {
     let set = standoff::rules::load(standoff::rules::builtin_packs()).unwrap();
     let dir = repo().join(standoff::report::rule_docs::RULE_DOCS_DIR);
     let pages = standoff::report::rule_docs::pages(&set);
-    assert_eq!(pages.len(), set.rules.len());
+    // A page per rule, and the index.
+    assert_eq!(pages.len(), set.rules.len() + 1);
     if std::env::var_os("STANDOFF_UPDATE_DOCS").is_some() {
         std::fs::create_dir_all(&dir).unwrap();
         for entry in std::fs::read_dir(&dir).unwrap() {
@@ -163,7 +164,7 @@ fn rule_pages_are_generated_from_the_rule_files() {
         "stale pages {stale:?}, pages of no rule {extra:?}: run STANDOFF_UPDATE_DOCS=1 cargo test --test integration rule_pages"
     );
     // Each page has what a reader needs.
-    for (name, text) in &pages {
+    for (name, text) in pages.iter().filter(|(n, _)| n != "README.md") {
         for part in [
             "## Why",
             "## How to fix",
