@@ -292,7 +292,11 @@ fn junit_is_well_formed_xml_for_hostile_names_and_text() {
         text.contains(&format!(r#"<failure type="EVIL-ALWAYS" message="Always {MARKER}\n">"#)),
         "{text}"
     );
-    // The checker itself refuses what quick-junit would otherwise pass through.
+    // Valid against Jenkins xUnit's schema too, whatever the names and texts hold.
+    if let Some(xsd) = crate::ci_formats::validator() {
+        crate::ci_formats::validate(&xsd, &text).unwrap();
+    }
+    // The checker itself refuses what an XML writer could otherwise pass through.
     let refused = std::panic::catch_unwind(|| assert_well_formed_xml("<a b=\"\u{fffe}\"/>"));
     assert!(refused.is_err(), "the XML check accepts U+FFFE");
 }

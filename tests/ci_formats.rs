@@ -17,7 +17,7 @@ fn stdout(output: &std::process::Output) -> String {
 
 /// The XSD and xmllint, or `None` outside CI when either is missing (CI must have both:
 /// `.ci/run` installs libxml2-utils, and ../shared/data is beside the clone).
-fn validator() -> Option<PathBuf> {
+pub(crate) fn validator() -> Option<PathBuf> {
     let xsd = repo().join("../shared/data/junit-10.xsd");
     let xmllint = Command::new("xmllint").arg("--version").output().is_ok();
     if xsd.is_file() && xmllint {
@@ -33,7 +33,7 @@ fn validator() -> Option<PathBuf> {
 }
 
 /// Validates `xml` against junit-10.xsd; the error text when it is not valid.
-fn validate(xsd: &Path, xml: &str) -> Result<(), String> {
+pub(crate) fn validate(xsd: &Path, xml: &str) -> Result<(), String> {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("report.xml");
     std::fs::write(&file, xml).unwrap();
@@ -131,7 +131,8 @@ fn rule_pages_are_generated_from_the_rule_files() {
     let set = standoff::rules::load(standoff::rules::builtin_packs()).unwrap();
     let dir = repo().join(standoff::report::rule_docs::RULE_DOCS_DIR);
     let pages = standoff::report::rule_docs::pages(&set);
-    assert_eq!(pages.len(), set.rules.len());
+    // A page per rule, and the index.
+    assert_eq!(pages.len(), set.rules.len() + 1);
     if std::env::var_os("STANDOFF_UPDATE_DOCS").is_some() {
         std::fs::create_dir_all(&dir).unwrap();
         for entry in std::fs::read_dir(&dir).unwrap() {
@@ -163,7 +164,7 @@ fn rule_pages_are_generated_from_the_rule_files() {
         "stale pages {stale:?}, pages of no rule {extra:?}: run STANDOFF_UPDATE_DOCS=1 cargo test --test integration rule_pages"
     );
     // Each page has what a reader needs.
-    for (name, text) in &pages {
+    for (name, text) in pages.iter().filter(|(n, _)| n != "README.md") {
         for part in [
             "## Why",
             "## How to fix",
@@ -321,4 +322,160 @@ fn the_step_summary_is_never_written_through_a_link_nor_over_an_input() {
     }
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep\n");
     assert_eq!(std::fs::read_to_string(tree.join("site.yaml")).unwrap(), SITE);
+}
+
+#[test]
+fn human_output_marks_waived_findings_and_counts_waived_and_baselined() {
+    let dir = tempfile::tempdir().unwrap();
+    let waived = SITE.replace(
+        "      reaches: plazza\n",
+        "      # standoff: waive CORE-REF reason=\"renamed in the next issue\" until=2026-12-31\n      reaches: plazza\n",
+    );
+    let second = "apiVersion: standoff/v1\nkind: Site\nmetadata:\n  name: wharf\nspec:\n  crowdedSpaces:\n    - id: lawn\n  vehicleApproaches:\n    - id: va-south\n      reaches: lawm\n";
+    write_tree(
+        dir.path(),
+        &[
+            ("project.yaml", PROJECT),
+            ("site.yaml", &waived),
+            ("wharf.yaml", second),
+        ],
+    );
+    let output = run_in(dir.path(), &["check", "--color", "never"]);
+    let text = stdout(&output);
+    assert!(text.contains("CORE-REF (waived)"), "{text}");
+    assert!(text.contains("(waived: renamed in"), "{text}");
+    assert!(text.contains("until 2026-12-31)"), "{text}");
+    assert!(text.contains(", 1 waived"), "{text}");
+    // The live one is not marked.
+    assert_eq!(text.matches("CORE-REF (waived)").count(), 1, "{text}");
+    // Baselined: the live finding accepted by a baseline is counted, not listed.
+    run_in(dir.path(), &["check", "--write-baseline", "baseline.json"]);
+    let output = run_in(
+        dir.path(),
+        &["check", "--color", "never", "--baseline", "baseline.json"],
+    );
+    assert_eq!(output.status.code(), Some(0));
+    let text = stdout(&output);
+    assert!(text.contains(", 1 waived, 1 baselined"), "{text}");
+}
+
+#[test]
+fn concise_output_is_one_line_per_finding_and_format_is_an_alias() {
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(dir.path(), &[("project.yaml", PROJECT), ("site.yaml", SITE)]);
+    let concise = run_in(dir.path(), &["check", "--output-format", "concise", "-q"]);
+    assert_eq!(concise.status.code(), Some(1));
+    assert_eq!(
+        stdout(&concise),
+        "site.yaml:10:16: error CORE-REF `plazza` names nothing: no such crowdedSpaces or entrances in Site `quay`\n"
+    );
+    let alias = run_in(dir.path(), &["check", "--format", "concise", "-q"]);
+    assert_eq!(stdout(&alias), stdout(&concise));
+    // Without -q, the summary follows.
+    let full = stdout(&run_in(dir.path(), &["check", "--output-format", "concise"]));
+    assert!(
+        full.contains("\nchecked 2 files, 2 design documents: 1 error"),
+        "{full}"
+    );
+}
+
+#[test]
+fn exit_zero_and_statistics() {
+    let output = run_in(
+        repo(),
+        &["check", "examples/defects", "--exit-zero", "--format", "json"],
+    );
+    assert_eq!(output.status.code(), Some(0));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(report["summary"]["errors"].as_u64().unwrap() > 0);
+    // Tool errors still exit 2.
+    let missing = run_in(repo(), &["check", "no/such/folder", "--exit-zero"]);
+    assert_eq!(missing.status.code(), Some(2));
+
+    let dir = tempfile::tempdir().unwrap();
+    let two = SITE.replace(
+        "      reaches: plazza\n",
+        "      reaches: plazza\n    - id: va-south\n      reaches: lawm\n",
+    );
+    write_tree(dir.path(), &[("project.yaml", PROJECT), ("site.yaml", &two)]);
+    let stats = run_in(dir.path(), &["check", "--statistics", "--ignore", "SCHEMA"]);
+    assert_eq!(stats.status.code(), Some(1));
+    assert_eq!(stdout(&stats), "    2  CORE-REF  Reference names no document or item\n");
+    // Most first, then by id.
+    let all = stdout(&run_in(repo(), &["check", "examples/defects", "--statistics"]));
+    let counts: Vec<(usize, String)> = all
+        .lines()
+        .map(|l| {
+            let mut parts = l.split_whitespace();
+            (parts.next().unwrap().parse().unwrap(), parts.next().unwrap().to_owned())
+        })
+        .collect();
+    let mut sorted = counts.clone();
+    sorted.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    assert_eq!(counts, sorted);
+    assert!(counts.iter().any(|(_, id)| id == "SCHEMA-ENUM"));
+    // With a machine format it is refused, not silently ignored.
+    let refused = run_in(
+        repo(),
+        &["check", "examples/defects", "--statistics", "--format", "json"],
+    );
+    assert_eq!(refused.status.code(), Some(2));
+}
+
+#[test]
+fn several_outputs_from_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    write_tree(&tree, &[("project.yaml", PROJECT), ("site.yaml", SITE)]);
+    let out = dir.path().join("out");
+    let sarif = out.join("standoff.sarif");
+    let junit = out.join("standoff.xml");
+    let output = run_in(
+        &tree,
+        &[
+            "check",
+            "--output-format",
+            &format!("sarif:{}", sarif.display()),
+            "--format",
+            &format!("junit:{}", junit.display()),
+            "--output-format",
+            "concise",
+            "-q",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stdout(&output).starts_with("site.yaml:10:16: error CORE-REF"),
+        "{}",
+        stdout(&output)
+    );
+    let sarif: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    assert_eq!(sarif["runs"][0]["results"][0]["ruleId"], "CORE-REF");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains(r#"<failure type="CORE-REF""#), "{xml}");
+    if let Some(xsd) = validator() {
+        validate(&xsd, &xml).unwrap();
+    }
+    // At most one to standard output; no two to one file; every file through the guard.
+    let two = run_in(&tree, &["check", "--format", "json", "--format", "sarif"]);
+    assert_eq!(two.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&two.stderr).contains("at most one output"));
+    let same = run_in(&tree, &["check", "--format", "json:r.json", "--format", "sarif:r.json"]);
+    assert_eq!(same.status.code(), Some(2));
+    let over_input = run_in(
+        &tree,
+        &[
+            "check",
+            "--format",
+            "json:elsewhere.json",
+            "--format",
+            "sarif:site.yaml",
+        ],
+    );
+    assert_eq!(over_input.status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(tree.join("site.yaml")).unwrap(), SITE);
+    // A refusal writes nothing, not even the outputs that were allowed.
+    assert!(!tree.join("elsewhere.json").exists());
+    let unknown = run_in(&tree, &["check", "--format", "yaml:x.yaml"]);
+    assert_eq!(unknown.status.code(), Some(2));
 }

@@ -31,19 +31,64 @@ pub(super) fn emit(buffer: &[u8], output: Option<(&Destination, &output::Guard)>
     }
 }
 
+/// Each output's format and destination: a `FORMAT:FILE` its own file, the others `--output`
+/// (standard output without it). At most one goes to standard output (the baseline counts),
+/// and no two to the same file.
+fn destinations(args: &CheckArgs) -> Result<Vec<(report::Format, Destination)>, ToolError> {
+    let plan: Vec<(report::Format, Destination)> = args
+        .outputs
+        .iter()
+        .map(|spec| {
+            let file = spec.file.as_ref().or(args.output.as_ref());
+            (spec.format, Destination::from_arg(file))
+        })
+        .collect();
+    let baseline_to_stdout = args
+        .write_baseline
+        .as_ref()
+        .is_some_and(|p| Destination::from_arg(Some(p)).is_stdout());
+    let to_stdout = plan.iter().filter(|(_, d)| d.is_stdout()).count() + usize::from(baseline_to_stdout);
+    if to_stdout > 1 {
+        return Err(ToolError::message(if baseline_to_stdout {
+            "the report and the baseline cannot both go to standard output: write one to a file (--output FILE)"
+        } else {
+            "at most one output can go to standard output: give the others a file (--output-format FORMAT:FILE)"
+        }));
+    }
+    let mut files: Vec<&std::path::Path> = plan
+        .iter()
+        .filter_map(|(_, d)| match d {
+            Destination::File(p) => Some(p.as_path()),
+            Destination::Stdout => None,
+        })
+        .collect();
+    files.sort();
+    if let Some(pair) = files.windows(2).find(|w| w[0] == w[1]) {
+        return Err(ToolError::message(format!(
+            "two outputs go to {}: give each its own file",
+            walk::display(pair[0])
+        )));
+    }
+    Ok(plan)
+}
+
 pub(super) fn run(args: &CheckArgs, global: &GlobalArgs) -> Result<ExitCode, ToolError> {
-    let report_to = Destination::from_arg(args.output.as_ref());
+    let plan = destinations(args)?;
     let baseline_to = args.write_baseline.as_ref().map(|p| Destination::from_arg(Some(p)));
-    if report_to.is_stdout() && baseline_to.as_ref().is_some_and(Destination::is_stdout) {
+    if args.statistics
+        && plan
+            .iter()
+            .any(|(f, _)| !matches!(f, report::Format::Human | report::Format::Concise))
+    {
         return Err(ToolError::message(
-            "the report and the baseline cannot both go to standard output: write one to a file (--output FILE)",
+            "--statistics replaces the findings with a table: use it with --output-format human or concise",
         ));
     }
-    let plan = judge::stdin_plan(&args.paths, args.stdin_filename.as_ref(), args.config.as_ref())?;
+    let stdin_plan = judge::stdin_plan(&args.paths, args.stdin_filename.as_ref(), args.config.as_ref())?;
     let select = (!args.select.is_empty()).then(|| ids(&args.select));
     let request = JudgeRequest {
-        paths: &plan.paths,
-        config: plan.config.as_ref(),
+        paths: &stdin_plan.paths,
+        config: stdin_plan.config.as_ref(),
         rules: &args.rules,
         stage: args.stage,
         as_of: args.as_of,
@@ -52,17 +97,19 @@ pub(super) fn run(args: &CheckArgs, global: &GlobalArgs) -> Result<ExitCode, Too
         select,
         ignore: ids(&args.ignore),
         verbose: global.verbose,
-        stdin: plan.stdin.as_ref(),
+        stdin: stdin_plan.stdin.as_ref(),
     };
     let mut judgement = judge::judge(&request)?;
-    // The report never replaces an input, nor the baseline it is judged against; both
-    // destinations are checked before either is written.
+    // No report replaces an input, nor the baseline it is judged against; every destination
+    // is checked before any is written.
     let mut report_guard = judgement.guard.clone();
     if let Some(path) = &args.baseline {
         report_guard.protect_file(path);
     }
-    if let Destination::File(path) = &report_to {
-        report_guard.check(path)?;
+    for (_, destination) in &plan {
+        if let Destination::File(path) = destination {
+            report_guard.check(path)?;
+        }
     }
     if let Some(destination) = &baseline_to {
         let baseline = policy::baseline::write(&judgement.checked);
@@ -77,32 +124,37 @@ pub(super) fn run(args: &CheckArgs, global: &GlobalArgs) -> Result<ExitCode, Too
     }
     let checked = &judgement.checked;
     let fail_on = judgement.report_threshold(args.fail_on);
-    let to_file = !report_to.is_stdout();
-    let color = !to_file && use_color(global.color, io::stdout().is_terminal());
-    let human = HumanOptions {
-        color,
-        width: width(),
-        quiet: global.quiet,
-        elapsed: Some(judgement.started.elapsed()),
-    };
-    let mut buffer = Vec::new();
     let output = report::Output {
         rules: &judgement.rules,
         reveal: args.reveal,
         tool_version: env!("CARGO_PKG_VERSION"),
         fail_on,
     };
-    report::write(args.format, checked, &output, &human, &mut buffer)
+    for (format, destination) in &plan {
+        let color = destination.is_stdout() && use_color(global.color, io::stdout().is_terminal());
+        let human = HumanOptions {
+            color,
+            width: width(),
+            quiet: global.quiet,
+            elapsed: Some(judgement.started.elapsed()),
+        };
+        let mut buffer = Vec::new();
+        if args.statistics {
+            report::statistics::write(checked, &output, &mut buffer)
+        } else {
+            report::write(*format, checked, &output, &human, &mut buffer)
+        }
         .map_err(|e| ToolError::message(format!("cannot render the report: {e}")))?;
-    emit(&buffer, Some((&report_to, &report_guard)))?;
+        emit(&buffer, Some((destination, &report_guard)))?;
+    }
     // In GitHub Actions, the job's summary page too.
-    if args.format == report::Format::Github
+    if plan.iter().any(|(f, _)| *f == report::Format::Github)
         && let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty())
     {
         let summary = report::github::step_summary(checked, &output);
         output::append(std::path::Path::new(&path), summary.as_bytes(), &report_guard)?;
     }
-    Ok(if judgement.fails(args.fail_on) {
+    Ok(if judgement.fails(args.fail_on) && !args.exit_zero {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

@@ -185,6 +185,10 @@ pub struct RatingArgs {
 }
 
 #[derive(Debug, Args)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "each flag is an independent switch of the command line"
+)]
 pub struct CheckArgs {
     /// Files or folders to check. When every path is a file (a pre-commit hook), the whole
     /// tree they belong to is loaded for context and only findings in these files are reported.
@@ -194,9 +198,23 @@ pub struct CheckArgs {
     /// Judge every project as if at this RIBA stage (0-7 or a stage name).
     #[arg(long, value_parser = parse_stage)]
     pub stage: Option<Stage>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    /// Output format: human, concise, json, sarif, junit, github or gitlab (`--format` is an
+    /// alias). `FORMAT:FILE` writes that format to FILE; repeat for several outputs from one
+    /// run (at most one to standard output).
+    #[arg(
+        long = "output-format",
+        alias = "format",
+        value_name = "FORMAT[:FILE]",
+        value_parser = parse_output_spec,
+        default_value = "human"
+    )]
+    pub outputs: Vec<OutputSpec>,
+    /// Print how many findings each rule reports (most first) instead of the findings.
+    #[arg(long)]
+    pub statistics: bool,
+    /// Exit 0 even when findings reach `--fail-on` (2 still means the tool could not run).
+    #[arg(long)]
+    pub exit_zero: bool,
     /// Write the report to this file instead of standard output (`-`: standard output). Never
     /// an input of the run; missing folders are created.
     #[arg(long, short = 'o', value_name = "FILE")]
@@ -235,6 +253,29 @@ pub struct CheckArgs {
     /// Show document values in machine outputs even for OFFICIAL-SENSITIVE documents.
     #[arg(long)]
     pub reveal: bool,
+}
+
+/// One output of `check`: a format and, when given as `FORMAT:FILE`, its own file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutputSpec {
+    pub format: Format,
+    pub file: Option<PathBuf>,
+}
+
+fn parse_output_spec(text: &str) -> Result<OutputSpec, String> {
+    let (name, file) = match text.split_once(':') {
+        Some((name, file)) if !file.is_empty() => (name, Some(PathBuf::from(file))),
+        Some((_, _)) => return Err(format!("`{text}`: write FORMAT:FILE, with a file name after the colon")),
+        None => (text, None),
+    };
+    let format = Format::from_str(name, true).map_err(|_| {
+        let names: Vec<String> = Format::value_variants()
+            .iter()
+            .filter_map(|v| v.to_possible_value().map(|p| p.get_name().to_owned()))
+            .collect();
+        format!("`{name}` is not an output format: one of {}", names.join(", "))
+    })?;
+    Ok(OutputSpec { format, file })
 }
 
 fn parse_stage(text: &str) -> Result<Stage, String> {

@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use miette::{
@@ -178,6 +179,31 @@ fn escaped(finding: &Finding) -> Finding {
     f
 }
 
+/// A waived or accepted finding marked so: its id is followed by `(waived)` or `(accepted)`,
+/// and a waived one is shown as advice, with the waiver's reason, approver and expiry (an
+/// accepted one already names its residual risk in its message), so neither reads as live.
+fn marked(finding: &Finding) -> Cow<'_, Finding> {
+    if let Some(waiver) = &finding.waiver {
+        let mut f = finding.clone();
+        f.rule = Cow::Owned(format!("{} (waived)", finding.rule));
+        f.severity = Severity::Info;
+        let approver = waiver
+            .approver
+            .as_ref()
+            .map(|a| format!(", approved by {a}"))
+            .unwrap_or_default();
+        let until = waiver.until.map(|u| format!(", until {u}")).unwrap_or_default();
+        f.message = format!("{} (waived: {}{approver}{until})", finding.message, waiver.reason);
+        return Cow::Owned(f);
+    }
+    if finding.accepted.is_some() {
+        let mut f = finding.clone();
+        f.rule = Cow::Owned(format!("{} (accepted)", finding.rule));
+        return Cow::Owned(f);
+    }
+    Cow::Borrowed(finding)
+}
+
 /// Writes every finding, then the summary.
 pub fn write(checked: &Checked, rules: &RuleSet, options: &HumanOptions, out: &mut dyn Write) -> io::Result<()> {
     let handler = handler(options.color, options.width);
@@ -200,7 +226,7 @@ pub fn write(checked: &Checked, rules: &RuleSet, options: &HumanOptions, out: &m
     };
     let path_of = |file: FileId| checked.files.get(file.0 as usize).map_or("?", |s| s.path.as_str());
     for original in &checked.findings {
-        let escaped_finding = escaped(original);
+        let escaped_finding = escaped(&marked(original));
         let finding = &escaped_finding;
         let has_text = checked
             .files
@@ -273,7 +299,35 @@ pub fn write(checked: &Checked, rules: &RuleSet, options: &HumanOptions, out: &m
     Ok(())
 }
 
-fn write_summary(checked: &Checked, options: &HumanOptions, out: &mut dyn Write) -> io::Result<()> {
+/// `--output-format concise`: one line per finding, `path:line:col: severity RULE-ID message`
+/// (as ruff's), waived findings left out, an accepted one marked; then the summary.
+pub fn write_concise(checked: &Checked, options: &HumanOptions, out: &mut dyn Write) -> io::Result<()> {
+    for original in checked.findings.iter().filter(|f| f.waiver.is_none()) {
+        let finding = marked(original);
+        let path = checked
+            .files
+            .get(finding.file.0 as usize)
+            .map_or("?", |s| s.path.as_str());
+        let at = super::positions(checked, original).map_or_else(
+            || ":1:1".to_owned(),
+            |(start, _)| format!(":{}:{}", start.line, start.column),
+        );
+        let line = format!(
+            "{}{at}: {} {} {}",
+            terminal_line(path),
+            finding.severity,
+            terminal_line(&finding.rule),
+            terminal_line(&finding.message)
+        );
+        writeln!(out, "{line}")?;
+    }
+    if !options.quiet {
+        write_summary(checked, options, out)?;
+    }
+    Ok(())
+}
+
+pub(crate) fn write_summary(checked: &Checked, options: &HumanOptions, out: &mut dyn Write) -> io::Result<()> {
     let s = &checked.summary;
     let reported_projects = checked.projects.projects.iter().enumerate().filter(|(p, _)| {
         checked.documents.iter().enumerate().any(|(d, doc)| {
@@ -323,11 +377,17 @@ fn write_summary(checked: &Checked, options: &HumanOptions, out: &mut dyn Write)
         .elapsed
         .map(|d| format!(" in {:.2}s", d.as_secs_f64()))
         .unwrap_or_default();
-    let accepted = if s.accepted > 0 {
-        format!(", {} accepted", s.accepted)
-    } else {
-        String::new()
-    };
+    // Findings that do not count, counted apart: "2 accepted, 1 waived, 17 baselined".
+    let mut accepted = String::new();
+    for (n, what) in [
+        (s.accepted, "accepted"),
+        (s.waived, "waived"),
+        (s.baselined, "baselined"),
+    ] {
+        if n > 0 {
+            let _ = write!(accepted, ", {n} {what}");
+        }
+    }
     writeln!(
         out,
         "checked {}, {}{skipped}: {}, {}, {}{accepted}{time}",

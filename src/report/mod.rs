@@ -7,6 +7,7 @@ pub mod json;
 pub mod junit;
 pub mod rule_docs;
 pub mod sarif;
+pub mod statistics;
 
 use std::io::{self, Write};
 use std::time::Duration;
@@ -22,6 +23,8 @@ use crate::yaml::Span;
 pub enum Format {
     /// Rich diagnostics for people: snippets, labels, help.
     Human,
+    /// One line per finding: `path:line:col: severity RULE-ID message`.
+    Concise,
     /// One stable JSON document (see docs/json-output.md).
     Json,
     /// SARIF 2.1.0, for code scanning.
@@ -134,6 +137,7 @@ pub fn write(
     let mut json = Vec::new();
     match format {
         Format::Human => return human::write(checked, output.rules, human, out),
+        Format::Concise => return human::write_concise(checked, human, out),
         Format::Junit => return junit::write(checked, output, out),
         Format::Github => return github::write(checked, output, out),
         Format::Json => json::write(checked, output, &mut json)?,

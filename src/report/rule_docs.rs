@@ -254,7 +254,32 @@ pub fn page(set: &RuleSet, rule: &Rule) -> String {
     out
 }
 
-/// Every rule's page: (file name, text), in id order.
+/// The folder's index, `docs/rules/README.md`: every built-in rule with its title, pack,
+/// severity and stage.
+#[must_use]
+pub fn index(set: &RuleSet) -> String {
+    let mut rules: Vec<&Rule> = set.rules.iter().filter(|r| has_page(set, r)).collect();
+    rules.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut out = String::from(
+        "<!-- Generated from the rule files by `STANDOFF_UPDATE_DOCS=1 cargo test --test integration rule_pages`. -->\n\n# The built-in rules\n\nEach page says why the rule exists, how to comply, the sources it rests on and an example it reports. `standoff rules` lists them, `standoff explain ID` shows one.\n\n| Rule | Title | Pack | Severity | Stage |\n|---|---|---|---|---|\n",
+    );
+    for rule in rules {
+        let pack = set.pack_of(rule).map_or("?", |p| p.name.as_str());
+        let _ = writeln!(
+            out,
+            "| [{}]({}.md) | {} | {} | {} | {} |",
+            inline(&rule.id),
+            rule.id,
+            inline(&rule.title),
+            inline(pack),
+            rule.severity,
+            stage_text(rule.stage)
+        );
+    }
+    out
+}
+
+/// Every rule's page: (file name, text), in id order, then the index (`README.md`).
 #[must_use]
 pub fn pages(set: &RuleSet) -> Vec<(String, String)> {
     let mut pages: Vec<(String, String)> = set
@@ -264,5 +289,6 @@ pub fn pages(set: &RuleSet) -> Vec<(String, String)> {
         .map(|rule| (format!("{}.md", rule.id), page(set, rule)))
         .collect();
     pages.sort();
+    pages.push(("README.md".to_owned(), index(set)));
     pages
 }
