@@ -23,6 +23,7 @@ mod io_guard;
 mod layers;
 mod noise;
 mod ratings;
+mod readme;
 mod redaction;
 mod residual;
 mod rules;

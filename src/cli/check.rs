@@ -1,7 +1,7 @@
 //! `standoff check`: walk, read, load, validate, judge, report.
 
+use super::ExitStatus;
 use std::io::{self, IsTerminal};
-use std::process::ExitCode;
 
 use super::{CheckArgs, GlobalArgs, use_color, width};
 use crate::app::judge::{self, JudgeRequest};
@@ -72,7 +72,7 @@ fn destinations(args: &CheckArgs) -> Result<Vec<(report::Format, Destination)>, 
     Ok(plan)
 }
 
-pub(super) fn run(args: &CheckArgs, global: &GlobalArgs) -> Result<ExitCode, ToolError> {
+pub(super) fn run(args: &CheckArgs, global: &GlobalArgs) -> Result<ExitStatus, ToolError> {
     let plan = destinations(args)?;
     let baseline_to = args.write_baseline.as_ref().map(|p| Destination::from_arg(Some(p)));
     if args.statistics
@@ -155,8 +155,8 @@ pub(super) fn run(args: &CheckArgs, global: &GlobalArgs) -> Result<ExitCode, Too
         output::append(std::path::Path::new(&path), summary.as_bytes(), &report_guard)?;
     }
     Ok(if judgement.fails(args.fail_on) && !args.exit_zero {
-        ExitCode::from(1)
+        ExitStatus::Failure
     } else {
-        ExitCode::SUCCESS
+        ExitStatus::Success
     })
 }

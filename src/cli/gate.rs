@@ -1,7 +1,7 @@
 //! `standoff gate --stage N [PATHS] --out DIR`: the review gate at the end of a stage.
 
+use super::ExitStatus;
 use std::fmt::Write as _;
-use std::process::ExitCode;
 
 use sha2::Digest as _;
 
@@ -13,7 +13,7 @@ use crate::error::ToolError;
 use crate::gate::{self, ConfigRecord, GateRequest};
 use crate::report::Output;
 
-pub(super) fn run(args: &GateArgs, global: &GlobalArgs) -> Result<ExitCode, ToolError> {
+pub(super) fn run(args: &GateArgs, global: &GlobalArgs) -> Result<ExitStatus, ToolError> {
     if let Some(record) = &args.verify {
         return verify(record, args, global);
     }
@@ -100,9 +100,9 @@ pub(super) fn run(args: &GateArgs, global: &GlobalArgs) -> Result<ExitCode, Tool
         emit(crate::text::terminal(&summary).as_bytes(), None)?;
     }
     Ok(if record.passed {
-        ExitCode::SUCCESS
+        ExitStatus::Success
     } else {
-        ExitCode::from(1)
+        ExitStatus::Failure
     })
 }
 
@@ -134,7 +134,7 @@ fn config_record(judgement: &crate::app::judge::Judgement) -> Option<ConfigRecor
 
 /// `gate --verify RECORD [PATHS]`: are the inputs, config, waiver file and packs under PATHS
 /// still what the record says was judged? Exit 0 when they are, 1 when anything differs.
-fn verify(record_path: &std::path::Path, args: &GateArgs, global: &GlobalArgs) -> Result<ExitCode, ToolError> {
+fn verify(record_path: &std::path::Path, args: &GateArgs, global: &GlobalArgs) -> Result<ExitStatus, ToolError> {
     use std::collections::BTreeMap;
     let shown = walk::display(record_path);
     let text = std::fs::read_to_string(record_path)
@@ -337,8 +337,8 @@ fn verify(record_path: &std::path::Path, args: &GateArgs, global: &GlobalArgs) -
     );
     emit(crate::text::terminal(&out).as_bytes(), None)?;
     Ok(if differences.is_empty() {
-        ExitCode::SUCCESS
+        ExitStatus::Success
     } else {
-        ExitCode::from(1)
+        ExitStatus::Failure
     })
 }

@@ -302,10 +302,32 @@ where
     let cli = Cli::parse_from(args);
     let color = use_color(cli.global.color, io::stderr().is_terminal());
     match run(&cli) {
-        Ok(code) => code,
+        Ok(status) => status.into(),
         Err(error) => {
             print_tool_error(&error, color);
-            ExitCode::from(2)
+            ExitStatus::Error.into()
+        }
+    }
+}
+
+/// How a command ends (product.md, "Exit codes"): every command returns one of these, and only
+/// `main_from` turns it into the process's exit code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// 0: nothing at or above the `--fail-on` threshold (or the command did its job).
+    Success,
+    /// 1: findings at or above it, or a rule's own test that did not pass.
+    Failure,
+    /// 2: the tool could not do its job (bad arguments, config, rule pack, a missing path).
+    Error,
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(status: ExitStatus) -> Self {
+        match status {
+            ExitStatus::Success => ExitCode::SUCCESS,
+            ExitStatus::Failure => ExitCode::from(1),
+            ExitStatus::Error => ExitCode::from(2),
         }
     }
 }
@@ -368,7 +390,7 @@ fn print_tool_error(error: &ToolError, color: bool) {
     }
 }
 
-fn run(cli: &Cli) -> Result<ExitCode, ToolError> {
+fn run(cli: &Cli) -> Result<ExitStatus, ToolError> {
     match &cli.command {
         Command::Check(args) => check::run(args, &cli.global),
         Command::Gate(args) => gate::run(args, &cli.global),

@@ -1,20 +1,20 @@
 //! `standoff rating TEXT`: how a datasheet's crash-rating string is read.
 
+use super::ExitStatus;
 use std::io::Write as _;
-use std::process::ExitCode;
 
 use super::{ListFormat, RatingArgs};
 use crate::domain::rating;
 use crate::error::ToolError;
 
-pub(super) fn run(args: &RatingArgs) -> Result<ExitCode, ToolError> {
+pub(super) fn run(args: &RatingArgs) -> Result<ExitStatus, ToolError> {
     let result = rating::parse_ratings(&args.text);
     let (text, code) = match (&result, args.format) {
-        (Ok(ratings), ListFormat::Human) => (rating::describe(ratings), ExitCode::SUCCESS),
-        (Err(problem), ListFormat::Human) => (format!("{problem}\n"), ExitCode::from(1)),
+        (Ok(ratings), ListFormat::Human) => (rating::describe(ratings), ExitStatus::Success),
+        (Err(problem), ListFormat::Human) => (format!("{problem}\n"), ExitStatus::Failure),
         (Ok(ratings), ListFormat::Json) => (
             json(&serde_json::json!({"text": args.text, "ok": true, "ratings": ratings}))?,
-            ExitCode::SUCCESS,
+            ExitStatus::Success,
         ),
         (Err(problem), ListFormat::Json) => (
             json(&serde_json::json!({
@@ -27,7 +27,7 @@ pub(super) fn run(args: &RatingArgs) -> Result<ExitCode, ToolError> {
                     "message": problem.to_string(),
                 },
             }))?,
-            ExitCode::from(1),
+            ExitStatus::Failure,
         ),
     };
     let mut stdout = std::io::stdout().lock();

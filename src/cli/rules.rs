@@ -1,9 +1,9 @@
 //! `standoff rules`, `standoff explain` and `standoff test`.
 
+use super::ExitStatus;
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use super::{ExplainArgs, GlobalArgs, ListFormat, RulesArgs, TestArgs};
 use crate::app::config::Config;
@@ -21,19 +21,19 @@ fn load(extra: &[PathBuf]) -> Result<RuleSet, ToolError> {
 /// Writes a listing to standard output. Pack text (titles, help, why, sources, expressions,
 /// file names) can come from a pack on disk, so every listing goes through
 /// [`crate::text::terminal`] (JSON through [`crate::text::json_terminal`], which keeps it JSON).
-fn print(text: &str) -> Result<ExitCode, ToolError> {
+fn print(text: &str) -> Result<ExitStatus, ToolError> {
     write_out(&crate::text::terminal(text))
 }
 
-fn print_json(text: &str) -> Result<ExitCode, ToolError> {
+fn print_json(text: &str) -> Result<ExitStatus, ToolError> {
     write_out(&crate::text::json_terminal(text))
 }
 
-fn write_out(text: &str) -> Result<ExitCode, ToolError> {
+fn write_out(text: &str) -> Result<ExitStatus, ToolError> {
     let mut stdout = std::io::stdout().lock();
     match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(ToolError::message(format!("cannot write: {e}"))),
-        _ => Ok(ExitCode::SUCCESS),
+        _ => Ok(ExitStatus::Success),
     }
 }
 
@@ -72,7 +72,7 @@ fn rule_json(set: &RuleSet, rule: &Rule) -> serde_json::Value {
     })
 }
 
-pub(super) fn list(args: &RulesArgs) -> Result<ExitCode, ToolError> {
+pub(super) fn list(args: &RulesArgs) -> Result<ExitStatus, ToolError> {
     let set = load(&args.rules)?;
     if args.format == ListFormat::Json {
         let rules: Vec<serde_json::Value> = set.rules.iter().map(|r| rule_json(&set, r)).collect();
@@ -177,7 +177,7 @@ fn unknown_id(set: &RuleSet, id: &str) -> ToolError {
     ))
 }
 
-pub(super) fn explain(args: &ExplainArgs) -> Result<ExitCode, ToolError> {
+pub(super) fn explain(args: &ExplainArgs) -> Result<ExitStatus, ToolError> {
     if args.functions {
         if args.format == ListFormat::Json {
             let text = serde_json::to_string_pretty(&crate::rules::functions::explain_json())
@@ -262,7 +262,7 @@ pub(super) fn explain(args: &ExplainArgs) -> Result<ExitCode, ToolError> {
     print(&out)
 }
 
-pub(super) fn test(args: &TestArgs, global: &GlobalArgs) -> Result<ExitCode, ToolError> {
+pub(super) fn test(args: &TestArgs, global: &GlobalArgs) -> Result<ExitStatus, ToolError> {
     let set = load(&args.dirs)?;
     let schemas = schema::schemas().map_err(ToolError::Message)?;
     let tested_packs: Vec<String> = if args.dirs.is_empty() {
@@ -323,8 +323,8 @@ pub(super) fn test(args: &TestArgs, global: &GlobalArgs) -> Result<ExitCode, Too
     let _ = writeln!(out, "\n{rules_run} rules, {cases} cases: {}", breakdown.join(", "));
     print(&out)?;
     Ok(if failed > 0 {
-        ExitCode::from(1)
+        ExitStatus::Failure
     } else {
-        ExitCode::SUCCESS
+        ExitStatus::Success
     })
 }

@@ -1,8 +1,8 @@
 //! `standoff schema`, `standoff init` and `standoff completions`: what editors, new projects
 //! and shells need.
 
+use super::ExitStatus;
 use std::path::Path;
-use std::process::ExitCode;
 
 use clap::CommandFactory;
 
@@ -13,7 +13,7 @@ use crate::error::ToolError;
 use crate::model::document::Kind;
 use crate::schema::{EMBEDDED, kind_file};
 
-pub(super) fn schema(args: &SchemaArgs) -> Result<ExitCode, ToolError> {
+pub(super) fn schema(args: &SchemaArgs) -> Result<ExitStatus, ToolError> {
     let wanted: Vec<&str> = match &args.kind {
         Some(name) => {
             let file = Kind::ALL
@@ -47,7 +47,7 @@ pub(super) fn schema(args: &SchemaArgs) -> Result<ExitCode, ToolError> {
             files.push("common.schema.json");
         }
         write_schemas(dir, &files)?;
-        Ok(ExitCode::SUCCESS)
+        Ok(ExitStatus::Success)
     } else {
         if wanted.len() > 1 {
             return Err(ToolError::message(
@@ -56,7 +56,7 @@ pub(super) fn schema(args: &SchemaArgs) -> Result<ExitCode, ToolError> {
         }
         let text = EMBEDDED.iter().find(|s| s.file == wanted[0]).map_or("", |s| s.text);
         emit(text.as_bytes(), None)?;
-        Ok(ExitCode::SUCCESS)
+        Ok(ExitStatus::Success)
     }
 }
 
@@ -103,7 +103,7 @@ fn project_name(dir: &Path) -> String {
     }
 }
 
-pub(super) fn init(args: &InitArgs) -> Result<ExitCode, ToolError> {
+pub(super) fn init(args: &InitArgs) -> Result<ExitStatus, ToolError> {
     let dir = &args.dir;
     std::fs::create_dir_all(dir)
         .map_err(|e| ToolError::message(format!("cannot create {}: {e}", walk::display(dir))))?;
@@ -134,13 +134,13 @@ pub(super) fn init(args: &InitArgs) -> Result<ExitCode, ToolError> {
         walk::display(dir)
     );
     emit(crate::text::terminal(&said).as_bytes(), None)?;
-    Ok(ExitCode::SUCCESS)
+    Ok(ExitStatus::Success)
 }
 
-pub(super) fn completions(args: &CompletionsArgs) -> Result<ExitCode, ToolError> {
+pub(super) fn completions(args: &CompletionsArgs) -> Result<ExitStatus, ToolError> {
     let mut command = Cli::command();
     let mut out = Vec::new();
     clap_complete::generate(args.shell, &mut command, "standoff", &mut out);
     emit(&out, None)?;
-    Ok(ExitCode::SUCCESS)
+    Ok(ExitStatus::Success)
 }
