@@ -10,10 +10,11 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::fields::{FieldInfo, field_info};
-use super::raw::{RawInvalidCase, RawPack, RawPredicate, RawRef, RawRule, RawSource};
+use super::raw::{RawInvalidCase, RawLets, RawPack, RawPredicate, RawRef, RawRule, RawSource};
+use super::template::Grammar;
 use super::{
-    BUILT_IN, Bound, Builtin, Commencement, Confidence, DateBound, Locate, Pack, PackFiles, Predicate, RefSpec, Rule,
-    RuleFile, RuleSet, RuleStage, Selector, Source, Template, TestCase, expr,
+    BUILT_IN, Binding, Bound, Builtin, Commencement, Confidence, DateBound, Locate, Pack, PackFiles, PackFormat,
+    Predicate, RefSpec, Rule, RuleFile, RuleSet, RuleStage, Selector, Source, Template, TestCase, expr,
 };
 use crate::date::Date;
 use crate::error::{LocatedError, ToolError};
@@ -215,12 +216,32 @@ pub(super) fn compile_packs(packs: Vec<PackFiles>, trust_builtin: bool) -> Resul
             ));
             continue;
         }
+        let format = match raw.format {
+            None | Some(1) => PackFormat::One,
+            Some(2) => PackFormat::Two,
+            Some(n) => {
+                errors.push(ctx.error(
+                    "/format",
+                    format!("pack format {n} is not one this standoff reads (1 and 2)"),
+                    "format",
+                    Some("update standoff, or write the pack in format 2".into()),
+                ));
+                continue;
+            }
+        };
+        let mut pack_errors = Vec::new();
+        let pack_lets = check_lets(&ctx, raw.lets.as_ref(), "/let", format, &[], !trusted, &mut pack_errors);
+        if !pack_errors.is_empty() {
+            errors.extend(pack_errors);
+            continue;
+        }
         let prefix = raw.prefix.clone().unwrap_or_else(|| raw.name.to_uppercase());
         let pack_index = set.packs.len();
         set.packs.push(Pack {
             name: raw.name.clone(),
             title: raw.title,
             version: raw.version,
+            format,
             prefix: prefix.clone(),
             description: raw.description,
             jurisdictions: raw.jurisdictions.unwrap_or_default(),
@@ -245,7 +266,13 @@ pub(super) fn compile_packs(packs: Vec<PackFiles>, trust_builtin: bool) -> Resul
             .map(|(path, name, text)| {
                 let ctx = load_file(path, text, "rule.schema.json", schemas, !trusted)?;
                 let stem = name.trim_end_matches(".yaml").trim_end_matches(".yml");
-                compile_rule(ctx, stem, pack_index, &prefix, schemas, trusted)
+                let pack = PackContext {
+                    index: pack_index,
+                    prefix: &prefix,
+                    format,
+                    lets: &pack_lets,
+                };
+                compile_rule(ctx, stem, &pack, schemas, trusted)
             })
             .collect();
         for result in compiled {
@@ -302,17 +329,141 @@ fn parse_kind_list(value: &Value) -> Vec<Kind> {
     }
 }
 
+/// What a rule inherits from its pack.
+struct PackContext<'p> {
+    index: usize,
+    prefix: &'p str,
+    format: PackFormat,
+    /// The pack's `let:` bindings, checked: (name, expression).
+    lets: &'p [(String, String)],
+}
+
+/// The names a `let:` may not bind: the variables every expression has, and the placeholders
+/// every message has.
+fn reserved(name: &str) -> Option<String> {
+    if expr::VARIABLES.iter().any(|(v, _)| *v == name) {
+        return Some(format!(
+            "`{name}` is a built-in variable (self, doc, item, project, stage, byId): a `let` name may not shadow it"
+        ));
+    }
+    if ["value", "kind", "field", "pointer", "due"].contains(&name) {
+        return Some(format!(
+            "`{name}` is a message placeholder (`{{{name}}}`): a `let` name may not shadow it"
+        ));
+    }
+    None
+}
+
+/// Checks a `let:` map: its names (no duplicate, none shadowing a built-in variable or one
+/// bound before, in `earlier`) and, with `compile`, its expressions, each of which may read
+/// the names bound before it. Returns the bindings as (name, expression).
+fn check_lets(
+    ctx: &FileCtx,
+    lets: Option<&RawLets>,
+    pointer: &str,
+    format: PackFormat,
+    earlier: &[String],
+    compile: bool,
+    errors: &mut Vec<LocatedError>,
+) -> Vec<(String, String)> {
+    let Some(lets) = lets else { return Vec::new() };
+    if format == PackFormat::One {
+        errors.push(ctx.error(
+            pointer,
+            "`let:` needs pack format 2",
+            "let",
+            Some(
+                "add `format: 2` to the pack's pack.yaml (`standoff migrate-pack DIR` rewrites a format-1 pack)".into(),
+            ),
+        ));
+        return Vec::new();
+    }
+    let mut names: Vec<String> = earlier.to_vec();
+    let mut out = Vec::new();
+    for (name, value) in lets {
+        let at = format!("{pointer}/{}", crate::yaml::escape_token(name));
+        let Some(source) = value.as_str() else {
+            errors.push(ctx.error(
+                &at,
+                format!("`{name}` is bound to a CEL expression, written as a string"),
+                "not an expression",
+                None,
+            ));
+            continue;
+        };
+        let problem = if !super::template::is_identifier(name) || name.starts_with("__") {
+            Some(format!(
+                "`{}` is not a name: a letter, then letters, digits and `_`",
+                crate::text::quote(name)
+            ))
+        } else if let Some(why) = reserved(name) {
+            Some(why)
+        } else if names.iter().any(|n| n == name) {
+            Some(if earlier.iter().any(|n| n == name) {
+                format!("`{name}` is already bound by the pack's `let:`")
+            } else {
+                format!("`{name}` is bound twice")
+            })
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            errors.push(
+                ctx.error_at(
+                    ctx.doc
+                        .pointer(&at)
+                        .and_then(|n| n.key_span())
+                        .unwrap_or_else(|| ctx.value_span(&at)),
+                    problem,
+                    "let name",
+                    None,
+                ),
+            );
+            continue;
+        }
+        if compile && let Err(e) = expr::compile_with(source, Arc::from(names.as_slice())) {
+            let span = ctx.inner_span(&at, e.offset, e.len);
+            errors.push(ctx.error_at(span, e.message, "here", None));
+        }
+        names.push(name.clone());
+        out.push((name.clone(), source.to_owned()));
+    }
+    out
+}
+
 fn compile_rule(
     ctx: FileCtx,
     stem: &str,
-    pack: usize,
-    prefix: &str,
+    pack_context: &PackContext<'_>,
     schemas: &Schemas,
     deferred: bool,
 ) -> Result<Rule, Vec<LocatedError>> {
+    let (pack, prefix, format) = (pack_context.index, pack_context.prefix, pack_context.format);
     let raw: RawRule = serde_json::from_value(ctx.doc.value.clone())
         .map_err(|e| vec![ctx.error("", format!("invalid rule: {e}"), "here", None)])?;
     let mut errors = Vec::new();
+    // The pack's bindings, then the rule's: each expression may read every name before it.
+    let pack_names: Vec<String> = pack_context.lets.iter().map(|(n, _)| n.clone()).collect();
+    let rule_lets = check_lets(
+        &ctx,
+        raw.lets.as_ref(),
+        "/let",
+        format,
+        &pack_names,
+        !deferred,
+        &mut errors,
+    );
+    let all_lets: Vec<(String, String)> = pack_context.lets.iter().cloned().chain(rule_lets).collect();
+    let bound: Arc<[String]> = all_lets.iter().map(|(n, _)| n.clone()).collect();
+    let lets: Vec<Binding> = all_lets
+        .iter()
+        .enumerate()
+        .map(|(i, (name, source))| Binding {
+            name: name.clone(),
+            // Checked above (or trusted): compiled at first use.
+            expr: expr::Expr::deferred_with(source, bound.get(..i).map_or_else(|| Arc::from([]), Arc::from)),
+        })
+        .collect();
     if raw.id != stem {
         errors.push(ctx.error(
             "/id",
@@ -383,6 +534,8 @@ fn compile_rule(
     let mut compiler = PredicateCompiler {
         ctx: &ctx,
         deferred,
+        format,
+        bound: bound.clone(),
         schemas,
         kinds: &kinds,
         field: &field,
@@ -477,6 +630,7 @@ fn compile_rule(
         jurisdictions: raw.jurisdictions.unwrap_or_default(),
         select,
         locate,
+        lets,
         when,
         check,
         requires,
@@ -499,6 +653,9 @@ struct PredicateCompiler<'c> {
     ctx: &'c FileCtx,
     /// Compile CEL at first use (built-in packs, compiled in full by the test suite).
     deferred: bool,
+    format: PackFormat,
+    /// The rule's `let` names (the pack's, then its own).
+    bound: Arc<[String]>,
     schemas: &'c Schemas,
     kinds: &'c [Kind],
     field: &'c FieldInfo,
@@ -512,7 +669,12 @@ impl PredicateCompiler<'_> {
     }
 
     fn template(&mut self, text: &str, pointer: &str) -> Option<Template> {
-        match Template::parse_with(text, self.deferred) {
+        let grammar = Grammar {
+            bound: &self.bound,
+            expressions: self.format == PackFormat::One,
+            deferred: self.deferred,
+        };
+        match Template::parse_in(text, grammar) {
             Ok(t) => Some(t),
             Err(e) => {
                 let span = self.ctx.inner_span(pointer, e.offset, e.len);
@@ -754,9 +916,9 @@ impl PredicateCompiler<'_> {
             "expr" => {
                 let source = raw.expr.clone().unwrap_or_default();
                 if self.deferred {
-                    return Predicate::Expr(Box::new(expr::Expr::deferred(&source)));
+                    return Predicate::Expr(Box::new(expr::Expr::deferred_with(&source, self.bound.clone())));
                 }
-                match expr::compile(&source) {
+                match expr::compile_with(&source, self.bound.clone()) {
                     Ok(e) => Predicate::Expr(Box::new(e)),
                     Err(e) => {
                         let at = format!("{pointer}/expr");
@@ -840,6 +1002,7 @@ fn compile_tests(ctx: &FileCtx, raw: &RawRule, errors: &mut Vec<LocatedError>) -
             settings,
             documents: document_ids(ctx, &document_pointers),
             expect: Vec::new(),
+            messages: Vec::new(),
             pointer,
         });
     }
@@ -893,6 +1056,10 @@ fn compile_tests(ctx: &FileCtx, raw: &RawRule, errors: &mut Vec<LocatedError>) -
                         e.outcome.as_deref() == Some("cannot-verify"),
                     )
                 })
+                .collect(),
+            messages: expect
+                .iter()
+                .filter_map(|e| Some((e.document.unwrap_or(0), e.at.clone(), e.message.clone()?)))
                 .collect(),
             pointer,
         });

@@ -194,6 +194,8 @@ pub struct TestCase {
     pub documents: Vec<u32>,
     /// (document index, pointer, cannot verify) of every finding expected.
     pub expect: Vec<(usize, String, bool)>,
+    /// (document index, pointer, message) of each expected finding whose message is pinned.
+    pub messages: Vec<(usize, String, String)>,
     /// Where the case is in the rule file.
     pub pointer: String,
 }
@@ -204,6 +206,35 @@ pub struct RuleFile {
     pub path: String,
     pub text: String,
     pub yaml: YamlDocument,
+}
+
+/// A name bound by `let:` (pack format 2): a CEL expression evaluated at most once per
+/// evaluation of the rule on one selected value, and only when something reads it.
+#[derive(Debug)]
+pub struct Binding {
+    pub name: String,
+    pub expr: expr::Expr,
+}
+
+/// The pack format a rule file is written in (`format:` in `pack.yaml`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PackFormat {
+    /// No `format:`: messages may hold `{= expression}`; no `let:`.
+    #[default]
+    One,
+    /// `format: 2`: `let:` bindings (per rule and per pack); messages are text with
+    /// placeholders of bound names.
+    Two,
+}
+
+impl PackFormat {
+    #[must_use]
+    pub fn number(self) -> u8 {
+        match self {
+            Self::One => 1,
+            Self::Two => 2,
+        }
+    }
 }
 
 /// A compiled rule.
@@ -219,6 +250,8 @@ pub struct Rule {
     pub jurisdictions: Vec<String>,
     pub select: Selector,
     pub locate: Locate,
+    /// The pack's `let:` bindings, then the rule's, in order; each may read the earlier ones.
+    pub lets: Vec<Binding>,
     pub when: Option<Predicate>,
     pub check: Predicate,
     /// Each unmet requirement is a "cannot verify" finding (evaluated after `when`).
@@ -255,6 +288,7 @@ pub struct Pack {
     pub name: String,
     pub title: String,
     pub version: String,
+    pub format: PackFormat,
     pub prefix: String,
     pub description: String,
     pub jurisdictions: Vec<String>,

@@ -22,6 +22,9 @@ pub struct RawRule {
     pub select: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub locate: Option<String>,
+    /// Names bound to CEL expressions, in order (pack format 2).
+    #[serde(rename = "let", skip_serializing_if = "Option::is_none")]
+    pub lets: Option<RawLets>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub when: Option<RawPredicate>,
     pub check: RawPredicate,
@@ -41,6 +44,9 @@ pub struct RawRule {
     pub sources: Vec<RawSource>,
     pub tests: RawTests,
 }
+
+/// `let:` as written: an ordered map from a name to a CEL expression.
+pub type RawLets = serde_json::Map<String, Value>;
 
 /// A predicate, as written: exactly one form (or `min` with `max`).
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -179,6 +185,9 @@ pub struct RawExpect {
     /// `fail` (the default) or `cannot-verify`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outcome: Option<String>,
+    /// The finding's message, exactly as rendered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
 }
 
 /// A `pack.yaml`, as written.
@@ -188,6 +197,9 @@ pub struct RawPack {
     pub name: String,
     pub title: String,
     pub version: String,
+    /// The pack format: absent for format 1, `2` for `let:` and text messages.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<u8>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prefix: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -198,6 +210,9 @@ pub struct RawPack {
     pub commencement: Option<RawCommencement>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub adoption: Option<RawAdoption>,
+    /// Names bound for every rule of the pack (format 2), before each rule's own.
+    #[serde(rename = "let", skip_serializing_if = "Option::is_none")]
+    pub lets: Option<RawLets>,
 }
 
 /// A voluntary standard's adoption switch, as written.
@@ -281,6 +296,7 @@ mod tests {
             jurisdictions: Some(Vec::new()),
             select: Some(String::new()),
             locate: Some(String::new()),
+            lets: Some(RawLets::new()),
             when: Some(RawPredicate::default()),
             requires: Some(Vec::new()),
             demands: Some(String::new()),
@@ -340,6 +356,7 @@ mod tests {
         let expect = RawExpect {
             document: Some(0),
             outcome: Some(String::new()),
+            message: Some(String::new()),
             ..RawExpect::default()
         };
         assert_eq!(
@@ -351,10 +368,12 @@ mod tests {
     #[test]
     fn pack_types_match_the_pack_schema() {
         let pack = RawPack {
+            format: Some(2),
             prefix: Some(String::new()),
             jurisdictions: Some(Vec::new()),
             commencement: Some(RawCommencement::default()),
             adoption: Some(RawAdoption::default()),
+            lets: Some(RawLets::new()),
             ..RawPack::default()
         };
         let file = "pack.schema.json";

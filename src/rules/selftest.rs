@@ -58,6 +58,47 @@ pub struct CaseResult<'r> {
     pub rule: &'r Rule,
     pub case: &'r TestCase,
     pub outcome: Outcome,
+    /// The rule's findings on the case, rendered: (document, pointer, message), in order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// One finding of a case, as rendered.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Diagnostic {
+    pub document: usize,
+    pub pointer: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.document == 0 {
+            write!(f, "{}: {}", self.pointer, self.message)
+        } else {
+            write!(f, "document {}: {}: {}", self.document, self.pointer, self.message)
+        }
+    }
+}
+
+/// Where a message shows a placeholder that could not be rendered (see
+/// [`super::template::unresolved`]), the text of the first.
+#[must_use]
+pub fn unresolved_placeholder(message: &str) -> Option<&str> {
+    let mut rest = message;
+    while let Some(open) = rest.find('<') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('>') else { break };
+        let inner = &after[..close];
+        if let Some((name, reason)) = inner.split_once(": ")
+            && !name.is_empty()
+            && name.split('.').all(super::template::is_identifier)
+            && (reason == "not recorded" || reason.starts_with("could not be computed"))
+        {
+            return Some(&rest[open..=open + 1 + close]);
+        }
+        rest = after;
+    }
+    None
 }
 
 /// The date a case runs at unless it says otherwise: fixed, so results never depend on the day.
@@ -71,10 +112,14 @@ pub fn run<'r>(rules: &'r RuleSet, schemas: &Schemas) -> Vec<CaseResult<'r>> {
         .rules
         .par_iter()
         .flat_map_iter(|rule| {
-            rule.tests.iter().map(move |case| CaseResult {
-                rule,
-                case,
-                outcome: run_case(rules, rule, case, schemas),
+            rule.tests.iter().map(move |case| {
+                let (outcome, diagnostics) = run_case(rules, rule, case, schemas);
+                CaseResult {
+                    rule,
+                    case,
+                    outcome,
+                    diagnostics,
+                }
             })
         })
         .collect()
@@ -94,32 +139,57 @@ fn default_project(rule: &Rule, stage: Stage) -> String {
     )
 }
 
-fn run_case(rules: &RuleSet, rule: &Rule, case: &TestCase, schemas: &Schemas) -> Outcome {
+fn run_case(rules: &RuleSet, rule: &Rule, case: &TestCase, schemas: &Schemas) -> (Outcome, Vec<Diagnostic>) {
+    let findings = match case_findings(rules, rule, case, schemas) {
+        Ok(findings) => findings,
+        Err(outcome) => return (outcome, Vec::new()),
+    };
+    let mut diagnostics: Vec<Diagnostic> = findings
+        .iter()
+        .filter(|f| f.rule == rule.id)
+        .map(|f| Diagnostic {
+            document: f.document.unwrap_or(0) as usize,
+            pointer: f.pointer.clone().unwrap_or_default(),
+            message: f.message.clone(),
+        })
+        .collect();
+    diagnostics.sort();
+    let outcome = judge(rule, case, &findings, &diagnostics);
+    (outcome, diagnostics)
+}
+
+/// Runs a case: the findings of every rule of the set on its documents, or why it could not run.
+fn case_findings(
+    rules: &RuleSet,
+    rule: &Rule,
+    case: &TestCase,
+    schemas: &Schemas,
+) -> Result<Vec<crate::model::finding::Finding>, Outcome> {
     let file = &rule.file;
     let mut documents = Vec::new();
     for (i, &id) in case.documents.iter().enumerate() {
         let Some(yaml) = file.yaml.subtree(id) else {
-            return Outcome::Error(format!("document {i} of the case is missing"));
+            return Err(Outcome::Error(format!("document {i} of the case is missing")));
         };
         let kind = match recognise(FileId(0), i as u32, &yaml) {
             Recognition::Design(kind) => kind,
-            Recognition::Problem(f) => return Outcome::Error(format!("document {i}: {}", f.message)),
+            Recognition::Problem(f) => return Err(Outcome::Error(format!("document {i}: {}", f.message))),
             Recognition::Foreign | Recognition::Empty => {
-                return Outcome::Error(format!(
+                return Err(Outcome::Error(format!(
                     "document {i} is not a design document (apiVersion: standoff/v1)"
-                ));
+                )));
             }
         };
         let validator = match schemas.for_kind(kind) {
             Ok(v) => v,
-            Err(e) => return Outcome::Error(e),
+            Err(e) => return Err(Outcome::Error(e)),
         };
         if let Some(issue) = schema::validate(schemas, validator, &yaml, &file.text).first() {
             let at = crate::text::LineIndex::new(&file.text).line_col(&file.text, issue.span.start);
-            return Outcome::Error(format!(
+            return Err(Outcome::Error(format!(
                 "document {i} does not pass its schema: {} (line {}, column {})",
                 issue.message, at.line, at.column
-            ));
+            )));
         }
         documents.push(DesignDocument {
             file: FileId(0),
@@ -138,7 +208,7 @@ fn run_case(rules: &RuleSet, rule: &Rule, case: &TestCase, schemas: &Schemas) ->
     if !documents.iter().any(|d| d.kind == Kind::Project) {
         let text = default_project(rule, stage);
         let Some(yaml) = yaml::load(&text, &Limits::default()).documents.into_iter().next() else {
-            return Outcome::Error("the default Project does not load".into());
+            return Err(Outcome::Error("the default Project does not load".into()));
         };
         documents.push(DesignDocument {
             file: FileId(1),
@@ -166,7 +236,17 @@ fn run_case(rules: &RuleSet, rule: &Rule, case: &TestCase, schemas: &Schemas) ->
         only: Some(rule.id.clone()),
         report_only: None,
     };
-    let findings = eval::evaluate(rules, &tree, &options);
+    Ok(eval::evaluate(rules, &tree, &options))
+}
+
+/// A case's outcome from its findings: where they are, and their messages (pinned ones, and
+/// placeholders that could not be rendered).
+fn judge(
+    rule: &Rule,
+    case: &TestCase,
+    findings: &[crate::model::finding::Finding],
+    diagnostics: &[Diagnostic],
+) -> Outcome {
     if let Some(error) = findings.iter().find(|f| f.rule == "RULE-ERROR") {
         return Outcome::Error(error.message.clone());
     }
@@ -207,9 +287,35 @@ fn run_case(rules: &RuleSet, rule: &Rule, case: &TestCase, schemas: &Schemas) ->
         Outcome::Noisy(show(&unexpected))
     } else if !missing.is_empty() {
         Outcome::Missing(show(&missing))
+    } else if let Some(problems) = message_problems(case, diagnostics) {
+        Outcome::Noisy(problems)
     } else if expected.iter().all(|(_, _, unverified)| *unverified) {
         Outcome::CannotVerify
     } else {
         Outcome::Reported
     }
+}
+
+/// The messages of an invalid case that differ from the pinned ones, or show a placeholder that
+/// could not be rendered.
+fn message_problems(case: &TestCase, diagnostics: &[Diagnostic]) -> Option<Vec<String>> {
+    let mut problems = Vec::new();
+    for (document, pointer, expected) in &case.messages {
+        let here: Vec<&Diagnostic> = diagnostics
+            .iter()
+            .filter(|d| d.document == *document && &d.pointer == pointer)
+            .collect();
+        if !here.iter().any(|d| &d.message == expected) {
+            let got = here.first().map_or("nothing", |d| d.message.as_str());
+            problems.push(format!(
+                "{pointer}: the message differs\n  - expected: {expected}\n  + rendered: {got}"
+            ));
+        }
+    }
+    for d in diagnostics {
+        if let Some(placeholder) = unresolved_placeholder(&d.message) {
+            problems.push(format!("{}: the message shows {placeholder}", d.pointer));
+        }
+    }
+    (!problems.is_empty()).then_some(problems)
 }
