@@ -170,6 +170,10 @@ pub struct ExplainArgs {
 pub struct TestArgs {
     /// Rule-pack folders to test (a pack, or a folder of packs) [default: the built-in packs].
     pub dirs: Vec<PathBuf>,
+    /// Write each rule's snapshot (`<pack>/__snapshots__/<RULE-ID>.snap`: every invalid case's
+    /// findings, as rendered) instead of failing a case whose findings differ from it.
+    #[arg(long, short = 'U')]
+    pub update: bool,
 }
 
 #[derive(Debug, Args)]

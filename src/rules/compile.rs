@@ -152,7 +152,8 @@ fn load_file(
 
 fn digest(files: &[(String, String, String)]) -> String {
     let mut hasher = Sha256::new();
-    let mut sorted: Vec<&(String, String, String)> = files.iter().collect();
+    // Snapshots record what the rules' own tests rendered; they do not judge.
+    let mut sorted: Vec<&(String, String, String)> = files.iter().filter(|f| !super::is_snapshot(&f.1)).collect();
     sorted.sort_by(|a, b| a.1.cmp(&b.1));
     for (_, name, text) in sorted {
         hasher.update(name.as_bytes());
@@ -257,12 +258,21 @@ pub(super) fn compile_packs(packs: Vec<PackFiles>, trust_builtin: bool) -> Resul
             origin: pack_files.origin.clone(),
             digest: digest(&pack_files.files),
         });
+        for (_, name, text) in &pack_files.files {
+            if let Some(id) = name
+                .strip_prefix(super::SNAPSHOTS)
+                .and_then(|n| n.strip_prefix('/'))
+                .and_then(|n| n.strip_suffix(".snap"))
+            {
+                set.snapshots.insert(id.to_owned(), text.clone());
+            }
+        }
         // Rule files compile independently (CEL parsing is most of a short run's start-up), so
         // in parallel; their order, and so the errors' order, is kept.
         let compiled: Vec<Result<Rule, Vec<LocatedError>>> = pack_files
             .files
             .par_iter()
-            .filter(|(_, name, _)| name != "pack.yaml")
+            .filter(|(_, name, _)| name != "pack.yaml" && !super::is_snapshot(name))
             .map(|(path, name, text)| {
                 let ctx = load_file(path, text, "rule.schema.json", schemas, !trusted)?;
                 let stem = name.trim_end_matches(".yaml").trim_end_matches(".yml");

@@ -306,6 +306,8 @@ pub struct Pack {
 pub struct RuleSet {
     pub packs: Vec<Pack>,
     pub rules: Vec<Rule>,
+    /// Each rule's test snapshot, by rule id, when its pack has one.
+    pub snapshots: HashMap<String, String>,
     by_id: HashMap<String, usize>,
 }
 
@@ -332,7 +334,7 @@ impl RuleSet {
 }
 
 /// One pack's files before compiling: its folder name, where it came from, and each file's
-/// display path, name and text.
+/// display path, name and text (a rule's test snapshot is named `__snapshots__/<ID>.snap`).
 #[derive(Clone, Debug)]
 pub struct PackFiles {
     pub name: String,
@@ -349,6 +351,7 @@ pub fn builtin_packs() -> Vec<PackFiles> {
             continue;
         };
         let display = format!("rules/{path}");
+        // A snapshot keeps its folder in its name: `__snapshots__/<ID>.snap`.
         match packs.iter_mut().find(|p| p.name == pack) {
             Some(p) => p.files.push((display, file.to_owned(), (*text).to_owned())),
             None => packs.push(PackFiles {
@@ -378,6 +381,21 @@ pub fn read_packs(dir: &Path, display: &str) -> Result<Vec<PackFiles>, ToolError
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| ToolError::message(format!("cannot read {shown}/{file}: {e}")))?;
             files.push((format!("{shown}/{file}"), file, text));
+        }
+        let snapshots = folder.join(SNAPSHOTS);
+        if snapshots.is_dir() {
+            let entries = std::fs::read_dir(&snapshots)
+                .map_err(|e| ToolError::message(format!("cannot read {shown}/{SNAPSHOTS}: {e}")))?;
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.extension().is_none_or(|e| e != "snap") || !path.is_file() {
+                    continue;
+                }
+                let file = format!("{SNAPSHOTS}/{}", crate::paths::lossless(&entry.file_name()));
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| ToolError::message(format!("cannot read {shown}/{file}: {e}")))?;
+                files.push((format!("{shown}/{file}"), file, text));
+            }
         }
         files.sort();
         Ok(PackFiles {
@@ -420,6 +438,16 @@ pub fn load(packs: Vec<PackFiles>) -> Result<RuleSet, ToolError> {
 /// the built-in packs compile).
 pub fn load_eager(packs: Vec<PackFiles>) -> Result<RuleSet, ToolError> {
     compile::compile_packs(packs, false)
+}
+
+/// The folder of a pack holding its rules' test snapshots (`<RULE-ID>.snap`), written by
+/// `standoff test --update`.
+pub const SNAPSHOTS: &str = "__snapshots__";
+
+/// Whether a pack file is a rule's test snapshot.
+#[must_use]
+pub fn is_snapshot(name: &str) -> bool {
+    name.starts_with(SNAPSHOTS) && Path::new(name).extension().is_some_and(|e| e == "snap")
 }
 
 /// The origin of the packs embedded in the binary.

@@ -1,7 +1,7 @@
 //! `standoff test`: every rule's own cases, each ending with a named outcome (after
 //! ast-grep's `sg test`): validated, reported, missing, noisy or error.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::eval::{self, EvalOptions, Tree};
 use super::{Rule, RuleSet, RuleStage, TestCase};
@@ -29,6 +29,9 @@ pub enum Outcome {
     Missing(Vec<String>),
     /// Reported where it should not be: on a valid case, or at unexpected pointers.
     Noisy(Vec<String>),
+    /// Reported where expected, with other messages than the pinned ones (`expect: {message}`)
+    /// or the rule's snapshot, or a message showing a placeholder that could not be rendered.
+    Message(Vec<String>),
     /// The case could not run.
     Error(String),
 }
@@ -46,7 +49,7 @@ impl Outcome {
             Outcome::Reported => "reported",
             Outcome::CannotVerify => "cannot verify",
             Outcome::Missing(_) => "missing",
-            Outcome::Noisy(_) => "noisy",
+            Outcome::Noisy(_) | Outcome::Message(_) => "noisy",
             Outcome::Error(_) => "error",
         }
     }
@@ -60,6 +63,101 @@ pub struct CaseResult<'r> {
     pub outcome: Outcome,
     /// The rule's findings on the case, rendered: (document, pointer, message), in order.
     pub diagnostics: Vec<Diagnostic>,
+    /// How an invalid case's findings compare with the rule's snapshot.
+    pub snapshot: Snapshot,
+}
+
+/// An invalid case's rendered findings against the rule's snapshot
+/// (`<pack>/__snapshots__/<RULE-ID>.snap`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Snapshot {
+    /// A valid case, or one that did not run: nothing to compare.
+    None,
+    Matches,
+    /// The rule has no snapshot, or the snapshot no section for the case: listed, not a failure
+    /// (`standoff test --update` writes it).
+    Missing,
+    /// The lines that differ (`- ` in the snapshot, `+ ` rendered now): the case fails.
+    Differs(Vec<String>),
+}
+
+/// The heading of a snapshot file.
+fn snapshot_heading(rule: &Rule) -> String {
+    format!(
+        "# {}: the findings of each invalid case, as rendered (written by `standoff test --update`)\n",
+        rule.id
+    )
+}
+
+/// A case's findings as snapshot lines (a line feed in a message is written `\n`).
+fn snapshot_lines(diagnostics: &[Diagnostic]) -> Vec<String> {
+    diagnostics
+        .iter()
+        .map(|d| format!("  {}", d.to_string().replace('\n', "\\n")))
+        .collect()
+}
+
+/// A rule's snapshot: for each invalid case (by its pointer in the rule file), its findings.
+#[must_use]
+pub fn snapshot_text(rule: &Rule, results: &[&CaseResult<'_>]) -> String {
+    let mut out = snapshot_heading(rule);
+    for r in results.iter().filter(|r| !r.case.valid && std::ptr::eq(r.rule, rule)) {
+        out.push('\n');
+        out.push_str(&r.case.pointer);
+        if let Some(name) = &r.case.name {
+            out.push(' ');
+            out.push_str(&name.replace('\n', " "));
+        }
+        out.push('\n');
+        for line in snapshot_lines(&r.diagnostics) {
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// The sections of a snapshot: the case pointer, and its lines.
+fn snapshot_sections(text: &str) -> BTreeMap<String, Vec<String>> {
+    let mut sections: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut current: Option<String> = None;
+    for line in text.lines() {
+        if line.starts_with("/tests/") {
+            let pointer = line.split(' ').next().unwrap_or(line).to_owned();
+            sections.entry(pointer.clone()).or_default();
+            current = Some(pointer);
+        } else if line.starts_with("  ")
+            && let Some(pointer) = &current
+        {
+            sections.entry(pointer.clone()).or_default().push(line.to_owned());
+        }
+    }
+    sections
+}
+
+/// Compares a case's findings with its section of the rule's snapshot.
+fn compare_snapshot(snapshot: Option<&String>, case: &TestCase, diagnostics: &[Diagnostic]) -> Snapshot {
+    let Some(section) = snapshot.and_then(|text| snapshot_sections(text).remove(&case.pointer)) else {
+        return Snapshot::Missing;
+    };
+    let now = snapshot_lines(diagnostics);
+    if now == section {
+        return Snapshot::Matches;
+    }
+    let mut diff: Vec<String> = section
+        .iter()
+        .filter(|l| !now.contains(l))
+        .map(|l| format!("- {}", l.trim_start()))
+        .collect();
+    diff.extend(
+        now.iter()
+            .filter(|l| !section.contains(l))
+            .map(|l| format!("+ {}", l.trim_start())),
+    );
+    if diff.is_empty() {
+        diff.push("the findings are in another order".into());
+    }
+    Snapshot::Differs(diff)
 }
 
 /// One finding of a case, as rendered.
@@ -104,21 +202,47 @@ pub fn unresolved_placeholder(message: &str) -> Option<&str> {
 /// The date a case runs at unless it says otherwise: fixed, so results never depend on the day.
 pub const DEFAULT_AS_OF: &str = "2026-01-01";
 
-/// Runs every case of every rule.
+/// Runs every case of every rule; an invalid case whose findings differ from the rule's
+/// snapshot fails.
 #[must_use]
 pub fn run<'r>(rules: &'r RuleSet, schemas: &Schemas) -> Vec<CaseResult<'r>> {
+    run_with(rules, schemas, true)
+}
+
+/// As [`run`]; without `snapshots`, a differing snapshot is recorded in each result but does
+/// not fail the case (`standoff test --update`, which rewrites it).
+#[must_use]
+pub fn run_with<'r>(rules: &'r RuleSet, schemas: &Schemas, snapshots: bool) -> Vec<CaseResult<'r>> {
     use rayon::prelude::*;
     rules
         .rules
         .par_iter()
         .flat_map_iter(|rule| {
             rule.tests.iter().map(move |case| {
-                let (outcome, diagnostics) = run_case(rules, rule, case, schemas);
+                let (mut outcome, diagnostics) = run_case(rules, rule, case, schemas);
+                let snapshot = if case.valid || matches!(outcome, Outcome::Error(_)) {
+                    Snapshot::None
+                } else {
+                    compare_snapshot(rules.snapshots.get(&rule.id), case, &diagnostics)
+                };
+                if snapshots
+                    && outcome.passed()
+                    && let Snapshot::Differs(diff) = &snapshot
+                {
+                    let mut lines = vec![format!(
+                        "the findings differ from the snapshot {}/{}.snap (`standoff test --update` rewrites it):",
+                        super::SNAPSHOTS,
+                        rule.id
+                    )];
+                    lines.extend(diff.iter().cloned());
+                    outcome = Outcome::Message(lines);
+                }
                 CaseResult {
                     rule,
                     case,
                     outcome,
                     diagnostics,
+                    snapshot,
                 }
             })
         })
@@ -288,7 +412,7 @@ fn judge(
     } else if !missing.is_empty() {
         Outcome::Missing(show(&missing))
     } else if let Some(problems) = message_problems(case, diagnostics) {
-        Outcome::Noisy(problems)
+        Outcome::Message(problems)
     } else if expected.iter().all(|(_, _, unverified)| *unverified) {
         Outcome::CannotVerify
     } else {

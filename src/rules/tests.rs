@@ -522,7 +522,7 @@ fn a_pinned_message_that_differs_and_an_unrendered_placeholder_fail_the_case() {
         .find(|r| r.rule.id == "T-PINNED" && !r.case.valid)
         .unwrap();
     match &pinned.outcome {
-        Outcome::Noisy(problems) => assert!(
+        Outcome::Message(problems) => assert!(
             problems[0].contains("expected: space a holds 5000")
                 && problems[0].contains("rendered: space a holds 500 (due"),
             "{problems:?}"
@@ -543,7 +543,7 @@ fn a_pinned_message_that_differs_and_an_unrendered_placeholder_fail_the_case() {
         "{message}"
     );
     assert!(
-        matches!(&unrendered.outcome, Outcome::Noisy(p) if p.len() == 1),
+        matches!(&unrendered.outcome, Outcome::Message(p) if p.len() == 1),
         "{:?}",
         unrendered.outcome
     );
@@ -591,4 +591,60 @@ fn bad_let_bindings_are_located_errors() {
         errors.iter().any(|e| e.contains("`let:` needs pack format 2")),
         "{errors:#?}"
     );
+}
+
+#[test]
+fn snapshots_pin_every_invalid_case_and_a_missing_one_is_only_listed() {
+    let rules = [capacity_rule(
+        "T-SNAP",
+        CAPACITY_LETS,
+        "space {item} holds {capacity}",
+        "{at: /spec/crowdedSpaces/0}",
+    )];
+    let set = load(vec![pack_2(&rules)]).unwrap();
+    let results = selftest::run(&set, schemas().unwrap());
+    assert!(results.iter().all(|r| r.outcome.passed()), "{results:#?}");
+    let invalid = results.iter().find(|r| !r.case.valid).unwrap();
+    assert_eq!(invalid.snapshot, selftest::Snapshot::Missing);
+    let text = selftest::snapshot_text(&set.rules[0], &results.iter().collect::<Vec<_>>());
+    assert!(
+        text.ends_with("\n/tests/invalid/0\n  /spec/crowdedSpaces/0: space a holds 500 (due by the end of stage 2)\n"),
+        "{text}"
+    );
+    // The same snapshot matches; an edited one fails the case with the difference.
+    let with_snapshot = |snapshot: &str| {
+        let mut files = pack_2(&rules);
+        files.files.push((
+            "t/__snapshots__/T-SNAP.snap".into(),
+            "__snapshots__/T-SNAP.snap".into(),
+            snapshot.to_owned(),
+        ));
+        load(vec![files]).unwrap()
+    };
+    let same = with_snapshot(&text);
+    let results = selftest::run(&same, schemas().unwrap());
+    assert!(results.iter().all(|r| r.outcome.passed()), "{results:#?}");
+    assert_eq!(
+        results.iter().find(|r| !r.case.valid).unwrap().snapshot,
+        selftest::Snapshot::Matches
+    );
+    let edited = with_snapshot(&text.replace("holds 500", "holds 600"));
+    let results = selftest::run(&edited, schemas().unwrap());
+    match &results.iter().find(|r| !r.case.valid).unwrap().outcome {
+        Outcome::Message(lines) => {
+            assert!(
+                lines
+                    .iter()
+                    .any(|l| l.starts_with("- /spec/crowdedSpaces/0: space a holds 600")),
+                "{lines:?}"
+            );
+            assert!(
+                lines
+                    .iter()
+                    .any(|l| l.starts_with("+ /spec/crowdedSpaces/0: space a holds 500")),
+                "{lines:?}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
 }
