@@ -19,6 +19,7 @@ mod hostile;
 mod io_guard;
 mod layers;
 mod noise;
+mod pack_format;
 mod ratings;
 mod redaction;
 mod residual;

@@ -350,7 +350,8 @@ struct PackContext<'p> {
 
 /// The names a `let:` may not bind: the variables every expression has, and the placeholders
 /// every message has.
-fn reserved(name: &str) -> Option<String> {
+#[must_use]
+pub fn reserved(name: &str) -> Option<String> {
     if expr::VARIABLES.iter().any(|(v, _)| *v == name) {
         return Some(format!(
             "`{name}` is a built-in variable (self, doc, item, project, stage, byId): a `let` name may not shadow it"

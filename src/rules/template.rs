@@ -113,6 +113,52 @@ fn closing_brace(text: &str) -> Option<usize> {
     None
 }
 
+/// A piece of a template's source, for rewriting one: text as written (placeholders and `{{`
+/// escapes included) or the source of a `{= expression}`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Segment {
+    Written(String),
+    Expression(String),
+}
+
+/// Splits a template's source into text as written and `{= expression}`s (pack format 1).
+pub fn segments(text: &str) -> Result<Vec<Segment>, TemplateError> {
+    let mut out = Vec::new();
+    let mut written = String::new();
+    let mut rest = text;
+    let mut offset = 0;
+    while let Some(open) = rest.find("{=") {
+        // `{{=` is an escaped brace followed by `=`.
+        let before = &rest[..open];
+        let escaped = before.len() - before.trim_end_matches('{').len();
+        if escaped % 2 == 1 {
+            written.push_str(&rest[..open + 2]);
+            rest = &rest[open + 2..];
+            offset += open + 2;
+            continue;
+        }
+        let Some(close) = closing_brace(&rest[open..]) else {
+            return Err(TemplateError {
+                offset: offset + open,
+                len: 1,
+                message: "a `{=` that is not closed".into(),
+            });
+        };
+        written.push_str(before);
+        if !written.is_empty() {
+            out.push(Segment::Written(std::mem::take(&mut written)));
+        }
+        out.push(Segment::Expression(rest[open + 2..open + close].trim().to_owned()));
+        rest = &rest[open + close + 1..];
+        offset += open + close + 1;
+    }
+    written.push_str(rest);
+    if !written.is_empty() {
+        out.push(Segment::Written(written));
+    }
+    Ok(out)
+}
+
 impl Template {
     pub fn parse(text: &str) -> Result<Self, TemplateError> {
         Self::parse_with(text, false)
@@ -316,6 +362,19 @@ mod tests {
         let rendered = t.render(&|p| format!("<{p:?}>"), &|e| format!("[{}]", e.source));
         assert_eq!(rendered, "tier [{'a': 'x}'}['a']] and ['{' + \"}\"] end");
         assert!(Template::parse("{= {'a': 1}").is_err(), "an unclosed expression");
+    }
+
+    #[test]
+    fn segments_split_expressions_from_text_as_written() {
+        let parts = segments("a {value} {{= b}} {= {'x': 1}['x']}{=c}").unwrap();
+        assert_eq!(
+            parts,
+            [
+                Segment::Written("a {value} {{= b}} ".into()),
+                Segment::Expression("{'x': 1}['x']".into()),
+                Segment::Expression("c".into()),
+            ]
+        );
     }
 
     #[test]
