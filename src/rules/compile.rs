@@ -14,7 +14,7 @@ use super::raw::{RawInvalidCase, RawLets, RawPack, RawPredicate, RawRef, RawRule
 use super::template::Grammar;
 use super::{
     BUILT_IN, Binding, Bound, Builtin, Commencement, Confidence, DateBound, Locate, Pack, PackFiles, PackFormat,
-    Predicate, RefSpec, Rule, RuleFile, RuleSet, RuleStage, Selector, Source, Template, TestCase, expr,
+    Predicate, RefSpec, Rule, RuleFile, RuleSet, Selector, Source, Template, TestCase, expr,
 };
 use crate::date::Date;
 use crate::error::{LocatedError, ToolError};
@@ -327,18 +327,6 @@ pub(super) fn compile_packs(packs: Vec<PackFiles>, trust_builtin: bool) -> Resul
     Ok(set)
 }
 
-fn parse_kind_list(value: &Value) -> Vec<Kind> {
-    match value {
-        Value::String(s) => Kind::from_name(s).into_iter().collect(),
-        Value::Array(items) => items
-            .iter()
-            .filter_map(Value::as_str)
-            .filter_map(Kind::from_name)
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
 /// What a rule inherits from its pack.
 struct PackContext<'p> {
     index: usize,
@@ -494,12 +482,9 @@ fn compile_rule(
             None,
         ));
     }
-    let severity = Severity::parse(&raw.severity).unwrap_or(Severity::Error);
-    let stage = match &raw.stage {
-        Value::String(s) if s == "always" => RuleStage::Always,
-        other => Stage::from_json(other).map_or(RuleStage::Always, RuleStage::Due),
-    };
-    let kinds = parse_kind_list(&raw.kind);
+    let severity = raw.severity.0;
+    let stage = raw.stage.0;
+    let kinds = raw.kind.0.clone();
     let select = Selector::parse(raw.select.as_deref().unwrap_or(""));
     let locate = if raw.locate.as_deref() == Some("key") {
         Locate::Key
@@ -660,6 +645,51 @@ fn compile_rule(
     })
 }
 
+/// The forms a predicate may take (exactly one per predicate).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Form {
+    Required,
+    Absent,
+    Equals,
+    In,
+    /// `min` and/or `max`.
+    Range,
+    Matches,
+    Unique,
+    Count,
+    Ref,
+    Before,
+    After,
+    Expr,
+    All,
+    Any,
+    Not,
+    Builtin,
+}
+
+impl Form {
+    fn name(self) -> &'static str {
+        match self {
+            Form::Required => "required",
+            Form::Absent => "absent",
+            Form::Equals => "equals",
+            Form::In => "in",
+            Form::Range => "min",
+            Form::Matches => "matches",
+            Form::Unique => "unique",
+            Form::Count => "count",
+            Form::Ref => "ref",
+            Form::Before => "before",
+            Form::After => "after",
+            Form::Expr => "expr",
+            Form::All => "all",
+            Form::Any => "any",
+            Form::Not => "not",
+            Form::Builtin => "builtin",
+        }
+    }
+}
+
 struct PredicateCompiler<'c> {
     ctx: &'c FileCtx,
     /// Compile CEL at first use (built-in packs, compiled in full by the test suite).
@@ -696,7 +726,16 @@ impl PredicateCompiler<'_> {
     }
 
     fn ref_spec(&mut self, raw: &RawRef, pointer: &str) -> Option<RefSpec> {
-        let kind = Kind::from_name(&raw.kind)?;
+        let Some(kind) = Kind::from_name(&raw.kind) else {
+            // Never a reference that checks nothing: an unknown kind is an error.
+            self.error(
+                &format!("{pointer}/kind"),
+                format!("`{}` is not a kind", crate::text::quote(&raw.kind)),
+                "unknown kind",
+                did_you_mean(&raw.kind, Kind::ALL.map(Kind::name)).map(|m| format!("did you mean `{m}`?")),
+            );
+            return None;
+        };
         let lists = raw.lists.clone().unwrap_or_default();
         for (i, list) in lists.iter().enumerate() {
             let selector = Selector::parse(&format!("/spec/{}", crate::yaml::escape_token(list)));
@@ -816,30 +855,25 @@ impl PredicateCompiler<'_> {
 
     /// Compiles a predicate; `top` allows the forms that read the whole selection or tree.
     fn compile(&mut self, raw: &RawPredicate, pointer: &str, top: bool) -> Predicate {
-        let mut forms: Vec<&str> = Vec::new();
         let present = [
-            ("required", raw.required.is_some()),
-            ("absent", raw.absent.is_some()),
-            ("equals", raw.equals.is_some()),
-            ("in", raw.in_.is_some()),
-            ("min", raw.min.is_some() || raw.max.is_some()),
-            ("matches", raw.matches.is_some()),
-            ("unique", raw.unique.is_some()),
-            ("count", raw.count.is_some()),
-            ("ref", raw.ref_.is_some()),
-            ("before", raw.before.is_some()),
-            ("after", raw.after.is_some()),
-            ("expr", raw.expr.is_some()),
-            ("all", raw.all.is_some()),
-            ("any", raw.any.is_some()),
-            ("not", raw.not.is_some()),
-            ("builtin", raw.builtin.is_some()),
+            (Form::Required, raw.required.is_some()),
+            (Form::Absent, raw.absent.is_some()),
+            (Form::Equals, raw.equals.is_some()),
+            (Form::In, raw.in_.is_some()),
+            (Form::Range, raw.min.is_some() || raw.max.is_some()),
+            (Form::Matches, raw.matches.is_some()),
+            (Form::Unique, raw.unique.is_some()),
+            (Form::Count, raw.count.is_some()),
+            (Form::Ref, raw.ref_.is_some()),
+            (Form::Before, raw.before.is_some()),
+            (Form::After, raw.after.is_some()),
+            (Form::Expr, raw.expr.is_some()),
+            (Form::All, raw.all.is_some()),
+            (Form::Any, raw.any.is_some()),
+            (Form::Not, raw.not.is_some()),
+            (Form::Builtin, raw.builtin.is_some()),
         ];
-        for (name, is_present) in present {
-            if is_present {
-                forms.push(name);
-            }
-        }
+        let forms: Vec<Form> = present.iter().filter(|(_, p)| *p).map(|(f, _)| *f).collect();
         if forms.len() != 1 {
             self.error(
                 pointer,
@@ -848,7 +882,7 @@ impl PredicateCompiler<'_> {
                     if forms.is_empty() {
                         "none".to_owned()
                     } else {
-                        forms.join(" and ")
+                        forms.iter().map(|f| f.name()).collect::<Vec<_>>().join(" and ")
                     }
                 ),
                 "predicate",
@@ -866,17 +900,20 @@ impl PredicateCompiler<'_> {
                 );
             }
         };
-        match forms[0] {
-            "required" => Predicate::Required,
-            "absent" => Predicate::Absent,
-            "equals" => Predicate::Equals(raw.equals.clone().unwrap_or(Value::Null)),
-            "in" => Predicate::In(raw.in_.clone().unwrap_or_default()),
-            "min" => {
+        let Some(&form) = forms.first() else {
+            return Predicate::All(Vec::new());
+        };
+        match form {
+            Form::Required => Predicate::Required,
+            Form::Absent => Predicate::Absent,
+            Form::Equals => Predicate::Equals(raw.equals.clone().unwrap_or(Value::Null)),
+            Form::In => Predicate::In(raw.in_.clone().unwrap_or_default()),
+            Form::Range => {
                 let min = raw.min.as_ref().and_then(|v| self.bound(v, &format!("{pointer}/min")));
                 let max = raw.max.as_ref().and_then(|v| self.bound(v, &format!("{pointer}/max")));
                 Predicate::Range { min, max }
             }
-            "matches" => {
+            Form::Matches => {
                 let source = raw.matches.clone().unwrap_or_default();
                 match regex::Regex::new(&source) {
                     Ok(re) => Predicate::Matches(re),
@@ -894,11 +931,11 @@ impl PredicateCompiler<'_> {
                     }
                 }
             }
-            "unique" => {
+            Form::Unique => {
                 whole_selection_only(self, "unique");
                 Predicate::Unique
             }
-            "count" => {
+            Form::Count => {
                 whole_selection_only(self, "count");
                 let count = raw.count.clone().unwrap_or_default();
                 Predicate::Count {
@@ -906,7 +943,7 @@ impl PredicateCompiler<'_> {
                     max: count.max,
                 }
             }
-            "ref" => match raw
+            Form::Ref => match raw
                 .ref_
                 .as_ref()
                 .and_then(|r| self.ref_spec(r, &format!("{pointer}/ref")))
@@ -914,17 +951,17 @@ impl PredicateCompiler<'_> {
                 Some(spec) => Predicate::Ref(spec),
                 None => Predicate::All(Vec::new()),
             },
-            "before" => raw
+            Form::Before => raw
                 .before
                 .as_deref()
                 .and_then(|t| self.date_bound(t, &format!("{pointer}/before")))
                 .map_or(Predicate::All(Vec::new()), Predicate::Before),
-            "after" => raw
+            Form::After => raw
                 .after
                 .as_deref()
                 .and_then(|t| self.date_bound(t, &format!("{pointer}/after")))
                 .map_or(Predicate::All(Vec::new()), Predicate::After),
-            "expr" => {
+            Form::Expr => {
                 let source = raw.expr.clone().unwrap_or_default();
                 if self.deferred {
                     return Predicate::Expr(Box::new(expr::Expr::deferred_with(&source, self.bound.clone())));
@@ -939,7 +976,7 @@ impl PredicateCompiler<'_> {
                     }
                 }
             }
-            "all" => Predicate::All(
+            Form::All => Predicate::All(
                 raw.all
                     .iter()
                     .flatten()
@@ -947,7 +984,7 @@ impl PredicateCompiler<'_> {
                     .map(|(i, p)| self.compile(p, &format!("{pointer}/all/{i}"), false))
                     .collect(),
             ),
-            "any" => Predicate::Any(
+            Form::Any => Predicate::Any(
                 raw.any
                     .iter()
                     .flatten()
@@ -955,15 +992,24 @@ impl PredicateCompiler<'_> {
                     .map(|(i, p)| self.compile(p, &format!("{pointer}/any/{i}"), false))
                     .collect(),
             ),
-            "not" => match &raw.not {
+            Form::Not => match &raw.not {
                 Some(inner) => Predicate::Not(Box::new(self.compile(inner, &format!("{pointer}/not"), false))),
                 None => Predicate::All(Vec::new()),
             },
-            _ => {
+            Form::Builtin => {
                 whole_selection_only(self, "builtin");
-                match raw.builtin.as_deref().and_then(Builtin::parse) {
-                    Some(b) => Predicate::Builtin(b),
-                    None => Predicate::All(Vec::new()),
+                let name = raw.builtin.as_deref().unwrap_or_default();
+                if let Some(b) = Builtin::parse(name) {
+                    Predicate::Builtin(b)
+                } else {
+                    // Never a placeholder that passes: an unknown check is an error.
+                    self.error(
+                        &format!("{pointer}/builtin"),
+                        format!("`{}` is not a built-in check", crate::text::quote(name)),
+                        "unknown built-in",
+                        Some("the built-in checks: project-membership, unique-names, unique-ids, references".into()),
+                    );
+                    Predicate::All(Vec::new())
                 }
             }
         }

@@ -7,15 +7,122 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::RuleStage;
+use crate::model::document::Kind;
+use crate::model::finding::Severity;
+use crate::stage::Stage;
+
+/// `severity:` as written, validated when the file is read: `error`, `warning` or `info`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct RawSeverity(pub Severity);
+
+impl Default for RawSeverity {
+    fn default() -> Self {
+        Self(Severity::Error)
+    }
+}
+
+impl TryFrom<String> for RawSeverity {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, String> {
+        Severity::parse(&text).map(Self).ok_or_else(|| {
+            format!(
+                "severity must be error, warning or info, not `{}`",
+                crate::text::quote(&text)
+            )
+        })
+    }
+}
+
+impl From<RawSeverity> for String {
+    fn from(severity: RawSeverity) -> Self {
+        severity.0.as_str().to_owned()
+    }
+}
+
+/// `stage:` as written, validated when the file is read: a RIBA stage (0-7 or its name) or
+/// `always`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(try_from = "Value", into = "Value")]
+pub struct RawStage(pub RuleStage);
+
+impl Default for RawStage {
+    fn default() -> Self {
+        Self(RuleStage::Always)
+    }
+}
+
+impl TryFrom<Value> for RawStage {
+    type Error = String;
+
+    fn try_from(value: Value) -> Result<Self, String> {
+        if value.as_str() == Some("always") {
+            return Ok(Self(RuleStage::Always));
+        }
+        Stage::from_json(&value)
+            .map(|s| Self(RuleStage::Due(s)))
+            .ok_or_else(|| format!("stage must be a RIBA stage (0 to 7, or its name) or `always`, not {value}"))
+    }
+}
+
+impl From<RawStage> for Value {
+    fn from(stage: RawStage) -> Self {
+        match stage.0 {
+            RuleStage::Always => Value::from("always"),
+            RuleStage::Due(s) => Value::from(s.number()),
+        }
+    }
+}
+
+/// `kind:` as written, validated when the file is read: one kind or a list of kinds.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(try_from = "Value", into = "Value")]
+pub struct RawKinds(pub Vec<Kind>);
+
+impl TryFrom<Value> for RawKinds {
+    type Error = String;
+
+    fn try_from(value: Value) -> Result<Self, String> {
+        let names: Vec<&Value> = match &value {
+            Value::Array(items) => items.iter().collect(),
+            other => vec![other],
+        };
+        names
+            .into_iter()
+            .map(|name| {
+                let text = name.as_str().unwrap_or_default();
+                Kind::from_name(text).ok_or_else(|| {
+                    let hint = crate::text::did_you_mean(text, Kind::ALL.map(Kind::name))
+                        .map(|m| format!("; did you mean `{m}`?"))
+                        .unwrap_or_default();
+                    format!("kind must name a kind of design document, not {name}{hint}")
+                })
+            })
+            .collect::<Result<Vec<Kind>, String>>()
+            .map(Self)
+    }
+}
+
+impl From<RawKinds> for Value {
+    fn from(kinds: RawKinds) -> Self {
+        match kinds.0.as_slice() {
+            [one] => Value::from(one.name()),
+            many => Value::Array(many.iter().map(|k| Value::from(k.name())).collect()),
+        }
+    }
+}
+
 /// A rule file, as written.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawRule {
     pub id: String,
     pub title: String,
-    pub severity: String,
-    pub stage: Value,
-    pub kind: Value,
+    pub severity: RawSeverity,
+    pub stage: RawStage,
+    pub kind: RawKinds,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jurisdictions: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]

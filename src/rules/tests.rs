@@ -648,3 +648,30 @@ fn snapshots_pin_every_invalid_case_and_a_missing_one_is_only_listed() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn severity_stage_and_kind_are_typed_when_the_rule_is_read() {
+    use super::raw::{RawKinds, RawSeverity, RawStage};
+    let severity: Result<RawSeverity, _> = serde_json::from_value(serde_json::json!("fatal"));
+    assert!(
+        severity
+            .unwrap_err()
+            .to_string()
+            .contains("severity must be error, warning or info, not `fatal`")
+    );
+    let stage: RawStage = serde_json::from_value(serde_json::json!(3)).unwrap();
+    assert_eq!(stage.0, super::RuleStage::Due(crate::stage::Stage::new(3).unwrap()));
+    let always: RawStage = serde_json::from_value(serde_json::json!("always")).unwrap();
+    assert_eq!(always.0, super::RuleStage::Always);
+    assert!(serde_json::from_value::<RawStage>(serde_json::json!(9)).is_err());
+    let kinds: RawKinds = serde_json::from_value(serde_json::json!(["Site", "BarrierSchedule"])).unwrap();
+    assert_eq!(kinds.0.len(), 2);
+    let bad = serde_json::from_value::<RawKinds>(serde_json::json!("Sit"))
+        .unwrap_err()
+        .to_string();
+    assert!(bad.contains("did you mean `Site`?"), "{bad}");
+    assert_eq!(
+        serde_json::to_value(kinds).unwrap(),
+        serde_json::json!(["Site", "BarrierSchedule"])
+    );
+}
