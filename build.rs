@@ -4,6 +4,9 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+/// The folder of a pack holding its rules' test snapshots.
+const SNAPSHOTS: &str = "__snapshots__";
+
 fn main() {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default()).join("rules");
     println!("cargo:rerun-if-changed=rules");
@@ -28,7 +31,8 @@ fn main() {
     }
 }
 
-/// The YAML files one level down (`rules/<pack>/<file>.yaml`).
+/// The YAML files one level down (`rules/<pack>/<file>.yaml`), and the rules' test snapshots
+/// (`rules/<pack>/__snapshots__/<RULE-ID>.snap`).
 fn collect(root: &Path, files: &mut Vec<PathBuf>) {
     let Ok(packs) = std::fs::read_dir(root) else { return };
     for pack in packs.flatten() {
@@ -40,6 +44,16 @@ fn collect(root: &Path, files: &mut Vec<PathBuf>) {
             if path.extension().is_some_and(|e| e == "yaml") {
                 println!("cargo:rerun-if-changed={}", pack.path().display());
                 files.push(path);
+            } else if path.file_name().is_some_and(|n| n == SNAPSHOTS) {
+                println!("cargo:rerun-if-changed={}", path.display());
+                let Ok(snapshots) = std::fs::read_dir(&path) else {
+                    continue;
+                };
+                for snapshot in snapshots.flatten() {
+                    if snapshot.path().extension().is_some_and(|e| e == "snap") {
+                        files.push(snapshot.path());
+                    }
+                }
             }
         }
     }

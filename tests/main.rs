@@ -22,6 +22,7 @@ mod hostile;
 mod io_guard;
 mod layers;
 mod noise;
+mod pack_format;
 mod ratings;
 mod readme;
 mod redaction;

@@ -3,6 +3,7 @@
 
 mod check;
 mod gate;
+mod migrate;
 mod rating;
 mod rules;
 mod tools;
@@ -70,6 +71,9 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Run every rule's own test cases.
     Test(TestArgs),
+    /// Rewrite rule packs of format 1 into pack format 2 (`let:` bindings and messages that
+    /// are text).
+    MigratePack(MigrateArgs),
     /// Decode a crash-rating string as a datasheet prints it (PAS 68, IWA 14-1, ISO 22343-1,
     /// ASTM F2656, `DoS` K ratings).
     Rating(RatingArgs),
@@ -173,6 +177,19 @@ pub struct ExplainArgs {
 pub struct TestArgs {
     /// Rule-pack folders to test (a pack, or a folder of packs) [default: the built-in packs].
     pub dirs: Vec<PathBuf>,
+    /// Write each rule's snapshot (`<pack>/__snapshots__/<RULE-ID>.snap`: every invalid case's
+    /// findings, as rendered) instead of failing a case whose findings differ from it.
+    #[arg(long, short = 'U')]
+    pub update: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// A rule-pack folder (a pack, or a folder of packs).
+    pub dir: PathBuf,
+    /// Change nothing: list the files that would change, and exit 1 if any would.
+    #[arg(long)]
+    pub check: bool,
 }
 
 #[derive(Debug, Args)]
@@ -397,6 +414,7 @@ fn run(cli: &Cli) -> Result<ExitStatus, ToolError> {
         Command::Rules(args) => rules::list(args),
         Command::Explain(args) => rules::explain(args),
         Command::Test(args) => rules::test(args, &cli.global),
+        Command::MigratePack(args) => migrate::run(args),
         Command::Rating(args) => rating::run(args),
         Command::Schema(args) => tools::schema(args),
         Command::Init(args) => tools::init(args),

@@ -274,8 +274,22 @@ pub(super) fn test(args: &TestArgs, global: &GlobalArgs) -> Result<ExitStatus, T
         }
         names
     };
-    let results = selftest::run(&set, schemas);
+    if args.update && args.dirs.is_empty() {
+        return Err(ToolError::message(
+            "`--update` writes snapshots into the pack folders: name them (`standoff test --update rules/`)",
+        ));
+    }
+    let results = selftest::run_with(&set, schemas, !args.update);
     let mut out = String::new();
+    if args.update {
+        let written = write_snapshots(&set, &results, &args.dirs)?;
+        let _ = writeln!(
+            out,
+            "{} written\n",
+            crate::text::plural(written, "snapshot", "snapshots")
+        );
+    }
+    let mut unsnapshotted: Vec<&str> = Vec::new();
     let (mut rules_run, mut cases, mut failed) = (0, 0, 0);
     let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
     for rule in &set.rules {
@@ -290,6 +304,9 @@ pub(super) fn test(args: &TestArgs, global: &GlobalArgs) -> Result<ExitStatus, T
             *counts.entry(r.outcome.name()).or_default() += 1;
         }
         failed += bad.len();
+        if !args.update && mine.iter().any(|r| r.snapshot == selftest::Snapshot::Missing) {
+            unsnapshotted.push(&rule.id);
+        }
         let valid = mine.iter().filter(|r| r.case.valid).count();
         let summary = format!("{valid} valid, {} invalid", mine.len() - valid);
         if bad.is_empty() {
@@ -304,6 +321,7 @@ pub(super) fn test(args: &TestArgs, global: &GlobalArgs) -> Result<ExitStatus, T
             let detail = match &r.outcome {
                 Outcome::Missing(at) => format!("not reported at {}", at.join(", ")),
                 Outcome::Noisy(at) => format!("reported where it should not be: {}", at.join(", ")),
+                Outcome::Message(lines) => lines.join("\n        "),
                 Outcome::Error(e) => e.clone(),
                 Outcome::Validated | Outcome::Reported | Outcome::CannotVerify => String::new(),
             };
@@ -320,6 +338,14 @@ pub(super) fn test(args: &TestArgs, global: &GlobalArgs) -> Result<ExitStatus, T
         .iter()
         .map(|k| format!("{} {k}", counts.get(k).copied().unwrap_or(0)))
         .collect();
+    if !unsnapshotted.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nno snapshot of {} (`standoff test --update DIR` writes it): {}",
+            crate::text::plural(unsnapshotted.len(), "rule", "rules"),
+            unsnapshotted.iter().map(|id| line(id)).collect::<Vec<_>>().join(", ")
+        );
+    }
     let _ = writeln!(out, "\n{rules_run} rules, {cases} cases: {}", breakdown.join(", "));
     print(&out)?;
     Ok(if failed > 0 {
@@ -327,4 +353,41 @@ pub(super) fn test(args: &TestArgs, global: &GlobalArgs) -> Result<ExitStatus, T
     } else {
         ExitStatus::Success
     })
+}
+
+/// Writes the snapshot of every rule of the packs in `dirs` whose findings changed (or that has
+/// none); returns how many were written.
+fn write_snapshots(set: &RuleSet, results: &[selftest::CaseResult<'_>], dirs: &[PathBuf]) -> Result<usize, ToolError> {
+    let mut written = 0;
+    for dir in dirs {
+        for pack in rules::read_packs(dir, &walk::display(dir))? {
+            let folder = if dir.join("pack.yaml").is_file() {
+                dir.clone()
+            } else {
+                dir.join(&pack.name)
+            };
+            let snapshots = folder.join(rules::SNAPSHOTS);
+            for rule in set
+                .rules
+                .iter()
+                .filter(|r| set.pack_of(r).is_some_and(|p| p.name == pack.name))
+            {
+                if !rule.tests.iter().any(|c| !c.valid) {
+                    continue;
+                }
+                let mine: Vec<&selftest::CaseResult<'_>> =
+                    results.iter().filter(|r| std::ptr::eq(r.rule, rule)).collect();
+                let text = selftest::snapshot_text(rule, &mine);
+                let path = snapshots.join(format!("{}.snap", rule.id));
+                if std::fs::read_to_string(&path).is_ok_and(|old| old == text) {
+                    continue;
+                }
+                std::fs::create_dir_all(&snapshots)
+                    .and_then(|()| std::fs::write(&path, &text))
+                    .map_err(|e| ToolError::message(format!("cannot write {}: {e}", walk::display(&path))))?;
+                written += 1;
+            }
+        }
+    }
+    Ok(written)
 }

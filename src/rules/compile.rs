@@ -10,10 +10,11 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::fields::{FieldInfo, field_info};
-use super::raw::{RawInvalidCase, RawPack, RawPredicate, RawRef, RawRule, RawSource};
+use super::raw::{RawInvalidCase, RawLets, RawPack, RawPredicate, RawRef, RawRule, RawSource};
+use super::template::Grammar;
 use super::{
-    BUILT_IN, Bound, Builtin, Commencement, Confidence, DateBound, Locate, Pack, PackFiles, Predicate, RefSpec, Rule,
-    RuleFile, RuleSet, RuleStage, Selector, Source, Template, TestCase, expr,
+    BUILT_IN, Binding, Bound, Builtin, Commencement, Confidence, DateBound, Locate, Pack, PackFiles, PackFormat,
+    Predicate, RefSpec, Rule, RuleFile, RuleSet, Selector, Source, Template, TestCase, expr,
 };
 use crate::date::Date;
 use crate::error::{LocatedError, ToolError};
@@ -151,7 +152,8 @@ fn load_file(
 
 fn digest(files: &[(String, String, String)]) -> String {
     let mut hasher = Sha256::new();
-    let mut sorted: Vec<&(String, String, String)> = files.iter().collect();
+    // Snapshots record what the rules' own tests rendered; they do not judge.
+    let mut sorted: Vec<&(String, String, String)> = files.iter().filter(|f| !super::is_snapshot(&f.1)).collect();
     sorted.sort_by(|a, b| a.1.cmp(&b.1));
     for (_, name, text) in sorted {
         hasher.update(name.as_bytes());
@@ -215,12 +217,32 @@ pub(super) fn compile_packs(packs: Vec<PackFiles>, trust_builtin: bool) -> Resul
             ));
             continue;
         }
+        let format = match raw.format {
+            None | Some(1) => PackFormat::One,
+            Some(2) => PackFormat::Two,
+            Some(n) => {
+                errors.push(ctx.error(
+                    "/format",
+                    format!("pack format {n} is not one this standoff reads (1 and 2)"),
+                    "format",
+                    Some("update standoff, or write the pack in format 2".into()),
+                ));
+                continue;
+            }
+        };
+        let mut pack_errors = Vec::new();
+        let pack_lets = check_lets(&ctx, raw.lets.as_ref(), "/let", format, &[], !trusted, &mut pack_errors);
+        if !pack_errors.is_empty() {
+            errors.extend(pack_errors);
+            continue;
+        }
         let prefix = raw.prefix.clone().unwrap_or_else(|| raw.name.to_uppercase());
         let pack_index = set.packs.len();
         set.packs.push(Pack {
             name: raw.name.clone(),
             title: raw.title,
             version: raw.version,
+            format,
             prefix: prefix.clone(),
             description: raw.description,
             jurisdictions: raw.jurisdictions.unwrap_or_default(),
@@ -236,16 +258,31 @@ pub(super) fn compile_packs(packs: Vec<PackFiles>, trust_builtin: bool) -> Resul
             origin: pack_files.origin.clone(),
             digest: digest(&pack_files.files),
         });
+        for (_, name, text) in &pack_files.files {
+            if let Some(id) = name
+                .strip_prefix(super::SNAPSHOTS)
+                .and_then(|n| n.strip_prefix('/'))
+                .and_then(|n| n.strip_suffix(".snap"))
+            {
+                set.snapshots.insert(id.to_owned(), text.clone());
+            }
+        }
         // Rule files compile independently (CEL parsing is most of a short run's start-up), so
         // in parallel; their order, and so the errors' order, is kept.
         let compiled: Vec<Result<Rule, Vec<LocatedError>>> = pack_files
             .files
             .par_iter()
-            .filter(|(_, name, _)| name != "pack.yaml")
+            .filter(|(_, name, _)| name != "pack.yaml" && !super::is_snapshot(name))
             .map(|(path, name, text)| {
                 let ctx = load_file(path, text, "rule.schema.json", schemas, !trusted)?;
                 let stem = name.trim_end_matches(".yaml").trim_end_matches(".yml");
-                compile_rule(ctx, stem, pack_index, &prefix, schemas, trusted)
+                let pack = PackContext {
+                    index: pack_index,
+                    prefix: &prefix,
+                    format,
+                    lets: &pack_lets,
+                };
+                compile_rule(ctx, stem, &pack, schemas, trusted)
             })
             .collect();
         for result in compiled {
@@ -290,29 +327,142 @@ pub(super) fn compile_packs(packs: Vec<PackFiles>, trust_builtin: bool) -> Resul
     Ok(set)
 }
 
-fn parse_kind_list(value: &Value) -> Vec<Kind> {
-    match value {
-        Value::String(s) => Kind::from_name(s).into_iter().collect(),
-        Value::Array(items) => items
-            .iter()
-            .filter_map(Value::as_str)
-            .filter_map(Kind::from_name)
-            .collect(),
-        _ => Vec::new(),
+/// What a rule inherits from its pack.
+struct PackContext<'p> {
+    index: usize,
+    prefix: &'p str,
+    format: PackFormat,
+    /// The pack's `let:` bindings, checked: (name, expression).
+    lets: &'p [(String, String)],
+}
+
+/// The names a `let:` may not bind: the variables every expression has, and the placeholders
+/// every message has.
+#[must_use]
+pub fn reserved(name: &str) -> Option<String> {
+    if expr::VARIABLES.iter().any(|(v, _)| *v == name) {
+        return Some(format!(
+            "`{name}` is a built-in variable (self, doc, item, project, stage, byId): a `let` name may not shadow it"
+        ));
     }
+    if ["value", "kind", "field", "pointer", "due"].contains(&name) {
+        return Some(format!(
+            "`{name}` is a message placeholder (`{{{name}}}`): a `let` name may not shadow it"
+        ));
+    }
+    None
+}
+
+/// Checks a `let:` map: its names (no duplicate, none shadowing a built-in variable or one
+/// bound before, in `earlier`) and, with `compile`, its expressions, each of which may read
+/// the names bound before it. Returns the bindings as (name, expression).
+fn check_lets(
+    ctx: &FileCtx,
+    lets: Option<&RawLets>,
+    pointer: &str,
+    format: PackFormat,
+    earlier: &[String],
+    compile: bool,
+    errors: &mut Vec<LocatedError>,
+) -> Vec<(String, String)> {
+    let Some(lets) = lets else { return Vec::new() };
+    if format == PackFormat::One {
+        errors.push(ctx.error(
+            pointer,
+            "`let:` needs pack format 2",
+            "let",
+            Some(
+                "add `format: 2` to the pack's pack.yaml (`standoff migrate-pack DIR` rewrites a format-1 pack)".into(),
+            ),
+        ));
+        return Vec::new();
+    }
+    let mut names: Vec<String> = earlier.to_vec();
+    let mut out = Vec::new();
+    for (name, value) in lets {
+        let at = format!("{pointer}/{}", crate::yaml::escape_token(name));
+        let Some(source) = value.as_str() else {
+            errors.push(ctx.error(
+                &at,
+                format!("`{name}` is bound to a CEL expression, written as a string"),
+                "not an expression",
+                None,
+            ));
+            continue;
+        };
+        let problem = if !super::template::is_identifier(name) || name.starts_with("__") {
+            Some(format!(
+                "`{}` is not a name: a letter, then letters, digits and `_`",
+                crate::text::quote(name)
+            ))
+        } else if let Some(why) = reserved(name) {
+            Some(why)
+        } else if names.iter().any(|n| n == name) {
+            Some(if earlier.iter().any(|n| n == name) {
+                format!("`{name}` is already bound by the pack's `let:`")
+            } else {
+                format!("`{name}` is bound twice")
+            })
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            errors.push(
+                ctx.error_at(
+                    ctx.doc
+                        .pointer(&at)
+                        .and_then(|n| n.key_span())
+                        .unwrap_or_else(|| ctx.value_span(&at)),
+                    problem,
+                    "let name",
+                    None,
+                ),
+            );
+            continue;
+        }
+        if compile && let Err(e) = expr::compile_with(source, Arc::from(names.as_slice())) {
+            let span = ctx.inner_span(&at, e.offset, e.len);
+            errors.push(ctx.error_at(span, e.message, "here", None));
+        }
+        names.push(name.clone());
+        out.push((name.clone(), source.to_owned()));
+    }
+    out
 }
 
 fn compile_rule(
     ctx: FileCtx,
     stem: &str,
-    pack: usize,
-    prefix: &str,
+    pack_context: &PackContext<'_>,
     schemas: &Schemas,
     deferred: bool,
 ) -> Result<Rule, Vec<LocatedError>> {
+    let (pack, prefix, format) = (pack_context.index, pack_context.prefix, pack_context.format);
     let raw: RawRule = serde_json::from_value(ctx.doc.value.clone())
         .map_err(|e| vec![ctx.error("", format!("invalid rule: {e}"), "here", None)])?;
     let mut errors = Vec::new();
+    // The pack's bindings, then the rule's: each expression may read every name before it.
+    let pack_names: Vec<String> = pack_context.lets.iter().map(|(n, _)| n.clone()).collect();
+    let rule_lets = check_lets(
+        &ctx,
+        raw.lets.as_ref(),
+        "/let",
+        format,
+        &pack_names,
+        !deferred,
+        &mut errors,
+    );
+    let all_lets: Vec<(String, String)> = pack_context.lets.iter().cloned().chain(rule_lets).collect();
+    let bound: Arc<[String]> = all_lets.iter().map(|(n, _)| n.clone()).collect();
+    let lets: Vec<Binding> = all_lets
+        .iter()
+        .enumerate()
+        .map(|(i, (name, source))| Binding {
+            name: name.clone(),
+            // Checked above (or trusted): compiled at first use.
+            expr: expr::Expr::deferred_with(source, bound.get(..i).map_or_else(|| Arc::from([]), Arc::from)),
+        })
+        .collect();
     if raw.id != stem {
         errors.push(ctx.error(
             "/id",
@@ -332,12 +482,9 @@ fn compile_rule(
             None,
         ));
     }
-    let severity = Severity::parse(&raw.severity).unwrap_or(Severity::Error);
-    let stage = match &raw.stage {
-        Value::String(s) if s == "always" => RuleStage::Always,
-        other => Stage::from_json(other).map_or(RuleStage::Always, RuleStage::Due),
-    };
-    let kinds = parse_kind_list(&raw.kind);
+    let severity = raw.severity.0;
+    let stage = raw.stage.0;
+    let kinds = raw.kind.0.clone();
     let select = Selector::parse(raw.select.as_deref().unwrap_or(""));
     let locate = if raw.locate.as_deref() == Some("key") {
         Locate::Key
@@ -383,6 +530,8 @@ fn compile_rule(
     let mut compiler = PredicateCompiler {
         ctx: &ctx,
         deferred,
+        format,
+        bound: bound.clone(),
         schemas,
         kinds: &kinds,
         field: &field,
@@ -477,6 +626,7 @@ fn compile_rule(
         jurisdictions: raw.jurisdictions.unwrap_or_default(),
         select,
         locate,
+        lets,
         when,
         check,
         requires,
@@ -495,10 +645,58 @@ fn compile_rule(
     })
 }
 
+/// The forms a predicate may take (exactly one per predicate).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Form {
+    Required,
+    Absent,
+    Equals,
+    In,
+    /// `min` and/or `max`.
+    Range,
+    Matches,
+    Unique,
+    Count,
+    Ref,
+    Before,
+    After,
+    Expr,
+    All,
+    Any,
+    Not,
+    Builtin,
+}
+
+impl Form {
+    fn name(self) -> &'static str {
+        match self {
+            Form::Required => "required",
+            Form::Absent => "absent",
+            Form::Equals => "equals",
+            Form::In => "in",
+            Form::Range => "min",
+            Form::Matches => "matches",
+            Form::Unique => "unique",
+            Form::Count => "count",
+            Form::Ref => "ref",
+            Form::Before => "before",
+            Form::After => "after",
+            Form::Expr => "expr",
+            Form::All => "all",
+            Form::Any => "any",
+            Form::Not => "not",
+            Form::Builtin => "builtin",
+        }
+    }
+}
+
 struct PredicateCompiler<'c> {
     ctx: &'c FileCtx,
     /// Compile CEL at first use (built-in packs, compiled in full by the test suite).
     deferred: bool,
+    format: PackFormat,
+    /// The rule's `let` names (the pack's, then its own).
+    bound: Arc<[String]>,
     schemas: &'c Schemas,
     kinds: &'c [Kind],
     field: &'c FieldInfo,
@@ -512,7 +710,12 @@ impl PredicateCompiler<'_> {
     }
 
     fn template(&mut self, text: &str, pointer: &str) -> Option<Template> {
-        match Template::parse_with(text, self.deferred) {
+        let grammar = Grammar {
+            bound: &self.bound,
+            expressions: self.format == PackFormat::One,
+            deferred: self.deferred,
+        };
+        match Template::parse_in(text, grammar) {
             Ok(t) => Some(t),
             Err(e) => {
                 let span = self.ctx.inner_span(pointer, e.offset, e.len);
@@ -523,7 +726,16 @@ impl PredicateCompiler<'_> {
     }
 
     fn ref_spec(&mut self, raw: &RawRef, pointer: &str) -> Option<RefSpec> {
-        let kind = Kind::from_name(&raw.kind)?;
+        let Some(kind) = Kind::from_name(&raw.kind) else {
+            // Never a reference that checks nothing: an unknown kind is an error.
+            self.error(
+                &format!("{pointer}/kind"),
+                format!("`{}` is not a kind", crate::text::quote(&raw.kind)),
+                "unknown kind",
+                did_you_mean(&raw.kind, Kind::ALL.map(Kind::name)).map(|m| format!("did you mean `{m}`?")),
+            );
+            return None;
+        };
         let lists = raw.lists.clone().unwrap_or_default();
         for (i, list) in lists.iter().enumerate() {
             let selector = Selector::parse(&format!("/spec/{}", crate::yaml::escape_token(list)));
@@ -643,30 +855,25 @@ impl PredicateCompiler<'_> {
 
     /// Compiles a predicate; `top` allows the forms that read the whole selection or tree.
     fn compile(&mut self, raw: &RawPredicate, pointer: &str, top: bool) -> Predicate {
-        let mut forms: Vec<&str> = Vec::new();
         let present = [
-            ("required", raw.required.is_some()),
-            ("absent", raw.absent.is_some()),
-            ("equals", raw.equals.is_some()),
-            ("in", raw.in_.is_some()),
-            ("min", raw.min.is_some() || raw.max.is_some()),
-            ("matches", raw.matches.is_some()),
-            ("unique", raw.unique.is_some()),
-            ("count", raw.count.is_some()),
-            ("ref", raw.ref_.is_some()),
-            ("before", raw.before.is_some()),
-            ("after", raw.after.is_some()),
-            ("expr", raw.expr.is_some()),
-            ("all", raw.all.is_some()),
-            ("any", raw.any.is_some()),
-            ("not", raw.not.is_some()),
-            ("builtin", raw.builtin.is_some()),
+            (Form::Required, raw.required.is_some()),
+            (Form::Absent, raw.absent.is_some()),
+            (Form::Equals, raw.equals.is_some()),
+            (Form::In, raw.in_.is_some()),
+            (Form::Range, raw.min.is_some() || raw.max.is_some()),
+            (Form::Matches, raw.matches.is_some()),
+            (Form::Unique, raw.unique.is_some()),
+            (Form::Count, raw.count.is_some()),
+            (Form::Ref, raw.ref_.is_some()),
+            (Form::Before, raw.before.is_some()),
+            (Form::After, raw.after.is_some()),
+            (Form::Expr, raw.expr.is_some()),
+            (Form::All, raw.all.is_some()),
+            (Form::Any, raw.any.is_some()),
+            (Form::Not, raw.not.is_some()),
+            (Form::Builtin, raw.builtin.is_some()),
         ];
-        for (name, is_present) in present {
-            if is_present {
-                forms.push(name);
-            }
-        }
+        let forms: Vec<Form> = present.iter().filter(|(_, p)| *p).map(|(f, _)| *f).collect();
         if forms.len() != 1 {
             self.error(
                 pointer,
@@ -675,7 +882,7 @@ impl PredicateCompiler<'_> {
                     if forms.is_empty() {
                         "none".to_owned()
                     } else {
-                        forms.join(" and ")
+                        forms.iter().map(|f| f.name()).collect::<Vec<_>>().join(" and ")
                     }
                 ),
                 "predicate",
@@ -693,17 +900,20 @@ impl PredicateCompiler<'_> {
                 );
             }
         };
-        match forms[0] {
-            "required" => Predicate::Required,
-            "absent" => Predicate::Absent,
-            "equals" => Predicate::Equals(raw.equals.clone().unwrap_or(Value::Null)),
-            "in" => Predicate::In(raw.in_.clone().unwrap_or_default()),
-            "min" => {
+        let Some(&form) = forms.first() else {
+            return Predicate::All(Vec::new());
+        };
+        match form {
+            Form::Required => Predicate::Required,
+            Form::Absent => Predicate::Absent,
+            Form::Equals => Predicate::Equals(raw.equals.clone().unwrap_or(Value::Null)),
+            Form::In => Predicate::In(raw.in_.clone().unwrap_or_default()),
+            Form::Range => {
                 let min = raw.min.as_ref().and_then(|v| self.bound(v, &format!("{pointer}/min")));
                 let max = raw.max.as_ref().and_then(|v| self.bound(v, &format!("{pointer}/max")));
                 Predicate::Range { min, max }
             }
-            "matches" => {
+            Form::Matches => {
                 let source = raw.matches.clone().unwrap_or_default();
                 match regex::Regex::new(&source) {
                     Ok(re) => Predicate::Matches(re),
@@ -721,11 +931,11 @@ impl PredicateCompiler<'_> {
                     }
                 }
             }
-            "unique" => {
+            Form::Unique => {
                 whole_selection_only(self, "unique");
                 Predicate::Unique
             }
-            "count" => {
+            Form::Count => {
                 whole_selection_only(self, "count");
                 let count = raw.count.clone().unwrap_or_default();
                 Predicate::Count {
@@ -733,7 +943,7 @@ impl PredicateCompiler<'_> {
                     max: count.max,
                 }
             }
-            "ref" => match raw
+            Form::Ref => match raw
                 .ref_
                 .as_ref()
                 .and_then(|r| self.ref_spec(r, &format!("{pointer}/ref")))
@@ -741,22 +951,22 @@ impl PredicateCompiler<'_> {
                 Some(spec) => Predicate::Ref(spec),
                 None => Predicate::All(Vec::new()),
             },
-            "before" => raw
+            Form::Before => raw
                 .before
                 .as_deref()
                 .and_then(|t| self.date_bound(t, &format!("{pointer}/before")))
                 .map_or(Predicate::All(Vec::new()), Predicate::Before),
-            "after" => raw
+            Form::After => raw
                 .after
                 .as_deref()
                 .and_then(|t| self.date_bound(t, &format!("{pointer}/after")))
                 .map_or(Predicate::All(Vec::new()), Predicate::After),
-            "expr" => {
+            Form::Expr => {
                 let source = raw.expr.clone().unwrap_or_default();
                 if self.deferred {
-                    return Predicate::Expr(Box::new(expr::Expr::deferred(&source)));
+                    return Predicate::Expr(Box::new(expr::Expr::deferred_with(&source, self.bound.clone())));
                 }
-                match expr::compile(&source) {
+                match expr::compile_with(&source, self.bound.clone()) {
                     Ok(e) => Predicate::Expr(Box::new(e)),
                     Err(e) => {
                         let at = format!("{pointer}/expr");
@@ -766,7 +976,7 @@ impl PredicateCompiler<'_> {
                     }
                 }
             }
-            "all" => Predicate::All(
+            Form::All => Predicate::All(
                 raw.all
                     .iter()
                     .flatten()
@@ -774,7 +984,7 @@ impl PredicateCompiler<'_> {
                     .map(|(i, p)| self.compile(p, &format!("{pointer}/all/{i}"), false))
                     .collect(),
             ),
-            "any" => Predicate::Any(
+            Form::Any => Predicate::Any(
                 raw.any
                     .iter()
                     .flatten()
@@ -782,15 +992,24 @@ impl PredicateCompiler<'_> {
                     .map(|(i, p)| self.compile(p, &format!("{pointer}/any/{i}"), false))
                     .collect(),
             ),
-            "not" => match &raw.not {
+            Form::Not => match &raw.not {
                 Some(inner) => Predicate::Not(Box::new(self.compile(inner, &format!("{pointer}/not"), false))),
                 None => Predicate::All(Vec::new()),
             },
-            _ => {
+            Form::Builtin => {
                 whole_selection_only(self, "builtin");
-                match raw.builtin.as_deref().and_then(Builtin::parse) {
-                    Some(b) => Predicate::Builtin(b),
-                    None => Predicate::All(Vec::new()),
+                let name = raw.builtin.as_deref().unwrap_or_default();
+                if let Some(b) = Builtin::parse(name) {
+                    Predicate::Builtin(b)
+                } else {
+                    // Never a placeholder that passes: an unknown check is an error.
+                    self.error(
+                        &format!("{pointer}/builtin"),
+                        format!("`{}` is not a built-in check", crate::text::quote(name)),
+                        "unknown built-in",
+                        Some("the built-in checks: project-membership, unique-names, unique-ids, references".into()),
+                    );
+                    Predicate::All(Vec::new())
                 }
             }
         }
@@ -840,6 +1059,7 @@ fn compile_tests(ctx: &FileCtx, raw: &RawRule, errors: &mut Vec<LocatedError>) -
             settings,
             documents: document_ids(ctx, &document_pointers),
             expect: Vec::new(),
+            messages: Vec::new(),
             pointer,
         });
     }
@@ -893,6 +1113,10 @@ fn compile_tests(ctx: &FileCtx, raw: &RawRule, errors: &mut Vec<LocatedError>) -
                         e.outcome.as_deref() == Some("cannot-verify"),
                     )
                 })
+                .collect(),
+            messages: expect
+                .iter()
+                .filter_map(|e| Some((e.document.unwrap_or(0), e.at.clone(), e.message.clone()?)))
                 .collect(),
             pointer,
         });

@@ -10,7 +10,7 @@ use super::expr::{self, ExprOutcome, ProjectData};
 use super::fields::ref_fields;
 use super::select::Target;
 use super::template::Placeholder;
-use super::{Bound, Builtin, DateBound, Locate, Predicate, RefSpec, Rule, RuleSet, RuleStage};
+use super::{Binding, Bound, Builtin, DateBound, Locate, Predicate, RefSpec, Rule, RuleSet, RuleStage};
 use crate::date::Date;
 use crate::model::document::Kind;
 use crate::model::finding::{Finding, Severity};
@@ -305,6 +305,8 @@ fn evaluate_project(
                     stage,
                     doc_index: d,
                     as_of: options.as_of,
+                    lets: &rule.lets,
+                    memo: std::cell::RefCell::default(),
                 };
                 let (found, judged_here) = evaluate_rule_on_document(rule, &scope, severity, &note);
                 findings.extend(found);
@@ -343,14 +345,23 @@ fn rule_mentions(rule: &Rule, word: &str) -> bool {
     };
     predicate(&rule.check, word)
         || rule.when.as_ref().is_some_and(|w| predicate(w, word))
+        || rule
+            .requires
+            .iter()
+            .any(|r| predicate(&r.check, word) || template(&r.missing))
         || template(&rule.message)
         || rule.related.as_ref().is_some_and(|r| template(&r.label))
 }
 
 fn rule_uses_cel(rule: &Rule) -> bool {
-    let template_uses = |t: &super::Template| t.parts.iter().any(|p| matches!(p, super::template::Part::Expr(_)));
-    predicate_uses_cel(&rule.check)
+    let template_uses = |t: &super::Template| t.computes();
+    !rule.lets.is_empty()
+        || predicate_uses_cel(&rule.check)
         || rule.when.as_ref().is_some_and(predicate_uses_cel)
+        || rule
+            .requires
+            .iter()
+            .any(|r| predicate_uses_cel(&r.check) || template_uses(&r.missing))
         || template_uses(&rule.message)
         || rule.related.as_ref().is_some_and(|r| template_uses(&r.label))
 }
@@ -364,9 +375,159 @@ struct Scope<'s, 'a> {
     stage: Option<Stage>,
     doc_index: usize,
     as_of: Option<Date>,
+    /// The rule's `let:` bindings, and their values for the target being judged.
+    lets: &'s [Binding],
+    memo: std::cell::RefCell<Memo>,
+}
+
+/// A `let` binding's value for one target.
+#[derive(Clone, Debug)]
+enum LetValue {
+    Value(cel::Value),
+    /// The data it reads is not there.
+    Missing,
+    Failed(String),
+    Budget,
+}
+
+/// The values of a rule's bindings computed for one target (its pointer and item): each is
+/// evaluated at most once per target, and only when an expression or a message reads it.
+#[derive(Debug, Default)]
+struct Memo {
+    key: Option<(String, Option<u32>)>,
+    values: Vec<Option<LetValue>>,
 }
 
 impl Scope<'_, '_> {
+    /// Forgets the values of another target.
+    fn memo_for(&self, target: &Target<'_>) {
+        let key = (target.pointer.clone(), target.item.map(|n| n.id()));
+        let mut memo = self.memo.borrow_mut();
+        if memo.key.as_ref() != Some(&key) {
+            memo.key = Some(key);
+            memo.values = vec![None; self.lets.len()];
+        }
+    }
+
+    /// The value of binding `index` for `target`, computing it (and what it reads) once.
+    fn let_value(&self, index: usize, target: &Target<'_>) -> LetValue {
+        self.memo_for(target);
+        if let Some(Some(value)) = self.memo.borrow().values.get(index) {
+            return value.clone();
+        }
+        let Some(binding) = self.lets.get(index) else {
+            return LetValue::Missing;
+        };
+        let value = match self.prepare(&binding.expr, target) {
+            Err(message) => LetValue::Failed(message),
+            Ok(()) => match self.eval_expr(&binding.expr, target) {
+                Ok(value) => LetValue::Value(value),
+                Err(ExprOutcome::OverBudget) => LetValue::Budget,
+                Err(ExprOutcome::Failed(message)) => LetValue::Failed(message),
+                Err(_) => LetValue::Missing,
+            },
+        };
+        if let Some(slot) = self.memo.borrow_mut().values.get_mut(index) {
+            *slot = Some(value.clone());
+        }
+        value
+    }
+
+    /// Computes every binding `e` reads, before it is evaluated.
+    fn prepare(&self, e: &expr::Expr, target: &Target<'_>) -> Result<(), String> {
+        if self.lets.is_empty() {
+            return Ok(());
+        }
+        let reads = e.reads_bound().map_err(|e| e.to_string())?;
+        for name in reads {
+            if let Some(i) = self.lets.iter().position(|b| &b.name == name) {
+                self.let_value(i, target);
+            }
+        }
+        Ok(())
+    }
+
+    /// Evaluates `e` with its bindings (computed by [`Scope::prepare`]); an error in a binding
+    /// it reaches is that binding's error.
+    fn eval_expr(&self, e: &expr::Expr, target: &Target<'_>) -> Result<cel::Value, ExprOutcome> {
+        let lookup = |name: &str| {
+            let i = self.lets.iter().position(|b| b.name == name)?;
+            match self.memo.borrow().values.get(i) {
+                Some(Some(LetValue::Value(v))) => Some(v.clone()),
+                _ => None,
+            }
+        };
+        expr::eval_local_with(
+            e,
+            self.ctx,
+            &|| Scope::self_value(target),
+            &|| Scope::item_value(target),
+            &lookup,
+        )
+        .map_err(|error| {
+            if let cel::ExecutionError::UndeclaredReference(name) = &error
+                && let Some(i) = self.lets.iter().position(|b| b.name == name.as_str())
+            {
+                match self.memo.borrow().values.get(i) {
+                    Some(Some(LetValue::Budget)) => return ExprOutcome::OverBudget,
+                    Some(Some(LetValue::Failed(message))) => {
+                        return ExprOutcome::Failed(format!("`{name}`: {message}"));
+                    }
+                    Some(Some(LetValue::Missing)) => return ExprOutcome::Missing,
+                    _ => {}
+                }
+            }
+            expr::classify(&error)
+        })
+    }
+
+    /// Evaluates a boolean expression for `target`.
+    fn eval_bool(&self, e: &expr::Expr, target: &Target<'_>) -> ExprOutcome {
+        self.memo_for(target);
+        if let Err(message) = self.prepare(e, target) {
+            return ExprOutcome::Failed(message);
+        }
+        match self.eval_expr(e, target) {
+            Ok(cel::Value::Bool(true)) => ExprOutcome::True,
+            Ok(cel::Value::Bool(false)) => ExprOutcome::False,
+            Ok(cel::Value::Null) => ExprOutcome::Missing,
+            Ok(other) => ExprOutcome::Failed(format!(
+                "the expression gave {}, not true or false",
+                expr::display(&other)
+            )),
+            Err(outcome) => outcome,
+        }
+    }
+
+    /// A `let` name's placeholder, `{name}` or `{name.field}`, rendered: a value that is not
+    /// there, or that could not be computed, says so (never a bare `?`).
+    fn render_bound(&self, name: &str, index: usize, path: &[String], target: &Target<'_>) -> String {
+        match self.let_value(index, target) {
+            LetValue::Value(value) => {
+                let mut value = &value;
+                for field in path {
+                    match value {
+                        cel::Value::Map(map) => match map
+                            .map
+                            .get(&cel::objects::Key::String(std::sync::Arc::new(field.clone())))
+                        {
+                            Some(inner) => value = inner,
+                            None => return super::template::unresolved(name, None),
+                        },
+                        _ => return super::template::unresolved(name, None),
+                    }
+                }
+                if matches!(value, cel::Value::Null) {
+                    super::template::unresolved(name, None)
+                } else {
+                    quote_up_to(&expr::display(value), COMPUTED_MAX_CHARS)
+                }
+            }
+            LetValue::Missing => super::template::unresolved(name, None),
+            LetValue::Failed(reason) => super::template::unresolved(name, Some(&reason)),
+            LetValue::Budget => super::template::unresolved(name, Some(expr::OVER_BUDGET)),
+        }
+    }
     fn doc(&self) -> &DesignDocument {
         &self.tree.documents[self.doc_index]
     }
@@ -662,9 +823,7 @@ fn eval_predicate(predicate: &Predicate, scope: &Scope<'_, '_>, target: &Target<
                 _ => Outcome::NotApplicable,
             }
         }
-        Predicate::Expr(e) => match expr::eval_bool_local(e, scope.ctx, &|| Scope::self_value(target), &|| {
-            Scope::item_value(target)
-        }) {
+        Predicate::Expr(e) => match scope.eval_bool(e, target) {
             ExprOutcome::True => Outcome::Pass,
             ExprOutcome::False => Outcome::Fail,
             ExprOutcome::Missing => Outcome::NotApplicable,
@@ -976,7 +1135,8 @@ fn render(template: &super::Template, rule: &Rule, scope: &Scope<'_, '_>, target
         Ok(value) => quote_up_to(&expr::display(&value), COMPUTED_MAX_CHARS),
         Err(_) => "?".to_owned(),
     };
-    template.render(&resolve, &evaluate)
+    let bound = |name: &str, index: usize, path: &[String]| scope.render_bound(name, index, path, target);
+    template.render_with(&resolve, &evaluate, &bound)
 }
 
 fn make_finding(rule: &Rule, scope: &Scope<'_, '_>, target: &Target<'_>, severity: Severity, note: &str) -> Finding {

@@ -65,6 +65,9 @@ pub struct Expr {
     /// every expression `standoff test` and the test suite compile in CI): most of a one-file
     /// run's start-up was parsing expressions it never evaluates.
     compiled: OnceLock<Result<Compiled, String>>,
+    /// Names bound by the rule's `let:` (pack format 2) that the expression may read, besides
+    /// the variables every expression has.
+    bound: Arc<[String]>,
 }
 
 #[derive(Debug)]
@@ -74,23 +77,37 @@ struct Compiled {
     /// Whether it reads `self` / `item`: binding a value copies it, so unread ones are not bound.
     reads_self: bool,
     reads_item: bool,
+    /// The `let` names it reads, in the order they are declared.
+    reads_bound: Vec<String>,
 }
 
 impl Expr {
     /// An expression compiled at its first evaluation; a problem then is a rule error.
     #[must_use]
     pub fn deferred(source: &str) -> Self {
+        Self::deferred_with(source, Arc::from([]))
+    }
+
+    /// As [`Expr::deferred`], with `let` names it may read.
+    #[must_use]
+    pub fn deferred_with(source: &str, bound: Arc<[String]>) -> Self {
         Self {
             source: source.to_owned(),
             compiled: OnceLock::new(),
+            bound,
         }
     }
 
     fn compiled(&self) -> Result<&Compiled, ExecutionError> {
         self.compiled
-            .get_or_init(|| compile_now(&self.source).map_err(|e| e.message))
+            .get_or_init(|| compile_now(&self.source, &self.bound).map_err(|e| e.message))
             .as_ref()
             .map_err(|message| functions::failed("compile", message))
+    }
+
+    /// The `let` names the expression reads (compiling it if it was deferred).
+    pub fn reads_bound(&self) -> Result<&[String], ExecutionError> {
+        self.compiled().map(|c| c.reads_bound.as_slice())
     }
 }
 
@@ -172,14 +189,20 @@ fn docs_call(text: &str) -> Option<(&'static str, usize)> {
 
 /// Compiles an expression and checks every name it uses.
 pub fn compile(source: &str) -> Result<Expr, ExprError> {
-    let compiled = compile_now(source)?;
+    compile_with(source, Arc::from([]))
+}
+
+/// As [`compile`], where the names in `bound` (a rule's `let:` names) are variables too.
+pub fn compile_with(source: &str, bound: Arc<[String]>) -> Result<Expr, ExprError> {
+    let compiled = compile_now(source, &bound)?;
     Ok(Expr {
         source: source.to_owned(),
         compiled: OnceLock::from(Ok(compiled)),
+        bound,
     })
 }
 
-fn compile_now(source: &str) -> Result<Compiled, ExprError> {
+fn compile_now(source: &str, declared: &[String]) -> Result<Compiled, ExprError> {
     // Before the parser: it (and the interpreter) recurse once per level of nesting.
     if let Some(offset) = budget::guard_source(source) {
         return Err(ExprError {
@@ -216,11 +239,16 @@ fn compile_now(source: &str) -> Result<Compiled, ExprError> {
         if inlined
             || VARIABLES.iter().any(|(v, _)| *v == name)
             || bound.iter().any(|b| b == name)
+            || declared.iter().any(|d| d == name)
             || CEL_TYPES.contains(&name)
         {
             continue;
         }
-        let known: Vec<&str> = VARIABLES.iter().map(|(v, _)| *v).collect();
+        let known: Vec<&str> = VARIABLES
+            .iter()
+            .map(|(v, _)| *v)
+            .chain(declared.iter().map(String::as_str))
+            .collect();
         let hint = crate::text::did_you_mean(name, known.iter().copied()).map_or_else(
             || format!("; the variables are {}", known.join(", ")),
             |m| format!("; did you mean `{m}`?"),
@@ -254,10 +282,12 @@ fn compile_now(source: &str) -> Result<Compiled, ExprError> {
     check_calls(&program, source)?;
     let reads = |name: &str| references.has_variable(name) && !bound.iter().any(|b| b == name);
     let (reads_self, reads_item) = (reads("self"), reads("item"));
+    let reads_bound = declared.iter().filter(|d| reads(d)).cloned().collect();
     Ok(Compiled {
         program: budget::instrument(program.expression()),
         reads_self,
         reads_item,
+        reads_bound,
     })
 }
 
@@ -560,6 +590,18 @@ pub fn eval_local(
     self_: &dyn Fn() -> Value,
     item: &dyn Fn() -> Value,
 ) -> Result<Value, ExecutionError> {
+    eval_local_with(expr, scope, self_, item, &|_| None)
+}
+
+/// As [`eval_local`], binding each `let` name the expression reads to `bound(name)`; a name
+/// left unbound (`None`) fails the evaluation, if it is reached, as an undeclared reference.
+pub fn eval_local_with(
+    expr: &Expr,
+    scope: &Context<'_, '_>,
+    self_: &dyn Fn() -> Value,
+    item: &dyn Fn() -> Value,
+    bound: &dyn Fn(&str) -> Option<Value>,
+) -> Result<Value, ExecutionError> {
     let compiled = expr.compiled()?;
     let mut inner = scope.new_inner_scope();
     if compiled.reads_self {
@@ -568,6 +610,11 @@ pub fn eval_local(
     if compiled.reads_item {
         inner.add_variable_from_value("item", item());
     }
+    for name in &compiled.reads_bound {
+        if let Some(value) = bound(name) {
+            inner.add_variable_from_value(name.as_str(), value);
+        }
+    }
     budget::start_evaluation();
     let result = Value::resolve(&compiled.program, &inner);
     if budget::exceeded() {
@@ -575,6 +622,9 @@ pub fn eval_local(
     }
     result
 }
+
+/// How a value whose evaluation spent its budget is shown (in a message placeholder).
+pub const OVER_BUDGET: &str = "the evaluation spent its budget of steps";
 
 /// Whether an evaluation error is a spent budget.
 #[must_use]
@@ -598,7 +648,8 @@ fn boolean(result: Result<Value, ExecutionError>) -> ExprOutcome {
 /// [`FnError`], CEL's own by the variant (`NoSuchKey`; a null among the argument types of
 /// `NoSuchOverload`, or as the `got` of `UnexpectedType`, which CEL raises converting a null
 /// argument for a typed function).
-fn classify(error: &ExecutionError) -> ExprOutcome {
+#[must_use]
+pub fn classify(error: &ExecutionError) -> ExprOutcome {
     if let Some((error, function)) = FnError::of(error) {
         return match error {
             FnError::Missing(_) => ExprOutcome::Missing,

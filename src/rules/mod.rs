@@ -195,6 +195,8 @@ pub struct TestCase {
     pub documents: Vec<u32>,
     /// (document index, pointer, cannot verify) of every finding expected.
     pub expect: Vec<(usize, String, bool)>,
+    /// (document index, pointer, message) of each expected finding whose message is pinned.
+    pub messages: Vec<(usize, String, String)>,
     /// Where the case is in the rule file.
     pub pointer: String,
 }
@@ -205,6 +207,35 @@ pub struct RuleFile {
     pub path: String,
     pub text: String,
     pub yaml: YamlDocument,
+}
+
+/// A name bound by `let:` (pack format 2): a CEL expression evaluated at most once per
+/// evaluation of the rule on one selected value, and only when something reads it.
+#[derive(Debug)]
+pub struct Binding {
+    pub name: String,
+    pub expr: expr::Expr,
+}
+
+/// The pack format a rule file is written in (`format:` in `pack.yaml`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PackFormat {
+    /// No `format:`: messages may hold `{= expression}`; no `let:`.
+    #[default]
+    One,
+    /// `format: 2`: `let:` bindings (per rule and per pack); messages are text with
+    /// placeholders of bound names.
+    Two,
+}
+
+impl PackFormat {
+    #[must_use]
+    pub fn number(self) -> u8 {
+        match self {
+            Self::One => 1,
+            Self::Two => 2,
+        }
+    }
 }
 
 /// A compiled rule.
@@ -220,6 +251,8 @@ pub struct Rule {
     pub jurisdictions: Vec<String>,
     pub select: Selector,
     pub locate: Locate,
+    /// The pack's `let:` bindings, then the rule's, in order; each may read the earlier ones.
+    pub lets: Vec<Binding>,
     pub when: Option<Predicate>,
     pub check: Predicate,
     /// Each unmet requirement is a "cannot verify" finding (evaluated after `when`).
@@ -256,6 +289,7 @@ pub struct Pack {
     pub name: String,
     pub title: String,
     pub version: String,
+    pub format: PackFormat,
     pub prefix: String,
     pub description: String,
     pub jurisdictions: Vec<String>,
@@ -273,6 +307,8 @@ pub struct Pack {
 pub struct RuleSet {
     pub packs: Vec<Pack>,
     pub rules: Vec<Rule>,
+    /// Each rule's test snapshot, by rule id, when its pack has one.
+    pub snapshots: HashMap<String, String>,
     by_id: HashMap<String, usize>,
 }
 
@@ -319,7 +355,7 @@ impl RuleSet {
 }
 
 /// One pack's files before compiling: its folder name, where it came from, and each file's
-/// display path, name and text.
+/// display path, name and text (a rule's test snapshot is named `__snapshots__/<ID>.snap`).
 #[derive(Clone, Debug)]
 pub struct PackFiles {
     pub name: String,
@@ -336,6 +372,7 @@ pub fn builtin_packs() -> Vec<PackFiles> {
             continue;
         };
         let display = format!("rules/{path}");
+        // A snapshot keeps its folder in its name: `__snapshots__/<ID>.snap`.
         match packs.iter_mut().find(|p| p.name == pack) {
             Some(p) => p.files.push((display, file.to_owned(), (*text).to_owned())),
             None => packs.push(PackFiles {
@@ -365,6 +402,21 @@ pub fn read_packs(dir: &Path, display: &str) -> Result<Vec<PackFiles>, ToolError
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| ToolError::message(format!("cannot read {shown}/{file}: {e}")))?;
             files.push((format!("{shown}/{file}"), file, text));
+        }
+        let snapshots = folder.join(SNAPSHOTS);
+        if snapshots.is_dir() {
+            let entries = std::fs::read_dir(&snapshots)
+                .map_err(|e| ToolError::message(format!("cannot read {shown}/{SNAPSHOTS}: {e}")))?;
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.extension().is_none_or(|e| e != "snap") || !path.is_file() {
+                    continue;
+                }
+                let file = format!("{SNAPSHOTS}/{}", crate::paths::lossless(&entry.file_name()));
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| ToolError::message(format!("cannot read {shown}/{file}: {e}")))?;
+                files.push((format!("{shown}/{file}"), file, text));
+            }
         }
         files.sort();
         Ok(PackFiles {
@@ -407,6 +459,16 @@ pub fn load(packs: Vec<PackFiles>) -> Result<RuleSet, ToolError> {
 /// the built-in packs compile).
 pub fn load_eager(packs: Vec<PackFiles>) -> Result<RuleSet, ToolError> {
     compile::compile_packs(packs, false)
+}
+
+/// The folder of a pack holding its rules' test snapshots (`<RULE-ID>.snap`), written by
+/// `standoff test --update`.
+pub const SNAPSHOTS: &str = "__snapshots__";
+
+/// Whether a pack file is a rule's test snapshot.
+#[must_use]
+pub fn is_snapshot(name: &str) -> bool {
+    name.starts_with(SNAPSHOTS) && Path::new(name).extension().is_some_and(|e| e == "snap")
 }
 
 /// The origin of the packs embedded in the binary.

@@ -7,21 +7,131 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::RuleStage;
+use crate::model::document::Kind;
+use crate::model::finding::Severity;
+use crate::stage::Stage;
+
+/// `severity:` as written, validated when the file is read: `error`, `warning` or `info`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct RawSeverity(pub Severity);
+
+impl Default for RawSeverity {
+    fn default() -> Self {
+        Self(Severity::Error)
+    }
+}
+
+impl TryFrom<String> for RawSeverity {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, String> {
+        Severity::parse(&text).map(Self).ok_or_else(|| {
+            format!(
+                "severity must be error, warning or info, not `{}`",
+                crate::text::quote(&text)
+            )
+        })
+    }
+}
+
+impl From<RawSeverity> for String {
+    fn from(severity: RawSeverity) -> Self {
+        severity.0.as_str().to_owned()
+    }
+}
+
+/// `stage:` as written, validated when the file is read: a RIBA stage (0-7 or its name) or
+/// `always`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(try_from = "Value", into = "Value")]
+pub struct RawStage(pub RuleStage);
+
+impl Default for RawStage {
+    fn default() -> Self {
+        Self(RuleStage::Always)
+    }
+}
+
+impl TryFrom<Value> for RawStage {
+    type Error = String;
+
+    fn try_from(value: Value) -> Result<Self, String> {
+        if value.as_str() == Some("always") {
+            return Ok(Self(RuleStage::Always));
+        }
+        Stage::from_json(&value)
+            .map(|s| Self(RuleStage::Due(s)))
+            .ok_or_else(|| format!("stage must be a RIBA stage (0 to 7, or its name) or `always`, not {value}"))
+    }
+}
+
+impl From<RawStage> for Value {
+    fn from(stage: RawStage) -> Self {
+        match stage.0 {
+            RuleStage::Always => Value::from("always"),
+            RuleStage::Due(s) => Value::from(s.number()),
+        }
+    }
+}
+
+/// `kind:` as written, validated when the file is read: one kind or a list of kinds.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(try_from = "Value", into = "Value")]
+pub struct RawKinds(pub Vec<Kind>);
+
+impl TryFrom<Value> for RawKinds {
+    type Error = String;
+
+    fn try_from(value: Value) -> Result<Self, String> {
+        let names: Vec<&Value> = match &value {
+            Value::Array(items) => items.iter().collect(),
+            other => vec![other],
+        };
+        names
+            .into_iter()
+            .map(|name| {
+                let text = name.as_str().unwrap_or_default();
+                Kind::from_name(text).ok_or_else(|| {
+                    let hint = crate::text::did_you_mean(text, Kind::ALL.map(Kind::name))
+                        .map(|m| format!("; did you mean `{m}`?"))
+                        .unwrap_or_default();
+                    format!("kind must name a kind of design document, not {name}{hint}")
+                })
+            })
+            .collect::<Result<Vec<Kind>, String>>()
+            .map(Self)
+    }
+}
+
+impl From<RawKinds> for Value {
+    fn from(kinds: RawKinds) -> Self {
+        match kinds.0.as_slice() {
+            [one] => Value::from(one.name()),
+            many => Value::Array(many.iter().map(|k| Value::from(k.name())).collect()),
+        }
+    }
+}
+
 /// A rule file, as written.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawRule {
     pub id: String,
     pub title: String,
-    pub severity: String,
-    pub stage: Value,
-    pub kind: Value,
+    pub severity: RawSeverity,
+    pub stage: RawStage,
+    pub kind: RawKinds,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jurisdictions: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub select: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub locate: Option<String>,
+    /// Names bound to CEL expressions, in order (pack format 2).
+    #[serde(rename = "let", skip_serializing_if = "Option::is_none")]
+    pub lets: Option<RawLets>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub when: Option<RawPredicate>,
     pub check: RawPredicate,
@@ -41,6 +151,9 @@ pub struct RawRule {
     pub sources: Vec<RawSource>,
     pub tests: RawTests,
 }
+
+/// `let:` as written: an ordered map from a name to a CEL expression.
+pub type RawLets = serde_json::Map<String, Value>;
 
 /// A predicate, as written: exactly one form (or `min` with `max`).
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -179,6 +292,9 @@ pub struct RawExpect {
     /// `fail` (the default) or `cannot-verify`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outcome: Option<String>,
+    /// The finding's message, exactly as rendered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
 }
 
 /// A `pack.yaml`, as written.
@@ -188,6 +304,9 @@ pub struct RawPack {
     pub name: String,
     pub title: String,
     pub version: String,
+    /// The pack format: absent for format 1, `2` for `let:` and text messages.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<u8>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prefix: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -198,6 +317,9 @@ pub struct RawPack {
     pub commencement: Option<RawCommencement>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub adoption: Option<RawAdoption>,
+    /// Names bound for every rule of the pack (format 2), before each rule's own.
+    #[serde(rename = "let", skip_serializing_if = "Option::is_none")]
+    pub lets: Option<RawLets>,
 }
 
 /// A voluntary standard's adoption switch, as written.
@@ -281,6 +403,7 @@ mod tests {
             jurisdictions: Some(Vec::new()),
             select: Some(String::new()),
             locate: Some(String::new()),
+            lets: Some(RawLets::new()),
             when: Some(RawPredicate::default()),
             requires: Some(Vec::new()),
             demands: Some(String::new()),
@@ -340,6 +463,7 @@ mod tests {
         let expect = RawExpect {
             document: Some(0),
             outcome: Some(String::new()),
+            message: Some(String::new()),
             ..RawExpect::default()
         };
         assert_eq!(
@@ -351,10 +475,12 @@ mod tests {
     #[test]
     fn pack_types_match_the_pack_schema() {
         let pack = RawPack {
+            format: Some(2),
             prefix: Some(String::new()),
             jurisdictions: Some(Vec::new()),
             commencement: Some(RawCommencement::default()),
             adoption: Some(RawAdoption::default()),
+            lets: Some(RawLets::new()),
             ..RawPack::default()
         };
         let file = "pack.schema.json";

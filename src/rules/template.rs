@@ -1,5 +1,6 @@
 //! Message templates: `{value}`, `{item}`, `{doc}`, `{kind}`, `{field}`, `{pointer}`, `{stage}`,
-//! `{due}`, and `{= <CEL expression>}`; `{{` and `}}` are literal braces.
+//! `{due}`; in pack format 2 a `let` name, `{name}` or `{name.field}`; in pack format 1
+//! `{= <CEL expression>}`; `{{` and `}}` are literal braces.
 
 use super::expr::{self, Expr, ExprError};
 
@@ -38,6 +39,32 @@ pub enum Part {
     Text(String),
     Placeholder(Placeholder),
     Expr(Box<Expr>),
+    /// A `let` name (its index in the rule's bindings), and the fields read from its value.
+    Bound {
+        index: usize,
+        name: String,
+        path: Vec<String>,
+    },
+}
+
+/// What a template may hold besides the fixed placeholders.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Grammar<'g> {
+    /// The rule's `let` names, in order (pack format 2).
+    pub bound: &'g [String],
+    /// Whether `{= expression}` is allowed (pack format 1 only).
+    pub expressions: bool,
+    /// Compile expressions at first use.
+    pub deferred: bool,
+}
+
+/// The text a placeholder of a `let` name renders as when it cannot be rendered.
+#[must_use]
+pub fn unresolved(name: &str, reason: Option<&str>) -> String {
+    match reason {
+        None => format!("<{name}: not recorded>"),
+        Some(reason) => format!("<{name}: could not be computed: {reason}>"),
+    }
 }
 
 /// A compiled template.
@@ -86,6 +113,52 @@ fn closing_brace(text: &str) -> Option<usize> {
     None
 }
 
+/// A piece of a template's source, for rewriting one: text as written (placeholders and `{{`
+/// escapes included) or the source of a `{= expression}`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Segment {
+    Written(String),
+    Expression(String),
+}
+
+/// Splits a template's source into text as written and `{= expression}`s (pack format 1).
+pub fn segments(text: &str) -> Result<Vec<Segment>, TemplateError> {
+    let mut out = Vec::new();
+    let mut written = String::new();
+    let mut rest = text;
+    let mut offset = 0;
+    while let Some(open) = rest.find("{=") {
+        // `{{=` is an escaped brace followed by `=`.
+        let before = &rest[..open];
+        let escaped = before.len() - before.trim_end_matches('{').len();
+        if escaped % 2 == 1 {
+            written.push_str(&rest[..open + 2]);
+            rest = &rest[open + 2..];
+            offset += open + 2;
+            continue;
+        }
+        let Some(close) = closing_brace(&rest[open..]) else {
+            return Err(TemplateError {
+                offset: offset + open,
+                len: 1,
+                message: "a `{=` that is not closed".into(),
+            });
+        };
+        written.push_str(before);
+        if !written.is_empty() {
+            out.push(Segment::Written(std::mem::take(&mut written)));
+        }
+        out.push(Segment::Expression(rest[open + 2..open + close].trim().to_owned()));
+        rest = &rest[open + close + 1..];
+        offset += open + close + 1;
+    }
+    written.push_str(rest);
+    if !written.is_empty() {
+        out.push(Segment::Written(written));
+    }
+    Ok(out)
+}
+
 impl Template {
     pub fn parse(text: &str) -> Result<Self, TemplateError> {
         Self::parse_with(text, false)
@@ -93,6 +166,19 @@ impl Template {
 
     /// As [`Template::parse`]; with `deferred`, expressions compile at first use.
     pub fn parse_with(text: &str, deferred: bool) -> Result<Self, TemplateError> {
+        Self::parse_in(
+            text,
+            Grammar {
+                bound: &[],
+                expressions: true,
+                deferred,
+            },
+        )
+    }
+
+    /// Parses a template of the given grammar.
+    pub fn parse_in(text: &str, grammar: Grammar<'_>) -> Result<Self, TemplateError> {
+        let deferred = grammar.deferred;
         let mut parts = Vec::new();
         let mut literal = String::new();
         let mut rest = text;
@@ -131,6 +217,15 @@ impl Template {
             }
             let inner_offset = offset + open + 1;
             if let Some(source) = inner.strip_prefix('=') {
+                if !grammar.expressions {
+                    return Err(TemplateError {
+                        offset: inner_offset - 1,
+                        len: close + 1,
+                        message:
+                            "a message is text in pack format 2, not a program: bind it with `let:` and write `{name}`"
+                                .into(),
+                    });
+                }
                 let expr = if deferred {
                     expr::Expr::deferred(source.trim())
                 } else {
@@ -143,10 +238,41 @@ impl Template {
                 parts.push(Part::Expr(Box::new(expr)));
             } else {
                 let name = inner.trim();
+                let mut path = name.split('.');
+                let head = path.next().unwrap_or_default();
+                if let Some(index) = grammar.bound.iter().position(|b| b == head) {
+                    let path: Vec<String> = path.map(str::to_owned).collect();
+                    if path.iter().any(|p| !is_identifier(p)) {
+                        return Err(TemplateError {
+                            offset: inner_offset,
+                            len: inner.len(),
+                            message: format!(
+                                "`{{{name}}}`: a placeholder is a `let` name and fields, `{{name.field}}`"
+                            ),
+                        });
+                    }
+                    parts.push(Part::Bound {
+                        index,
+                        name: name.to_owned(),
+                        path,
+                    });
+                    rest = &rest[open + close + 1..];
+                    offset += open + close + 1;
+                    continue;
+                }
                 let Some((_, placeholder)) = PLACEHOLDERS.iter().find(|(n, _)| *n == name) else {
-                    let names: Vec<&str> = PLACEHOLDERS.iter().map(|(n, _)| *n).collect();
+                    let names: Vec<&str> = PLACEHOLDERS
+                        .iter()
+                        .map(|(n, _)| *n)
+                        .chain(grammar.bound.iter().map(String::as_str))
+                        .collect();
+                    let or = if grammar.expressions {
+                        ", or {= expression}"
+                    } else {
+                        ", or a name bound with `let:`"
+                    };
                     let hint = crate::text::did_you_mean(name, names.iter().copied()).map_or_else(
-                        || format!("; use one of {}, or {{= expression}}", names.join(", ")),
+                        || format!("; use one of {}{or}", names.join(", ")),
                         |m| format!("; did you mean `{{{m}}}`?"),
                     );
                     return Err(TemplateError {
@@ -167,18 +293,46 @@ impl Template {
         Ok(Self { parts })
     }
 
-    /// Renders with `resolve` for placeholders and `evaluate` for expressions.
+    /// Renders with `resolve` for placeholders and `evaluate` for expressions (`let` names
+    /// render as [`unresolved`]).
     pub fn render(&self, resolve: &dyn Fn(Placeholder) -> String, evaluate: &dyn Fn(&Expr) -> String) -> String {
+        self.render_with(resolve, evaluate, &|name, _, _| unresolved(name, None))
+    }
+
+    /// As [`Template::render`], with `bound(name, index, path)` for `let` names.
+    pub fn render_with(
+        &self,
+        resolve: &dyn Fn(Placeholder) -> String,
+        evaluate: &dyn Fn(&Expr) -> String,
+        bound: &dyn Fn(&str, usize, &[String]) -> String,
+    ) -> String {
         let mut out = String::new();
         for part in &self.parts {
             match part {
                 Part::Text(t) => out.push_str(t),
                 Part::Placeholder(p) => out.push_str(&resolve(*p)),
                 Part::Expr(e) => out.push_str(&evaluate(e)),
+                Part::Bound { index, name, path } => out.push_str(&bound(name, *index, path)),
             }
         }
         out
     }
+
+    /// Whether the template reads a `let` name or an expression.
+    #[must_use]
+    pub fn computes(&self) -> bool {
+        self.parts
+            .iter()
+            .any(|p| matches!(p, Part::Expr(_) | Part::Bound { .. }))
+    }
+}
+
+/// Whether `text` is a name: a letter or `_`, then letters, digits and `_`.
+#[must_use]
+pub fn is_identifier(text: &str) -> bool {
+    let mut chars = text.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 #[cfg(test)]
@@ -208,5 +362,43 @@ mod tests {
         let rendered = t.render(&|p| format!("<{p:?}>"), &|e| format!("[{}]", e.source));
         assert_eq!(rendered, "tier [{'a': 'x}'}['a']] and ['{' + \"}\"] end");
         assert!(Template::parse("{= {'a': 1}").is_err(), "an unclosed expression");
+    }
+
+    #[test]
+    fn segments_split_expressions_from_text_as_written() {
+        let parts = segments("a {value} {{= b}} {= {'x': 1}['x']}{=c}").unwrap();
+        assert_eq!(
+            parts,
+            [
+                Segment::Written("a {value} {{= b}} ".into()),
+                Segment::Expression("{'x': 1}['x']".into()),
+                Segment::Expression("c".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn format_2_reads_let_names_and_rejects_programs() {
+        let bound = ["speed".to_owned(), "wording".to_owned()];
+        let grammar = Grammar {
+            bound: &bound,
+            expressions: false,
+            deferred: false,
+        };
+        let t = Template::parse_in("{item} at {speed.value} {wording}", grammar).unwrap();
+        let rendered = t.render_with(&|p| format!("<{p:?}>"), &|_| String::new(), &|n, i, path| {
+            format!("[{n} {i} {}]", path.join("/"))
+        });
+        assert_eq!(rendered, "<Item> at [speed.value 0 value] [wording 1 ]");
+        let e = Template::parse_in("a {= self} b", grammar).unwrap_err();
+        assert!(
+            e.message.contains("bind it with `let:` and write `{name}`"),
+            "{}",
+            e.message
+        );
+        assert_eq!((e.offset, e.len), (2, 8));
+        let e = Template::parse_in("{sped}", grammar).unwrap_err();
+        assert!(e.message.contains("did you mean `{speed}`"), "{}", e.message);
+        assert_eq!(unresolved("speed", None), "<speed: not recorded>");
     }
 }

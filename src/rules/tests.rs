@@ -445,3 +445,233 @@ fn every_builtin_expression_compiles() {
     let lazy = super::load(super::builtin_packs()).unwrap();
     assert_eq!(eager.unwrap().rules.len(), lazy.rules.len());
 }
+
+const PACK_2: &str = "name: t\ntitle: Test pack\nversion: 0.1.0\nformat: 2\nprefix: T\ndescription: Tests.\nsources: [{title: x, url: https://example.org}]\nlet:\n  limit: \"100\"\n";
+
+fn pack_2(rules: &[(&str, String)]) -> PackFiles {
+    let mut files = pack(rules);
+    files.files[0].2 = PACK_2.to_owned();
+    files
+}
+
+/// A format-2 rule: `let` bindings (the pack's `limit`, and the rule's own), read by the check
+/// and shown in the message.
+fn capacity_rule(id: &str, lets: &str, message: &str, expect: &str) -> (&'static str, String) {
+    let id: &'static str = Box::leak(id.to_owned().into_boxed_str());
+    let space = |capacity: u32| {
+        format!(
+            "{{apiVersion: standoff/v1, kind: Site, metadata: {{name: s}}, spec: {{crowdedSpaces: [{{id: a, capacity: {capacity}}}]}}}}"
+        )
+    };
+    (
+        id,
+        format!(
+            "id: {id}\ntitle: Test\nseverity: error\nstage: 2\nkind: Site\nselect: /spec/crowdedSpaces/*\nlet:\n{lets}\ncheck: {{expr: \"!over\"}}\nmessage: \"{message}\"\nhelp: Fix it.\nwhy: Because.\n{SOURCE}tests:\n  valid: [{}]\n  invalid:\n    - documents: [{}]\n      expect: [{expect}]\n",
+            space(50),
+            space(500)
+        ),
+    )
+}
+
+const CAPACITY_LETS: &str = "  capacity: \"has(self.capacity) ? self.capacity : null\"\n  over: \"capacity != null && capacity > limit\"\n  info: \"{'note': 'see the plan', 'by': capacity - limit}\"\n";
+
+#[test]
+fn format_2_binds_names_for_checks_and_messages() {
+    let rules = [capacity_rule(
+        "T-LET",
+        CAPACITY_LETS,
+        "space {item} holds {capacity}, {info.by} over {limit}: {info.note}",
+        "{at: /spec/crowdedSpaces/0, message: \"space a holds 500, 400 over 100: see the plan (due by the end of stage 2)\"}",
+    )];
+    let set = match load(vec![pack_2(&rules)]) {
+        Ok(set) => set,
+        Err(ToolError::Located { errors, .. }) => {
+            panic!("{:#?}", errors.iter().map(|e| &e.message).collect::<Vec<_>>())
+        }
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(set.packs[0].format, super::PackFormat::Two);
+    let results = selftest::run(&set, schemas().unwrap());
+    let outcomes: Vec<String> = results
+        .iter()
+        .map(|r| format!("{:?} {:?}", r.outcome, r.diagnostics))
+        .collect();
+    assert!(results.iter().all(|r| r.outcome.passed()), "{outcomes:#?}");
+}
+
+#[test]
+fn a_pinned_message_that_differs_and_an_unrendered_placeholder_fail_the_case() {
+    let rules = [
+        capacity_rule(
+            "T-PINNED",
+            CAPACITY_LETS,
+            "space {item} holds {capacity}",
+            "{at: /spec/crowdedSpaces/0, message: \"space a holds 5000\"}",
+        ),
+        capacity_rule(
+            "T-UNRENDERED",
+            &format!("{CAPACITY_LETS}  nothing: \"self.absent\"\n  broken: \"int('x')\"\n"),
+            "space {item}: {nothing}; {broken}; {info.missing}",
+            "{at: /spec/crowdedSpaces/0}",
+        ),
+    ];
+    let set = load(vec![pack_2(&rules)]).unwrap();
+    let results = selftest::run(&set, schemas().unwrap());
+    let pinned = results
+        .iter()
+        .find(|r| r.rule.id == "T-PINNED" && !r.case.valid)
+        .unwrap();
+    match &pinned.outcome {
+        Outcome::Message(problems) => assert!(
+            problems[0].contains("expected: space a holds 5000")
+                && problems[0].contains("rendered: space a holds 500 (due"),
+            "{problems:?}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    let unrendered = results
+        .iter()
+        .find(|r| r.rule.id == "T-UNRENDERED" && !r.case.valid)
+        .unwrap();
+    let message = &unrendered.diagnostics[0].message;
+    assert!(
+        message.starts_with("space a: <nothing: not recorded>; <broken: could not be computed: "),
+        "{message}"
+    );
+    assert!(
+        message.ends_with("; <info.missing: not recorded> (due by the end of stage 2)"),
+        "{message}"
+    );
+    assert!(
+        matches!(&unrendered.outcome, Outcome::Message(p) if p.len() == 1),
+        "{:?}",
+        unrendered.outcome
+    );
+}
+
+#[test]
+fn bad_let_bindings_are_located_errors() {
+    let errors = match load(vec![pack_2(&[
+        capacity_rule(
+            "T-UNKNOWN",
+            "  capacity: \"limt + 1\"\n  over: \"false\"",
+            "x",
+            "{at: /spec}",
+        ),
+        capacity_rule("T-LATER", "  capacity: \"over\"\n  over: \"false\"", "x", "{at: /spec}"),
+        capacity_rule("T-TWICE", "  limit: \"1\"\n  over: \"false\"", "x", "{at: /spec}"),
+        capacity_rule("T-SHADOW", "  self: \"1\"\n  over: \"false\"", "x", "{at: /spec}"),
+        capacity_rule("T-PROGRAM", "  over: \"false\"", "x {= self.id}", "{at: /spec}"),
+        capacity_rule("T-PLACE", "  over: \"false\"", "x {ovr}", "{at: /spec}"),
+    ])]) {
+        Err(ToolError::Located { errors, .. }) => errors
+            .iter()
+            .map(|e| {
+                let at = crate::text::LineIndex::new(&e.text).line_col(&e.text, e.span.start);
+                format!("{}:{}:{}: {}", e.path, at.line, at.column, e.message)
+            })
+            .collect::<Vec<_>>(),
+        other => panic!("{other:?}"),
+    };
+    let expected = [
+        "t/T-UNKNOWN.yaml:8:14: unknown variable `limt`; did you mean `limit`?",
+        "t/T-LATER.yaml:8:14: unknown variable `over`",
+        "t/T-TWICE.yaml:8:3: `limit` is already bound by the pack's `let:`",
+        "t/T-SHADOW.yaml:8:3: `self` is a built-in variable",
+        "t/T-PROGRAM.yaml:10:13: a message is text in pack format 2, not a program: bind it with `let:` and write `{name}`",
+        "t/T-PLACE.yaml:10:14: unknown placeholder `{ovr}`; did you mean `{over}`?",
+    ];
+    for want in expected {
+        assert!(errors.iter().any(|e| e.starts_with(want)), "{want}\n{errors:#?}");
+    }
+    assert_eq!(errors.len(), expected.len(), "{errors:#?}");
+    // `let:` in a format-1 pack says how to migrate.
+    let errors = load_errors(&[capacity_rule("T-OLD", "  over: \"false\"", "x", "{at: /spec}")]);
+    assert!(
+        errors.iter().any(|e| e.contains("`let:` needs pack format 2")),
+        "{errors:#?}"
+    );
+}
+
+#[test]
+fn snapshots_pin_every_invalid_case_and_a_missing_one_is_only_listed() {
+    let rules = [capacity_rule(
+        "T-SNAP",
+        CAPACITY_LETS,
+        "space {item} holds {capacity}",
+        "{at: /spec/crowdedSpaces/0}",
+    )];
+    let set = load(vec![pack_2(&rules)]).unwrap();
+    let results = selftest::run(&set, schemas().unwrap());
+    assert!(results.iter().all(|r| r.outcome.passed()), "{results:#?}");
+    let invalid = results.iter().find(|r| !r.case.valid).unwrap();
+    assert_eq!(invalid.snapshot, selftest::Snapshot::Missing);
+    let text = selftest::snapshot_text(&set.rules[0], &results.iter().collect::<Vec<_>>());
+    assert!(
+        text.ends_with("\n/tests/invalid/0\n  /spec/crowdedSpaces/0: space a holds 500 (due by the end of stage 2)\n"),
+        "{text}"
+    );
+    // The same snapshot matches; an edited one fails the case with the difference.
+    let with_snapshot = |snapshot: &str| {
+        let mut files = pack_2(&rules);
+        files.files.push((
+            "t/__snapshots__/T-SNAP.snap".into(),
+            "__snapshots__/T-SNAP.snap".into(),
+            snapshot.to_owned(),
+        ));
+        load(vec![files]).unwrap()
+    };
+    let same = with_snapshot(&text);
+    let results = selftest::run(&same, schemas().unwrap());
+    assert!(results.iter().all(|r| r.outcome.passed()), "{results:#?}");
+    assert_eq!(
+        results.iter().find(|r| !r.case.valid).unwrap().snapshot,
+        selftest::Snapshot::Matches
+    );
+    let edited = with_snapshot(&text.replace("holds 500", "holds 600"));
+    let results = selftest::run(&edited, schemas().unwrap());
+    match &results.iter().find(|r| !r.case.valid).unwrap().outcome {
+        Outcome::Message(lines) => {
+            assert!(
+                lines
+                    .iter()
+                    .any(|l| l.starts_with("- /spec/crowdedSpaces/0: space a holds 600")),
+                "{lines:?}"
+            );
+            assert!(
+                lines
+                    .iter()
+                    .any(|l| l.starts_with("+ /spec/crowdedSpaces/0: space a holds 500")),
+                "{lines:?}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn severity_stage_and_kind_are_typed_when_the_rule_is_read() {
+    use super::raw::{RawKinds, RawSeverity, RawStage};
+    let severity: Result<RawSeverity, _> = serde_json::from_value(serde_json::json!("fatal"));
+    assert!(
+        severity
+            .unwrap_err()
+            .to_string()
+            .contains("severity must be error, warning or info, not `fatal`")
+    );
+    let stage: RawStage = serde_json::from_value(serde_json::json!(3)).unwrap();
+    assert_eq!(stage.0, super::RuleStage::Due(crate::stage::Stage::new(3).unwrap()));
+    let always: RawStage = serde_json::from_value(serde_json::json!("always")).unwrap();
+    assert_eq!(always.0, super::RuleStage::Always);
+    assert!(serde_json::from_value::<RawStage>(serde_json::json!(9)).is_err());
+    let kinds: RawKinds = serde_json::from_value(serde_json::json!(["Site", "BarrierSchedule"])).unwrap();
+    assert_eq!(kinds.0.len(), 2);
+    let bad = serde_json::from_value::<RawKinds>(serde_json::json!("Sit"))
+        .unwrap_err()
+        .to_string();
+    assert!(bad.contains("did you mean `Site`?"), "{bad}");
+    assert_eq!(
+        serde_json::to_value(kinds).unwrap(),
+        serde_json::json!(["Site", "BarrierSchedule"])
+    );
+}
