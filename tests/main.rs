@@ -28,5 +28,6 @@ mod residual;
 mod rules;
 mod sources;
 mod support;
+mod terminal;
 mod trees;
 mod workflow;

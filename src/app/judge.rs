@@ -239,7 +239,7 @@ pub struct TreeReport {
 }
 
 impl Judgement {
-    /// The threshold the reports mark failures at (JUnit failures, the summary's verdict):
+    /// The threshold the reports mark failures at (`JUnit` failures, the summary's verdict):
     /// `--fail-on`, else the lowest of the trees' `fail-on` (their common one when they agree), so
     /// nothing that fails a tree shows as passed.
     #[must_use]
@@ -623,6 +623,7 @@ fn judge_tree(
         .map(|r| r.id.clone())
         .chain(crate::checks::BUILTIN_CHECKS.iter().map(|c| c.id.to_owned()))
         .collect();
+    let rule_stages = rules.rules.iter().map(|r| (r.id.clone(), r.stage)).collect();
     // A rule the run-wide filter drops can never report (per-path overrides only narrow it),
     // so it is not evaluated at all.
     rules.retain(|id| filter.selects(id));
@@ -632,6 +633,9 @@ fn judge_tree(
         overrides,
         waiver_file,
         known_ids,
+        rule_stages,
+        lookahead: request.lookahead,
+        gate: request.gate,
     };
     policy::apply(&mut checked, &policy, &relative_paths, Some(as_of));
     let tree = TreeReport {

@@ -1,0 +1,111 @@
+//! The terminal end to end (issue 14 §3): waivers of rules not due or not selected, `init`
+//! with a name, `explain`, `-v` and `--show-settings`, colour from the environment, and
+//! completions.
+
+use crate::support::{PROJECT, json, run_in, write_tree};
+
+/// A site whose vehicle approach reaches a crowded space unmitigated (HVM-MITIGATED, due at
+/// stage 2), waived inline on the approach's line.
+const SITE: &str = "apiVersion: standoff/v1\nkind: Site\nmetadata:\n  name: quay\nspec:\n  crowdedSpaces:\n    - id: plaza\n  vehicleApproaches:\n    - id: va-north # standoff: waive HVM-MITIGATED reason=\"bollards in the next issue\"\n      reaches: plaza\n";
+
+fn rules_of(report: &serde_json::Value) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn at_stage(stage: u8) -> String {
+    PROJECT.replace("stage: 0", &format!("stage: {stage}"))
+}
+
+#[test]
+fn a_waiver_of_a_rule_not_yet_due_or_not_selected_is_not_idle() {
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(dir.path(), &[("project.yaml", &at_stage(1)), ("site.yaml", SITE)]);
+    let check = |extra: &[&str]| {
+        let mut args = vec!["check", "--format", "json"];
+        args.extend_from_slice(extra);
+        json(&run_in(dir.path(), &args))
+    };
+    // Stage 1: HVM-MITIGATED is not due, so its correct waiver is early, not idle.
+    let early = check(&[]);
+    assert!(
+        !rules_of(&early).contains(&"WAIVER-UNUSED".to_owned()),
+        "{:?}",
+        rules_of(&early)
+    );
+    // With --lookahead the stage-2 rule reports (as info) and the waiver waives it.
+    let ahead = check(&["--lookahead"]);
+    assert!(
+        !rules_of(&ahead).contains(&"WAIVER-UNUSED".to_owned()),
+        "{:?}",
+        rules_of(&ahead)
+    );
+    assert!(ahead["summary"]["waived"].as_u64() >= Some(1), "{ahead:#}");
+    // Stage 2: the rule is due and the waiver waives it.
+    write_tree(dir.path(), &[("project.yaml", &at_stage(2))]);
+    let due = check(&[]);
+    assert!(
+        !rules_of(&due).contains(&"WAIVER-UNUSED".to_owned()),
+        "{:?}",
+        rules_of(&due)
+    );
+    assert!(due["summary"]["waived"].as_u64() >= Some(1), "{due:#}");
+    // Not selected in this run (--ignore, --select, config): not idle either.
+    assert!(!rules_of(&check(&["--ignore", "HVM-MITIGATED"])).contains(&"WAIVER-UNUSED".to_owned()));
+    assert!(!rules_of(&check(&["--select", "CORE"])).contains(&"WAIVER-UNUSED".to_owned()));
+    write_tree(dir.path(), &[("standoff.yaml", "ignore: [HVM]\n")]);
+    assert!(!rules_of(&check(&[])).contains(&"WAIVER-UNUSED".to_owned()));
+    std::fs::remove_file(dir.path().join("standoff.yaml")).unwrap();
+    // The other direction: a due, selected rule's waiver on a line with no such finding is
+    // still reported as waiving nothing.
+    let misplaced = SITE
+        .replace(
+            " # standoff: waive HVM-MITIGATED reason=\"bollards in the next issue\"",
+            "",
+        )
+        .replace(
+            "    - id: plaza\n",
+            "    - id: plaza # standoff: waive HVM-MITIGATED reason=\"wrong line\"\n",
+        );
+    write_tree(dir.path(), &[("site.yaml", &misplaced)]);
+    let idle = check(&[]);
+    assert!(
+        rules_of(&idle).contains(&"WAIVER-UNUSED".to_owned()),
+        "{:?}",
+        rules_of(&idle)
+    );
+    assert!(rules_of(&idle).contains(&"HVM-MITIGATED".to_owned()));
+}
+
+#[test]
+fn a_waiver_file_entry_for_a_rule_not_yet_due_is_not_idle() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = SITE.replace(
+        " # standoff: waive HVM-MITIGATED reason=\"bollards in the next issue\"",
+        "",
+    );
+    let waivers = "waivers:\n  - rule: HVM-MITIGATED\n    file: site.yaml\n    item: va-north\n    reason: bollards in the next issue\n    approver: J. Smith, CTSA\n  - rule: HVM-MITIGATED\n    file: sight.yaml\n    reason: a file the tree does not hold\n    approver: J. Smith, CTSA\n";
+    write_tree(
+        dir.path(),
+        &[
+            ("standoff.yaml", "{}\n"),
+            ("project.yaml", &at_stage(1)),
+            ("site.yaml", &site),
+            ("standoff-waivers.yaml", waivers),
+        ],
+    );
+    let report = json(&run_in(dir.path(), &["check", "--format", "json"]));
+    let unused: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "WAIVER-UNUSED")
+        .collect();
+    // Only the waiver naming a file that is not there is idle.
+    assert_eq!(unused.len(), 1, "{report:#}");
+    assert!(unused[0]["message"].as_str().unwrap().contains("sight.yaml"));
+}
