@@ -2,7 +2,7 @@
 //! with a name, `explain`, `-v` and `--show-settings`, colour from the environment, and
 //! completions.
 
-use crate::support::{PROJECT, json, run_in, write_tree};
+use crate::support::{PROJECT, json, run_in, transcript, write_tree};
 
 /// A site whose vehicle approach reaches a crowded space unmitigated (HVM-MITIGATED, due at
 /// stage 2), waived inline on the approach's line.
@@ -108,4 +108,45 @@ fn a_waiver_file_entry_for_a_rule_not_yet_due_is_not_idle() {
     // Only the waiver naming a file that is not there is idle.
     assert_eq!(unused.len(), 1, "{report:#}");
     assert!(unused[0]["message"].as_str().unwrap().contains("sight.yaml"));
+}
+
+#[test]
+fn init_with_a_name_writes_a_project_that_passes_its_own_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = run_in(dir.path(), &["init", "--name", "Quayside Hall: \"East\""]);
+    assert_eq!(output.status.code(), Some(0), "{}", transcript(&output));
+    let project = std::fs::read_to_string(dir.path().join("project.yaml")).unwrap();
+    assert!(project.contains("  name: quayside-hall-east\n"), "{project}");
+    assert!(
+        project.contains("  title: \"Quayside Hall: \\\"East\\\"\"\n"),
+        "{project}"
+    );
+    // Both files name the schema an editor validates them with, and it is there.
+    let config = std::fs::read_to_string(dir.path().join("standoff.yaml")).unwrap();
+    assert!(
+        config.starts_with("# yaml-language-server: $schema=./.standoff/schemas/config.schema.json\n"),
+        "{config}"
+    );
+    assert!(dir.path().join(".standoff/schemas/config.schema.json").is_file());
+    // What init wrote checks without a schema or load finding.
+    let report = json(&run_in(dir.path(), &["check", "--format", "json"]));
+    let rules = rules_of(&report);
+    assert!(
+        !rules
+            .iter()
+            .any(|r| r.starts_with("SCHEMA-") || r.starts_with("YAML-") || r.starts_with("DOC-")),
+        "{rules:?}"
+    );
+    assert_eq!(report["summary"]["documents"], 1, "{report:#}");
+    // A name with nothing to make a name of is refused, with the reason, and nothing written.
+    let empty = tempfile::tempdir().unwrap();
+    let refused = run_in(empty.path(), &["init", "--name", "東京 !!"]);
+    assert_eq!(refused.status.code(), Some(2), "{}", transcript(&refused));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("lowercase letters, digits and '-'"),
+        "{}",
+        transcript(&refused)
+    );
+    assert!(!empty.path().join("project.yaml").exists());
+    assert!(!empty.path().join("standoff.yaml").exists());
 }
