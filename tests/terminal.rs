@@ -2,7 +2,13 @@
 //! with a name, `explain`, `-v` and `--show-settings`, colour from the environment, and
 //! completions.
 
+use std::path::Path;
+
 use crate::support::{PROJECT, json, run_in, transcript, write_tree};
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
 
 /// A site whose vehicle approach reaches a crowded space unmitigated (HVM-MITIGATED, due at
 /// stage 2), waived inline on the approach's line.
@@ -149,4 +155,35 @@ fn init_with_a_name_writes_a_project_that_passes_its_own_schema() {
     );
     assert!(!empty.path().join("project.yaml").exists());
     assert!(!empty.path().join("standoff.yaml").exists());
+}
+
+#[test]
+fn explain_shows_a_passing_example_and_numbers_documents_as_the_json_does() {
+    let output = run_in(repo(), &["explain", "HVM-GAP"]);
+    assert_eq!(output.status.code(), Some(0), "{}", transcript(&output));
+    let text = String::from_utf8_lossy(&output.stdout);
+    let reported = text
+        .find("Example that is reported (2 documents")
+        .expect("a failing example");
+    let passes = text
+        .find("Example that passes (2 documents")
+        .expect("a passing example");
+    assert!(reported < passes, "{text}");
+    // Every document of each example, numbered from 0 like a finding's JSON `document`.
+    assert_eq!(text.matches("  # document 0\n").count(), 2, "{text}");
+    assert_eq!(text.matches("  # document 1\n").count(), 2, "{text}");
+    assert!(text.contains("  kind: Site\n") && text.contains("  kind: BarrierSchedule\n"));
+    assert!(
+        text.contains("→ reported at /spec/barriers/1/clearGap (document 0)"),
+        "{text}"
+    );
+    assert!(text[passes..].contains("→ not reported"), "{text}");
+    // An id in lower case names its upper-case form.
+    let lower = run_in(repo(), &["explain", "hvm-gap"]);
+    assert_eq!(lower.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&lower.stderr).contains("did you mean HVM-GAP?"),
+        "{}",
+        transcript(&lower)
+    );
 }
