@@ -187,3 +187,38 @@ fn explain_shows_a_passing_example_and_numbers_documents_as_the_json_does() {
         transcript(&lower)
     );
 }
+
+#[test]
+fn verbose_names_the_config_and_colour_follows_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(dir.path(), &[("project.yaml", &at_stage(1)), ("site.yaml", SITE)]);
+    let stderr = |args: &[&str]| String::from_utf8_lossy(&run_in(dir.path(), args).stderr).into_owned();
+    let none = stderr(&["-v", "check"]);
+    assert!(none.contains("config: none, defaults\n"), "{none}");
+    write_tree(dir.path(), &[("standoff.yaml", "{}\n")]);
+    let named = stderr(&["check", "-v"]);
+    assert!(
+        named
+            .lines()
+            .any(|l| l.starts_with("config: ") && l.ends_with("standoff.yaml")),
+        "{named}"
+    );
+    assert!(!stderr(&["check"]).contains("config:"));
+    // Colour: FORCE_COLOR and CLICOLOR_FORCE (set, not "0") force it on a pipe, over
+    // NO_COLOR; an explicit --color never wins over all.
+    let coloured = |env: &[(&str, &str)], extra: &[&str]| {
+        let mut cmd = crate::support::standoff();
+        cmd.current_dir(dir.path()).arg("check").args(extra);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        String::from_utf8_lossy(&cmd.output().unwrap().stdout).contains('\u{1b}')
+    };
+    assert!(!coloured(&[], &[]), "a pipe has no colour by default");
+    assert!(coloured(&[("FORCE_COLOR", "1")], &[]));
+    assert!(coloured(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")], &[]));
+    assert!(!coloured(&[("FORCE_COLOR", "0")], &[]));
+    assert!(!coloured(&[("FORCE_COLOR", "")], &[]));
+    assert!(!coloured(&[("FORCE_COLOR", "1")], &["--color", "never"]));
+    assert!(coloured(&[("NO_COLOR", "1")], &["--color", "always"]));
+}

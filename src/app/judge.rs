@@ -406,6 +406,15 @@ fn judge_tree(
     started: Instant,
 ) -> Result<(Judgement, Vec<PathBuf>), ToolError> {
     let root = root.to_path_buf();
+    if request.verbose {
+        // Which config judges this tree (one line per tree), so a surprising result can be
+        // traced to the file in force.
+        let named = config.path.as_ref().map_or_else(
+            || "none, defaults".to_owned(),
+            |p| crate::text::terminal_line(&walk::display(p)).into_owned(),
+        );
+        eprintln!("config: {named}");
+    }
     let schemas = schema::schemas().map_err(ToolError::Message)?;
     let gate = request.gate.is_some();
     let (mut rules, packs_not_replacing) = load_rules(&config, request.rules, gate)?;
