@@ -222,3 +222,27 @@ fn verbose_names_the_config_and_colour_follows_the_environment() {
     assert!(!coloured(&[("FORCE_COLOR", "1")], &["--color", "never"]));
     assert!(coloured(&[("NO_COLOR", "1")], &["--color", "always"]));
 }
+
+#[test]
+fn completions_offer_rule_ids_stages_and_kinds() {
+    let output = run_in(repo(), &["completions", "bash"]);
+    assert_eq!(output.status.code(), Some(0), "{}", transcript(&output));
+    let bash = String::from_utf8_lossy(&output.stdout);
+    for word in [
+        "HVM-GAP",
+        "WAIVER-UNUSED",
+        "concept-design",
+        "barrier-schedule",
+        "gate-record",
+    ] {
+        assert!(bash.contains(word), "no {word} in the bash completions");
+    }
+    // Completion values only: --select still takes a prefix and a list.
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(dir.path(), &[("project.yaml", PROJECT)]);
+    let prefix = run_in(
+        dir.path(),
+        &["check", "--select", "CORE,ISM-SENSITIVITY", "--stage", "1"],
+    );
+    assert_ne!(prefix.status.code(), Some(2), "{}", transcript(&prefix));
+}

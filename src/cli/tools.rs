@@ -169,8 +169,54 @@ pub(super) fn init(args: &InitArgs) -> Result<ExitCode, ToolError> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Possible values for completion only (parsing keeps its own rules: `--select` takes
+/// prefixes and lists). The command line is built once and the process ends, so the leaked
+/// strings are freed with it.
+fn candidates(values: &[String]) -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(
+        values
+            .iter()
+            .map(|v| clap::builder::PossibleValue::new(&*v.clone().leak())),
+    )
+}
+
+/// The command line as the shells complete it: rule and check ids for `--select`, `--ignore`
+/// and `explain ID`, stage numbers and names for `--stage`, kinds for `schema KIND`.
+fn completing(mut command: clap::Command) -> Result<clap::Command, ToolError> {
+    let rules = crate::app::judge::load_rules(&crate::app::config::Config::default(), &[], false)?.0;
+    let ids: Vec<String> = rules
+        .rules
+        .iter()
+        .map(|r| r.id.clone())
+        .chain(crate::checks::BUILTIN_CHECKS.iter().map(|c| c.id.to_owned()))
+        .collect();
+    let stages: Vec<String> = (0..=7)
+        .map(|n| n.to_string())
+        .chain(crate::stage::STAGE_NAMES.iter().map(|s| (*s).to_owned()))
+        .collect();
+    let kinds: Vec<String> = Kind::ALL
+        .iter()
+        .map(|k| k.file_stem().to_owned())
+        .chain(
+            ["config", "rule", "pack", "waivers", "common", "gate-record"]
+                .iter()
+                .map(|s| (*s).to_owned()),
+        )
+        .collect();
+    command = command
+        .mut_subcommand("check", |c| {
+            c.mut_arg("select", |a| a.value_parser(candidates(&ids)))
+                .mut_arg("ignore", |a| a.value_parser(candidates(&ids)))
+                .mut_arg("stage", |a| a.value_parser(candidates(&stages)))
+        })
+        .mut_subcommand("gate", |c| c.mut_arg("stage", |a| a.value_parser(candidates(&stages))))
+        .mut_subcommand("explain", |c| c.mut_arg("id", |a| a.value_parser(candidates(&ids))))
+        .mut_subcommand("schema", |c| c.mut_arg("kind", |a| a.value_parser(candidates(&kinds))));
+    Ok(command)
+}
+
 pub(super) fn completions(args: &CompletionsArgs) -> Result<ExitCode, ToolError> {
-    let mut command = Cli::command();
+    let mut command = completing(Cli::command())?;
     let mut out = Vec::new();
     clap_complete::generate(args.shell, &mut command, "standoff", &mut out);
     emit(&out, None)?;
