@@ -246,3 +246,43 @@ fn completions_offer_rule_ids_stages_and_kinds() {
     );
     assert_ne!(prefix.status.code(), Some(2), "{}", transcript(&prefix));
 }
+
+#[test]
+fn show_settings_prints_each_key_its_value_and_source_without_checking() {
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(
+        dir.path(),
+        &[
+            (
+                "standoff.yaml",
+                "fail-on: warning\nlimits:\n  max-depth: 32\nignore: [HVM]\n",
+            ),
+            // Not valid: a run that checked would report it; --show-settings does not check.
+            ("project.yaml", "kind: Project\n"),
+        ],
+    );
+    let output = run_in(
+        dir.path(),
+        &["check", "--show-settings", "--stage", "2", "--ignore", "ISM"],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", transcript(&output));
+    let text = String::from_utf8_lossy(&output.stdout);
+    for line in [
+        "config: standoff.yaml\n",
+        "fail-on: \"warning\" (file)\n",
+        "stage: 2 (option)\n",
+        "limits.max-depth: 32 (file)\n",
+        "limits.max-nodes: 4000000 (default)\n",
+        "ignore: [\"HVM\"] + [\"ISM\"] (file and option)\n",
+        "exclude: [] (default)\n",
+    ] {
+        assert!(text.contains(line), "no {line:?} in\n{text}");
+    }
+    assert!(!text.contains("SCHEMA") && !text.contains("checked"), "{text}");
+    // No config: every key is a default.
+    let bare = tempfile::tempdir().unwrap();
+    let output = run_in(bare.path(), &["check", "--show-settings"]);
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.starts_with("config: none, defaults\n"), "{text}");
+    assert!(text.lines().skip(1).all(|l| l.ends_with("(default)")), "{text}");
+}

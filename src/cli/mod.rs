@@ -236,6 +236,10 @@ pub struct CheckArgs {
     /// Show document values in machine outputs even for OFFICIAL-SENSITIVE documents.
     #[arg(long)]
     pub reveal: bool,
+    /// Print the config in force (each key, its value and where it came from) and exit
+    /// without checking.
+    #[arg(long)]
+    pub show_settings: bool,
 }
 
 fn parse_stage(text: &str) -> Result<Stage, String> {
