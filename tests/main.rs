@@ -30,5 +30,6 @@ mod residual;
 mod rules;
 mod sources;
 mod support;
+mod terminal;
 mod trees;
 mod workflow;

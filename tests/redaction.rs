@@ -258,15 +258,16 @@ fn a_metadata_project_that_names_no_project_makes_the_document_sensitive() {
 fn waiver_notices_of_a_sensitive_project_are_redacted() {
     let project = project(PROJECT_NAME, "  classification: OFFICIAL-SENSITIVE\n");
     // Inline: an unused waiver, an expired one and an invalid one (no reason), each beside a
-    // line that names a canary, so a snippet of the lines around a notice would leak it.
+    // line that names a canary, so a snippet of the lines around a notice would leak it. The
+    // unused ones waive a rule that is always due (one not yet due would not be idle).
     let site = site("").replace(
         &format!("    - id: {ITEM}\n"),
         &format!(
-            "    # standoff: waive HVM-GAP reason=\"{VALUE} unused\"\n    - id: {ITEM}\n      # standoff: waive CORE-REF reason=\"{VALUE} old\" until=2020-01-01\n      name: {VALUE}\n      # standoff: waive CORE-REF\n"
+            "    # standoff: waive CORE-ID-UNIQUE reason=\"{VALUE} unused\"\n    - id: {ITEM}\n      # standoff: waive CORE-REF reason=\"{VALUE} old\" until=2020-01-01\n      name: {VALUE}\n      # standoff: waive CORE-REF\n"
         ),
     );
     let waivers = format!(
-        "waivers:\n  - rule: HVM-GAP\n    file: site.yaml\n    item: {ITEM}\n    reason: {VALUE} unused\n    approver: J. Smith\n  - rule: CORE-REF\n    file: site.yaml\n    item: {ITEM}-approach\n    reason: {VALUE} expired\n    approver: J. Smith\n    until: 2020-01-01\n  - rule: YAML-SYNTAX\n    file: site.yaml\n    pointer: /spec/{KEY}\n    reason: {VALUE} invalid\n    approver: J. Smith\n"
+        "waivers:\n  - rule: CORE-ID-UNIQUE\n    file: site.yaml\n    item: {ITEM}\n    reason: {VALUE} unused\n    approver: J. Smith\n  - rule: CORE-REF\n    file: site.yaml\n    item: {ITEM}-approach\n    reason: {VALUE} expired\n    approver: J. Smith\n    until: 2020-01-01\n  - rule: YAML-SYNTAX\n    file: site.yaml\n    pointer: /spec/{KEY}\n    reason: {VALUE} invalid\n    approver: J. Smith\n"
     );
     let dir = tree(&[
         ("project.yaml", project.as_bytes()),

@@ -9,6 +9,8 @@ use assert_cmd::Command;
 pub(crate) fn standoff() -> Command {
     let mut cmd = Command::cargo_bin("standoff").unwrap();
     cmd.env_remove("NO_COLOR")
+        .env_remove("FORCE_COLOR")
+        .env_remove("CLICOLOR_FORCE")
         .env_remove("COLUMNS")
         .env_remove("RAYON_NUM_THREADS")
         // Every date comparison at one fixed day, so no result changes with the calendar;

@@ -401,6 +401,73 @@ fn compile_excludes(
         .map_err(|e| ToolError::message(format!("invalid excludes: {e}")))
 }
 
+/// Every config key, its value and where it came from (`file`, `default`, or `option` when a
+/// command-line option given in `options`, by key, replaces or adds to it), one per line:
+/// what `check --show-settings` prints.
+#[must_use]
+pub fn show_settings(config: &Config, options: &[(&str, String)]) -> String {
+    use std::fmt::Write as _;
+    let file: Option<Value> = config.text.as_deref().and_then(|text| {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        yaml::load(text, &Limits::default())
+            .documents
+            .into_iter()
+            .next()
+            .map(|d| d.value)
+    });
+    let limits = Limits::default();
+    let waivers = config
+        .waiver_file
+        .as_ref()
+        .map_or_else(|| "none".to_owned(), |p| crate::app::walk::display(p));
+    let defaults: [(&str, String); 17] = [
+        ("exclude", "[]".into()),
+        ("fail-on", "\"error\"".into()),
+        ("stage", "each Project's own".into()),
+        ("follow-symlinks", "false".into()),
+        ("limits.max-file-size", limits.max_file_size.to_string()),
+        ("limits.max-depth", limits.max_depth.to_string()),
+        ("limits.max-nodes", limits.max_nodes.to_string()),
+        ("limits.max-alias-nodes", limits.max_alias_nodes.to_string()),
+        ("limits.max-documents", limits.max_documents.to_string()),
+        ("limits.max-scalar-bytes", limits.max_scalar_bytes.to_string()),
+        ("rules", "[]".into()),
+        ("martyns-law.commencement", "not yet commenced".into()),
+        ("select", "every rule".into()),
+        ("ignore", "[]".into()),
+        ("severity", "{}".into()),
+        ("overrides", "[]".into()),
+        ("waivers", waivers),
+    ];
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "config: {}",
+        config
+            .path
+            .as_ref()
+            .map_or_else(|| "none, defaults".to_owned(), |p| crate::app::walk::display(p))
+    );
+    for (key, default) in defaults {
+        let written = file.as_ref().and_then(|f| {
+            let mut node = f;
+            for part in key.split('.') {
+                node = node.get(part)?;
+            }
+            Some(node.to_string())
+        });
+        let option = options.iter().find(|(k, _)| *k == key).map(|(_, v)| v);
+        let (value, from) = match (option, written) {
+            (Some(v), Some(w)) if matches!(key, "ignore" | "rules") => (format!("{w} + {v}"), "file and option"),
+            (Some(v), _) => (v.clone(), "option"),
+            (None, Some(w)) => (w, "file"),
+            (None, None) => (default, "default"),
+        };
+        let _ = writeln!(out, "{key}: {value} ({from})");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -406,6 +406,15 @@ fn judge_tree(
     started: Instant,
 ) -> Result<(Judgement, Vec<PathBuf>), ToolError> {
     let root = root.to_path_buf();
+    if request.verbose {
+        // Which config judges this tree (one line per tree), so a surprising result can be
+        // traced to the file in force.
+        let named = config.path.as_ref().map_or_else(
+            || "none, defaults".to_owned(),
+            |p| crate::text::terminal_line(&walk::display(p)).into_owned(),
+        );
+        eprintln!("config: {named}");
+    }
     let schemas = schema::schemas().map_err(ToolError::Message)?;
     let gate = request.gate.is_some();
     let (mut rules, packs_not_replacing) = load_rules(&config, request.rules, gate)?;
@@ -623,6 +632,7 @@ fn judge_tree(
         .map(|r| r.id.clone())
         .chain(crate::checks::BUILTIN_CHECKS.iter().map(|c| c.id.to_owned()))
         .collect();
+    let rule_stages = rules.rules.iter().map(|r| (r.id.clone(), r.stage)).collect();
     // A rule the run-wide filter drops can never report (per-path overrides only narrow it),
     // so it is not evaluated at all.
     rules.retain(|id| filter.selects(id));
@@ -632,6 +642,9 @@ fn judge_tree(
         overrides,
         waiver_file,
         known_ids,
+        rule_stages,
+        lookahead: request.lookahead,
+        gate: request.gate,
     };
     policy::apply(&mut checked, &policy, &relative_paths, Some(as_of));
     let tree = TreeReport {

@@ -86,6 +86,9 @@ pub(super) fn run(args: &CheckArgs, global: &GlobalArgs) -> Result<ExitStatus, T
     }
     let stdin_plan = judge::stdin_plan(&args.paths, args.stdin_filename.as_ref(), args.config.as_ref())?;
     let select = (!args.select.is_empty()).then(|| ids(&args.select));
+    if args.show_settings {
+        return show_settings(args, &stdin_plan, select.as_ref());
+    }
     let request = JudgeRequest {
         paths: &stdin_plan.paths,
         config: stdin_plan.config.as_ref(),
@@ -159,4 +162,35 @@ pub(super) fn run(args: &CheckArgs, global: &GlobalArgs) -> Result<ExitStatus, T
     } else {
         ExitStatus::Success
     })
+}
+
+/// `check --show-settings`: the config the first path's tree is judged with (or `--config`),
+/// each key with its value and source, and no check.
+fn show_settings(
+    args: &CheckArgs,
+    plan: &judge::StdinPlan,
+    select: Option<&Vec<String>>,
+) -> Result<ExitStatus, ToolError> {
+    let config = judge::find_config(plan.config.as_ref(), plan.paths.first())?;
+    let list = |v: &[String]| serde_json::to_string(v).unwrap_or_default();
+    let mut options: Vec<(&str, String)> = Vec::new();
+    if let Some(stage) = args.stage {
+        options.push(("stage", stage.number().to_string()));
+    }
+    if let Some(fail_on) = args.fail_on {
+        options.push(("fail-on", format!("\"{}\"", fail_on.as_str())));
+    }
+    if let Some(select) = select {
+        options.push(("select", list(select)));
+    }
+    if !args.ignore.is_empty() {
+        options.push(("ignore", list(&ids(&args.ignore))));
+    }
+    if !args.rules.is_empty() {
+        let dirs: Vec<String> = args.rules.iter().map(|p| walk::display(p)).collect();
+        options.push(("rules", list(&dirs)));
+    }
+    let text = crate::app::config::show_settings(&config, &options);
+    emit(crate::text::terminal(&text).as_bytes(), None)?;
+    Ok(ExitStatus::Success)
 }

@@ -33,7 +33,8 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// When to colour the output (`NO_COLOR` is honoured; never when not a terminal).
+    /// When to colour the output (auto: on a terminal unless `NO_COLOR`; `FORCE_COLOR` or
+    /// `CLICOLOR_FORCE` force it).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true, help_heading = "Global options")]
     pub color: ColorChoice,
     /// Print only the findings, no summary.
@@ -270,6 +271,10 @@ pub struct CheckArgs {
     /// Show document values in machine outputs even for OFFICIAL-SENSITIVE documents.
     #[arg(long)]
     pub reveal: bool,
+    /// Print the config in force (each key, its value and where it came from) and exit
+    /// without checking.
+    #[arg(long)]
+    pub show_settings: bool,
 }
 
 /// One output of `check`: a format and, when given as `FORMAT:FILE`, its own file.
@@ -349,12 +354,17 @@ impl From<ExitStatus> for ExitCode {
     }
 }
 
+/// Whether to colour: `--color always|never` wins; else `FORCE_COLOR` or `CLICOLOR_FORCE`
+/// (set, not empty, not `0`) forces it; else `NO_COLOR` turns it off; else a terminal has it.
 fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    let forced = ["FORCE_COLOR", "CLICOLOR_FORCE"]
+        .iter()
+        .any(|name| set(name) && std::env::var_os(name).is_some_and(|v| v != "0"));
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => is_terminal && !no_color,
+        ColorChoice::Auto => forced || (is_terminal && !set("NO_COLOR")),
     }
 }
 

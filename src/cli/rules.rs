@@ -251,15 +251,55 @@ pub(super) fn explain(args: &ExplainArgs) -> Result<ExitStatus, ToolError> {
             line(&source.url)
         );
     }
-    if let Some((text, expected)) = crate::report::rule_docs::failing_example(rule) {
-        out.push_str("\nExample that is reported\n");
-        out.push_str(&text);
-        if !expected.is_empty() {
-            let _ = writeln!(out, "  → reported at {}", expected.join(", "));
+    for (valid, heading) in [(false, "Example that is reported"), (true, "Example that passes")] {
+        if let Some(example) = crate::report::rule_docs::example(rule, valid) {
+            explain_example(&mut out, heading, &example);
         }
     }
     let _ = writeln!(out, "\nDefined in {}", line(&rule.file.path));
     print(&out)
+}
+
+/// An example under its heading: every document, numbered from 0 as the JSON output's
+/// `document` numbers them when there are several, and where it is reported.
+fn explain_example(out: &mut String, heading: &str, example: &crate::report::rule_docs::Example) {
+    let count = example.documents.len();
+    let several = count > 1;
+    if several {
+        let _ = writeln!(
+            out,
+            "\n{heading} ({count} documents, numbered from 0 as in the JSON report)"
+        );
+    } else {
+        let _ = writeln!(out, "\n{heading}");
+    }
+    for (n, text) in example.documents.iter().enumerate() {
+        if n > 0 {
+            out.push_str("  ---\n");
+        }
+        if several {
+            let _ = writeln!(out, "  # document {n}");
+        }
+        out.push_str(text);
+    }
+    if example.reported.is_empty() {
+        if heading.ends_with("passes") {
+            out.push_str("  → not reported\n");
+        }
+        return;
+    }
+    let at: Vec<String> = example
+        .reported
+        .iter()
+        .map(|(d, p)| {
+            if several {
+                format!("{p} (document {d})")
+            } else {
+                p.clone()
+            }
+        })
+        .collect();
+    let _ = writeln!(out, "  → reported at {}", at.join(", "));
 }
 
 pub(super) fn test(args: &TestArgs, global: &GlobalArgs) -> Result<ExitStatus, ToolError> {

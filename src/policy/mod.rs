@@ -114,6 +114,48 @@ pub struct Policy {
     /// Every rule and check id of the run (before selection), so a waiver naming another id is
     /// reported; empty: not judged.
     pub known_ids: Vec<String>,
+    /// When each rule of the run is due (a rule or check not here is always due), and how the
+    /// run judges stages: a waiver of a rule that cannot report in its file in this run (not yet
+    /// due, or not selected) is not reported as waiving nothing.
+    pub rule_stages: std::collections::HashMap<String, crate::rules::RuleStage>,
+    pub lookahead: bool,
+    pub gate: Option<crate::stage::Stage>,
+}
+
+impl Policy {
+    /// Whether `rule` can report in `file` in this run: selected for the file's path, and due
+    /// at the stage of a project one of the file's documents belongs to (of no project, when
+    /// the file has no design document).
+    fn can_report(
+        &self,
+        checked_documents: &[crate::model::source::DesignDocument],
+        projects: &crate::model::project::ProjectModel,
+        path: &str,
+        file: crate::model::finding::FileId,
+        rule: &str,
+    ) -> bool {
+        let extra = self
+            .overrides
+            .iter()
+            .find(|o| o.files.is_match(path))
+            .map(|o| &o.filter);
+        if !self.filter.selects(rule) || extra.is_some_and(|e| !e.selects(rule)) {
+            return false;
+        }
+        let Some(&due) = self.rule_stages.get(rule) else {
+            return true;
+        };
+        let mut stages = checked_documents
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.file == file)
+            .map(|(i, _)| projects.project_of(i).and_then(|p| p.stage))
+            .peekable();
+        if stages.peek().is_none() {
+            return crate::rules::eval::is_due(due, None, self.lookahead, self.gate);
+        }
+        stages.any(|stage| crate::rules::eval::is_due(due, stage, self.lookahead, self.gate))
+    }
 }
 
 /// Applies a policy. `paths` gives each file's path relative to the config's folder (for
@@ -148,14 +190,21 @@ pub fn apply(checked: &mut Checked, policy: &Policy, paths: &[String], as_of: Op
     // 2. Waivers, inline and from the file.
     let mut notices: Vec<Finding> = Vec::new();
     let waiver_file_id = crate::model::finding::FileId(checked.files.len() as u32);
+    let projects = &checked.projects;
+    let documents = &checked.documents;
+    let can_report = |file: crate::model::finding::FileId, rule: &str| {
+        let path = paths.get(file.0 as usize).map_or("", String::as_str);
+        policy.can_report(documents, projects, path, file, rule)
+    };
     waivers::apply(
         &mut findings,
         &mut checked.files,
-        &checked.documents,
+        documents,
         policy.waiver_file.as_ref(),
         paths,
         as_of,
         &policy.known_ids,
+        &can_report,
         &mut notices,
     );
     // 3. Accepted residual risks, on what is still live.

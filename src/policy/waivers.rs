@@ -223,6 +223,9 @@ fn unknown_id(id: &str, known: &[String]) -> Option<String> {
 /// Marks waived findings and adds the notices (expired, unused and invalid waivers). The
 /// waiver file, when it has notices, is added to `files`. `known` holds every rule and check
 /// id of the run: a waiver naming another id is invalid (it would waive nothing, unseen).
+/// `can_report(file, rule)` says whether the rule can report in that file in this run (due at
+/// its project's stage, and selected): a waiver of a rule that cannot is not idle, only early
+/// (a correct stage-2 waiver at stage 1), and is not reported as waiving nothing.
 #[allow(clippy::too_many_arguments, reason = "one call site, each argument a distinct input")]
 pub fn apply(
     findings: &mut [Finding],
@@ -232,6 +235,7 @@ pub fn apply(
     paths: &[String],
     as_of: Option<Date>,
     known: &[String],
+    can_report: &dyn Fn(FileId, &str) -> bool,
     notices: &mut Vec<Finding>,
 ) {
     let expired = |until: Option<Date>| until.zip(as_of).is_some_and(|(until, today)| today > until);
@@ -289,7 +293,7 @@ pub fn apply(
                     used = true;
                 }
             }
-            if !used {
+            if !used && waiver.rules.iter().any(|r| can_report(file, r)) {
                 notices.push(notice(
                     "WAIVER-UNUSED",
                     Severity::Warning,
@@ -377,7 +381,9 @@ pub fn apply(
                 used = true;
             }
         }
-        if !used {
+        // A waiver naming a file the tree does not hold is idle whatever its rule.
+        let target = paths.iter().position(|p| *p == waiver.file).map(|i| FileId(i as u32));
+        if !used && target.is_none_or(|t| can_report(t, &waiver.rule)) {
             note(
                 "WAIVER-UNUSED",
                 format!("the waiver of {} in {} waives nothing", waiver.rule, waiver.file),

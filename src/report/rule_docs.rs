@@ -157,6 +157,66 @@ fn stage_text(stage: RuleStage) -> String {
     }
 }
 
+/// One of a rule's test cases as `explain` shows it: each document's text (as written in the
+/// rule file, indented by two), and where it is reported, each place with its document's index
+/// as the JSON output numbers documents (from 0).
+#[derive(Debug, Default)]
+pub struct Example {
+    pub documents: Vec<String>,
+    pub reported: Vec<(usize, String)>,
+}
+
+/// The rule's first test case that is reported (`valid: false`) or that passes (`valid: true`).
+#[must_use]
+pub fn example(rule: &Rule, valid: bool) -> Option<Example> {
+    let case = rule.tests.iter().find(|c| c.valid == valid)?;
+    let mut example = Example::default();
+    for id in &case.documents {
+        example.documents.push(document_text(rule, *id)?);
+    }
+    example.reported = case
+        .expect
+        .iter()
+        .map(|(d, p, unverified)| {
+            let p = if *unverified {
+                format!("{p} (cannot verify)")
+            } else {
+                p.clone()
+            };
+            (*d, p)
+        })
+        .collect();
+    Some(example)
+}
+
+/// A test document's text as written in the rule file: its first line starts after `- `, the
+/// rest re-indented by that column; every line indented by two.
+fn document_text(rule: &Rule, id: u32) -> Option<String> {
+    let mut out = String::new();
+    let doc = rule.file.yaml.subtree(id)?;
+    let span = doc.root().span();
+    let text = rule.file.text.get(span.start as usize..span.end as usize)?;
+    let line_start = rule
+        .file
+        .text
+        .get(..span.start as usize)?
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let column = span.start as usize - line_start;
+    let mut lines = text.lines();
+    if let Some(first) = lines.next() {
+        let _ = writeln!(out, "  {first}");
+    }
+    for line in lines {
+        let trimmed = match line.get(..column) {
+            Some(head) if head.trim().is_empty() => &line[column..],
+            _ => line.trim_start(),
+        };
+        let _ = writeln!(out, "  {trimmed}");
+    }
+    Some(out)
+}
+
 /// The text of the rule's first failing test case, as written in the rule file (its first
 /// line starts after `- `; the rest re-indented by that column), and where it is reported.
 #[must_use]
@@ -167,27 +227,7 @@ pub fn failing_example(rule: &Rule) -> Option<(String, Vec<String>)> {
         if n > 0 {
             out.push_str("  ---\n");
         }
-        let doc = rule.file.yaml.subtree(*id)?;
-        let span = doc.root().span();
-        let text = rule.file.text.get(span.start as usize..span.end as usize)?;
-        let line_start = rule
-            .file
-            .text
-            .get(..span.start as usize)?
-            .rfind('\n')
-            .map_or(0, |i| i + 1);
-        let column = span.start as usize - line_start;
-        let mut lines = text.lines();
-        if let Some(first) = lines.next() {
-            let _ = writeln!(out, "  {first}");
-        }
-        for line in lines {
-            let trimmed = match line.get(..column) {
-                Some(head) if head.trim().is_empty() => &line[column..],
-                _ => line.trim_start(),
-            };
-            let _ = writeln!(out, "  {trimmed}");
-        }
+        out.push_str(&document_text(rule, *id)?);
     }
     let several = case.documents.len() > 1;
     let expected = case

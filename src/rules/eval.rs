@@ -96,6 +96,20 @@ fn applicability(rule: &Rule, stage: Option<Stage>, options: &EvalOptions) -> Op
     }
 }
 
+/// Whether a rule due at `rule_stage` reports at all for a project at `stage` (as
+/// [`applicability`] judges it): a waiver of a rule that is not due waives nothing yet, and is
+/// not idle.
+#[must_use]
+pub fn is_due(rule_stage: RuleStage, stage: Option<Stage>, lookahead: bool, gate: Option<Stage>) -> bool {
+    let RuleStage::Due(due) = rule_stage else {
+        return true;
+    };
+    if let Some(gate) = gate {
+        return due <= gate;
+    }
+    stage.is_some_and(|stage| stage >= due || (lookahead && stage.next() == Some(due)))
+}
+
 /// Whether a jurisdiction matches a pattern (`GB-ENG`, `GB-*`, `*`).
 fn jurisdiction_matches(pattern: &str, jurisdiction: &str) -> bool {
     match pattern.strip_suffix('*') {
@@ -1315,5 +1329,21 @@ mod tests {
             assert!(bag_distance(&bag(a), &bag(b)) <= edit, "{a} {b}");
         }
         assert_eq!(bag_distance(&bag("c124"), &bag("x123")), 2);
+    }
+
+    #[test]
+    fn a_rule_is_due_from_its_stage_or_one_before_with_lookahead() {
+        use super::is_due;
+        use crate::rules::RuleStage;
+        use crate::stage::Stage;
+        let (one, two) = (Stage::new(1), Stage::new(2));
+        let due_two = RuleStage::Due(two.unwrap_or(Stage::LAST));
+        assert!(!is_due(due_two, one, false, None));
+        assert!(is_due(due_two, one, true, None));
+        assert!(is_due(due_two, two, false, None));
+        assert!(!is_due(due_two, None, true, None));
+        assert!(is_due(due_two, None, false, two));
+        assert!(!is_due(due_two, two, false, one));
+        assert!(is_due(RuleStage::Always, None, false, None));
     }
 }
