@@ -256,7 +256,7 @@ fn the_content_security_policy_allows_only_the_pages_own_stylesheet() {
 }
 
 /// Renders a page in headless Chromium: its DOM after load, and the browser's log.
-fn render(browser: &std::path::Path, page: &std::path::Path) -> (String, String) {
+pub(crate) fn render(browser: &std::path::Path, page: &std::path::Path) -> (String, String) {
     let profile = tempfile::tempdir().unwrap();
     let rendered = std::process::Command::new(browser)
         .args([

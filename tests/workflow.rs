@@ -435,26 +435,7 @@ fn the_gate_writes_a_record_and_a_report_that_renders() {
         eprintln!("chromium not installed: the rendering check was skipped");
         return;
     };
-    let profile = tempfile::tempdir().unwrap();
-    let rendered = std::process::Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--enable-logging=stderr",
-            "--v=0",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg("--dump-dom")
-        .arg(format!("file://{}", out.join("gate-report.html").display()))
-        .output()
-        .unwrap();
-    let dom = String::from_utf8_lossy(&rendered.stdout);
-    let log = String::from_utf8_lossy(&rendered.stderr);
+    let (dom, log) = crate::gate_html::render(&browser, &out.join("gate-report.html"));
     assert!(dom.contains("id=\"verdict\""), "the page did not render:\n{log}");
     let verdict = if record["passed"] == true {
         "PASSED"

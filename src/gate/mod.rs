@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::engine::Checked;
-use crate::model::finding::{Finding, Severity, SeverityCounts, WaiverOrigin};
+use crate::model::finding::{Finding, Severity, SeverityCounts};
 use crate::report::Output;
 use crate::rules::{RuleSet, RuleStage};
 use crate::stage::Stage;
@@ -366,10 +366,7 @@ pub fn record(checked: &Checked, output: &Output<'_>, request: &GateRequest<'_>)
                 reason: w.reason.clone(),
                 approver: w.approver.clone(),
                 until: w.until.map(|d| d.to_string()),
-                origin: match &w.origin {
-                    WaiverOrigin::Inline { .. } => "inline".to_owned(),
-                    WaiverOrigin::File { path, .. } => path.clone(),
-                },
+                origin: w.origin.label(),
             });
         }
         if let (None, Some(a)) = (&original.waiver, &shown.accepted) {

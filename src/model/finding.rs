@@ -123,6 +123,17 @@ pub enum WaiverOrigin {
     File { path: String, index: usize },
 }
 
+impl WaiverOrigin {
+    /// How outputs name it: `inline`, or the waiver file's path.
+    #[must_use]
+    pub fn label(&self) -> String {
+        match self {
+            WaiverOrigin::Inline { .. } => "inline".to_owned(),
+            WaiverOrigin::File { path, .. } => path.clone(),
+        }
+    }
+}
+
 impl Finding {
     #[must_use]
     pub fn new(

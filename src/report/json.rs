@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::{Output, positions};
 use crate::engine::Checked;
-use crate::model::finding::{Finding, WaiverOrigin};
+use crate::model::finding::Finding;
 use crate::rules::Source;
 use crate::text::LineCol;
 
@@ -132,10 +132,7 @@ fn finding_json<'a>(checked: &'a Checked, output: &Output<'a>, original: &'a Fin
             reason: w.reason.clone(),
             approver: w.approver.clone(),
             until: w.until.map(|d| d.to_string()),
-            origin: match &w.origin {
-                WaiverOrigin::Inline { .. } => "inline".to_owned(),
-                WaiverOrigin::File { path, .. } => path.clone(),
-            },
+            origin: w.origin.label(),
         }),
         sources: output.rules.get(&original.rule).map_or(&[], |r| r.sources.as_slice()),
         related: original
