@@ -114,13 +114,16 @@ fn collect_items(spec: Node<'_>, out: &mut Vec<(String, ItemLocation)>) {
                 },
             ));
         }
+        // Only mappings and lists can hold an item: a scalar child gets no pointer (making one
+        // for every scalar was most of the index's time).
+        let container = |child: &Node<'_>| child.value().is_array() || child.value().is_object();
         let mut children: Vec<(Node<'_>, String, Option<String>, bool)> = Vec::new();
         if node.value().is_array() {
-            for (i, child) in node.items().enumerate() {
+            for (i, child) in node.items().enumerate().filter(|(_, c)| container(c)) {
                 children.push((child, format!("{pointer}/{i}"), list.clone(), true));
             }
         } else {
-            for (key, child) in node.entries() {
+            for (key, child) in node.entries().filter(|(_, c)| container(c)) {
                 let list = list.clone().or_else(|| Some(key.to_owned()));
                 children.push((child, format!("{pointer}/{}", escape_token(key)), list, false));
             }

@@ -8,6 +8,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, OnceLock};
 
+use cel::common::types::{CelBool, CelDouble, CelInt, CelList, CelMap, CelMapKey, CelNull, CelString, CelUInt};
+use cel::common::value::Val;
 use cel::objects::Key;
 use cel::{Context, Env, ExecutionError, IdedExpr, Value};
 
@@ -498,7 +500,11 @@ pub fn project_context(data: ProjectData) -> Context<'static, 'static> {
                 }),
         )
         .collect();
-    ctx.add_variable_from_value(DOCS_VARIABLE, Value::Map(cel::objects::Map { map: Arc::new(by_kind) }));
+    bind(
+        &mut ctx,
+        DOCS_VARIABLE,
+        Value::Map(cel::objects::Map { map: Arc::new(by_kind) }),
+    );
     let data = Arc::new(data);
     super::functions::register_all(&mut ctx, &data);
     ctx
@@ -532,7 +538,48 @@ pub fn by_id(document: &serde_json::Value) -> Value {
 
 /// Binds `byId` (see [`by_id`]) in a document's scope.
 pub fn bind_by_id(ctx: &mut Context<'_, '_>, by_id: Value) {
-    ctx.add_variable_from_value(BY_ID, by_id);
+    bind(ctx, BY_ID, by_id);
+}
+
+/// Binds a name to a value, converted into CEL's boxed representation by [`into_val`].
+fn bind(ctx: &mut Context<'_, '_>, name: &str, value: Value) {
+    ctx.add_variable_as_val(name, into_val(value));
+}
+
+/// Converts a value into CEL's boxed representation, as `TryFrom<Value> for Box<dyn Val>`
+/// does, but moving what the value owns alone instead of copying it: CEL's conversion clones
+/// every list and map before converting it, so every string of a freshly made value (`self`,
+/// `item`, `byId`) was copied once more and the first copy dropped. A part shared with another
+/// value (a document also in `docs('Kind')`) is copied, as before.
+fn into_val(value: Value) -> Box<dyn Val> {
+    match value {
+        Value::Bool(b) => Box::new(CelBool::from(b)),
+        Value::Int(i) => Box::new(CelInt::from(i)),
+        Value::UInt(u) => Box::new(CelUInt::from(u)),
+        Value::Float(f) => Box::new(CelDouble::from(f)),
+        Value::String(s) => Box::new(CelString::from(s)),
+        Value::Null => Box::new(CelNull),
+        Value::List(list) => {
+            let items: Vec<Box<dyn Val>> = match Arc::try_unwrap(list) {
+                Ok(items) => items.into_iter().map(into_val).collect(),
+                Err(shared) => shared.iter().map(|v| into_val(v.clone())).collect(),
+            };
+            Box::new(CelList::from(items))
+        }
+        Value::Map(map) => {
+            let entries: HashMap<CelMapKey<'static>, Box<dyn Val>> = match Arc::try_unwrap(map.map) {
+                Ok(entries) => entries.into_iter().map(|(k, v)| (k.into(), into_val(v))).collect(),
+                Err(shared) => shared
+                    .iter()
+                    .map(|(k, v)| (k.clone().into(), into_val(v.clone())))
+                    .collect(),
+            };
+            Box::new(CelMap::from(entries))
+        }
+        // Not made by standoff's bindings (bytes, timestamps, opaque values): CEL's own way,
+        // which cannot fail for them.
+        other => Box::<dyn Val>::try_from(other).unwrap_or_else(|_| Box::new(CelNull)),
+    }
 }
 
 /// The values bound for one evaluation.
@@ -562,13 +609,13 @@ pub fn eval(expr: &Expr, ctx: &Context<'_, '_>, bindings: &Bindings) -> Result<V
 /// the value into CEL's own representation, a deep copy; evaluations then borrow it, so each
 /// value is bound once, in the outermost scope where it is constant.
 pub fn bind_project(ctx: &mut Context<'_, '_>, project: Value, stage: Option<u8>) {
-    ctx.add_variable_from_value("project", project);
-    ctx.add_variable_from_value("stage", stage.map_or(Value::Null, |s| Value::Int(i64::from(s))));
+    bind(ctx, "project", project);
+    bind(ctx, "stage", stage.map_or(Value::Null, |s| Value::Int(i64::from(s))));
 }
 
 /// Binds `doc`, once per document for every rule that reads it.
 pub fn bind_document(ctx: &mut Context<'_, '_>, doc: Value) {
-    ctx.add_variable_from_value("doc", doc);
+    bind(ctx, "doc", doc);
 }
 
 /// Evaluates a boolean expression in a document's scope, binding `self` and `item`.
@@ -605,10 +652,10 @@ pub fn eval_local_with(
     let compiled = expr.compiled()?;
     let mut inner = scope.new_inner_scope();
     if compiled.reads_self {
-        inner.add_variable_from_value("self", self_());
+        bind(&mut inner, "self", self_());
     }
     if compiled.reads_item {
-        inner.add_variable_from_value("item", item());
+        bind(&mut inner, "item", item());
     }
     for name in &compiled.reads_bound {
         if let Some(value) = bound(name) {
