@@ -2,8 +2,11 @@
 //! public spaces and events.
 //!
 //! The library is a pure engine (documents and settings in, findings out: no printing and no
-//! file access) plus the adapters around it: the command line ([`cli`]), the file walker
-//! ([`walk`]) and the reporters ([`report`]).
+//! file access) plus the adapters around it: the command line ([`cli`]), the application layer
+//! (config discovery, the walk, reading, judging a tree: `app`, private to the crate) and the
+//! reporters ([`report`]). docs/architecture.md has the layers. Modules that the tests,
+//! benchmarks and fuzz targets do not use (`app`, `paths`, `policy`) are `pub(crate)`, so the
+//! compiler reports what in them is never used.
 
 #![cfg_attr(
     test,
@@ -14,7 +17,7 @@
     )
 )]
 
-pub mod app;
+pub(crate) mod app;
 pub mod checks;
 pub mod cli;
 pub mod date;
@@ -23,8 +26,8 @@ pub mod engine;
 pub mod error;
 pub mod gate;
 pub mod model;
-pub mod paths;
-pub mod policy;
+pub(crate) mod paths;
+pub(crate) mod policy;
 pub mod report;
 pub mod rules;
 pub mod schema;

@@ -6,7 +6,7 @@ use std::path::{Component, Path, PathBuf};
 
 /// Whether a path names a YAML file (`.yaml` or `.yml`, any case).
 #[must_use]
-pub fn is_yaml(path: &Path) -> bool {
+pub(crate) fn is_yaml(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
@@ -14,7 +14,7 @@ pub fn is_yaml(path: &Path) -> bool {
 
 /// Removes `./` components so paths print as users type them.
 #[must_use]
-pub fn clean(path: &Path) -> PathBuf {
+pub(crate) fn clean(path: &Path) -> PathBuf {
     let cleaned: PathBuf = path.components().filter(|c| *c != Component::CurDir).collect();
     if cleaned.as_os_str().is_empty() {
         PathBuf::from(".")
@@ -29,7 +29,7 @@ pub fn clean(path: &Path) -> PathBuf {
 /// `/` and an unpaired surrogate as `\u{d800}`. Control and bidirectional characters are kept
 /// here (machine outputs carry the real name); every terminal channel escapes them.
 #[must_use]
-pub fn lossless(name: &std::ffi::OsStr) -> String {
+pub(crate) fn lossless(name: &std::ffi::OsStr) -> String {
     #[cfg(unix)]
     {
         use std::fmt::Write as _;
@@ -74,7 +74,7 @@ pub fn lossless(name: &std::ffi::OsStr) -> String {
 /// The bytes a [`lossless`] display stands for (`\xNN` and `\\` undone), for percent-encoding
 /// a path in a URI.
 #[must_use]
-pub fn lossless_bytes(shown: &str) -> Vec<u8> {
+pub(crate) fn lossless_bytes(shown: &str) -> Vec<u8> {
     let bytes = shown.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -101,7 +101,7 @@ pub fn lossless_bytes(shown: &str) -> Vec<u8> {
 
 /// `path` relative to `base` (both absolute), with `..` where needed.
 #[must_use]
-pub fn relative_to(path: &Path, base: &Path) -> Option<PathBuf> {
+pub(crate) fn relative_to(path: &Path, base: &Path) -> Option<PathBuf> {
     let path: Vec<Component<'_>> = path.components().collect();
     let base: Vec<Component<'_>> = base.components().collect();
     if path.first() != base.first() {

@@ -16,7 +16,7 @@ use crate::stage::Stage;
 use crate::yaml::{self, Limits, Span};
 
 /// The config file's name.
-pub const CONFIG_FILE: &str = "standoff.yaml";
+pub(crate) const CONFIG_FILE: &str = "standoff.yaml";
 
 /// The raw file, as written (kebab-case keys; the schema has already rejected unknown keys).
 #[derive(Debug, Default, Deserialize)]
@@ -76,39 +76,39 @@ struct RawLimits {
 
 /// The resolved configuration.
 #[derive(Debug, Default)]
-pub struct Config {
+pub(crate) struct Config {
     /// The file it came from, if any.
-    pub path: Option<PathBuf>,
+    pub(crate) path: Option<PathBuf>,
     /// The folder excludes are relative to.
-    pub root: Option<PathBuf>,
+    pub(crate) root: Option<PathBuf>,
     /// The compiled excludes (gitignore-style globs).
-    pub exclude: Option<Override>,
-    pub fail_on: Option<Severity>,
-    pub stage: Option<Stage>,
-    pub follow_symlinks: bool,
-    pub limits: Limits,
+    pub(crate) exclude: Option<Override>,
+    pub(crate) fail_on: Option<Severity>,
+    pub(crate) stage: Option<Stage>,
+    pub(crate) follow_symlinks: bool,
+    pub(crate) limits: Limits,
     /// The file's bytes, for the gate's record.
-    pub text: Option<String>,
+    pub(crate) text: Option<String>,
     /// Extra rule-pack folders, resolved against the config's folder.
-    pub rule_dirs: Vec<PathBuf>,
+    pub(crate) rule_dirs: Vec<PathBuf>,
     /// Settings the packs read, by dotted name (`martyns-law.commencement`).
-    pub settings: std::collections::BTreeMap<String, String>,
+    pub(crate) settings: std::collections::BTreeMap<String, String>,
     /// Rule selection and severity, everywhere and per path.
-    pub filter: RuleFilter,
-    pub overrides: Vec<PathOverride>,
+    pub(crate) filter: RuleFilter,
+    pub(crate) overrides: Vec<PathOverride>,
     /// The waiver file to read, if any (resolved; it may not exist when defaulted).
-    pub waiver_file: Option<PathBuf>,
+    pub(crate) waiver_file: Option<PathBuf>,
     /// Whether `waiver_file` was named in the config (then it must exist).
-    pub waiver_file_named: bool,
+    pub(crate) waiver_file_named: bool,
     /// Every rule pattern as written (`select`, `ignore`, `severity`, per-path overrides), with
     /// where, so a pattern that matches no rule is a located error once the rules are known.
-    pub pattern_sites: Vec<(String, Span)>,
+    pub(crate) pattern_sites: Vec<(String, Span)>,
 }
 
 impl Config {
     /// Resolves the config's rule patterns against the rules of the run: a pattern that names
     /// no rule, check or pack is a located error with a did-you-mean (exit 2).
-    pub fn resolve_rules(&mut self, rules: &crate::rules::RuleSet) -> Result<(), ToolError> {
+    pub(crate) fn resolve_rules(&mut self, rules: &crate::rules::RuleSet) -> Result<(), ToolError> {
         let display = self
             .path
             .as_deref()
@@ -190,7 +190,7 @@ fn filter(select: &[String], ignore: &[String], severity: &std::collections::BTr
 /// Finds `standoff.yaml` in `start` or its parents, stopping at the repository root (the
 /// first folder holding `.git`) so a stray file above a repository is never picked up.
 #[must_use]
-pub fn discover(start: &Path) -> Option<PathBuf> {
+pub(crate) fn discover(start: &Path) -> Option<PathBuf> {
     let start = std::fs::canonicalize(start).ok()?;
     let mut dir = if start.is_dir() {
         Some(start.as_path())
@@ -211,14 +211,14 @@ pub fn discover(start: &Path) -> Option<PathBuf> {
 }
 
 /// Reads and resolves a config file. `display` is the path as shown in messages.
-pub fn load(path: &Path, display: &str) -> Result<Config, ToolError> {
+pub(crate) fn load(path: &Path, display: &str) -> Result<Config, ToolError> {
     let text =
         std::fs::read_to_string(path).map_err(|e| ToolError::message(format!("cannot read config {display}: {e}")))?;
     parse(&text, path, display)
 }
 
 /// Parses config text (the file is at `path`, shown as `display`).
-pub fn parse(text: &str, path: &Path, display: &str) -> Result<Config, ToolError> {
+pub(crate) fn parse(text: &str, path: &Path, display: &str) -> Result<Config, ToolError> {
     // A bare file name (`--config standoff.yaml`) has an empty parent: the config's folder, which
     // waivers, rule folders and output paths are relative to, is then the current folder.
     let dotted;
@@ -405,7 +405,7 @@ fn compile_excludes(
 /// command-line option given in `options`, by key, replaces or adds to it), one per line:
 /// what `check --show-settings` prints.
 #[must_use]
-pub fn show_settings(config: &Config, options: &[(&str, String)]) -> String {
+pub(crate) fn show_settings(config: &Config, options: &[(&str, String)]) -> String {
     use std::fmt::Write as _;
     let file: Option<Value> = config.text.as_deref().and_then(|text| {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);

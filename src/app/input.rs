@@ -61,7 +61,7 @@ fn open(path: &Path) -> std::io::Result<std::fs::File> {
 
 /// Reads one input file: a regular file (links followed), at most the file-size limit.
 #[must_use]
-pub fn read_input(path: &Path, limits: &Limits) -> FileInput {
+pub(crate) fn read_input(path: &Path, limits: &Limits) -> FileInput {
     // The type first: opening a FIFO for reading blocks until a writer comes.
     match std::fs::metadata(path) {
         Ok(meta) if !meta.is_file() => return not_regular(meta.file_type()),
@@ -101,15 +101,15 @@ fn read_bounded(reader: impl std::io::Read, limits: &Limits, capacity: usize) ->
 
 /// Standard input as the document of one file (`standoff check -`).
 #[derive(Clone, Debug)]
-pub struct Stdin {
+pub(crate) struct Stdin {
     /// The path it is reported at (`--stdin-filename`, else `-`).
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
 }
 
 impl Stdin {
     /// The path to report standard input at.
     #[must_use]
-    pub fn new(stdin_filename: Option<&PathBuf>) -> Self {
+    pub(crate) fn new(stdin_filename: Option<&PathBuf>) -> Self {
         Self {
             path: stdin_filename.map_or_else(|| PathBuf::from("-"), |p| crate::paths::clean(p)),
         }
@@ -118,7 +118,7 @@ impl Stdin {
 
 /// Puts standard input in the place of the file it stands for among the inputs (the file as it
 /// is on disk, if the walk met it, is replaced), or adds it. Read at most to the file-size limit.
-pub fn splice_stdin(inputs: &mut Vec<(PathBuf, Option<FileInput>)>, stdin: Option<&Stdin>, limits: &Limits) {
+pub(crate) fn splice_stdin(inputs: &mut Vec<(PathBuf, Option<FileInput>)>, stdin: Option<&Stdin>, limits: &Limits) {
     let Some(stdin) = stdin else {
         return;
     };

@@ -88,7 +88,7 @@ fn common_folder(paths: &[PathBuf]) -> PathBuf {
 /// The built-in packs plus the extra pack folders (the config's `rules`, then `--rules`).
 /// Returns the rule set and, at the gate, the extra packs that were not allowed to replace a
 /// built-in pack of the same name.
-pub fn load_rules(config: &Config, extra: &[PathBuf], gate: bool) -> Result<(RuleSet, Vec<String>), ToolError> {
+pub(crate) fn load_rules(config: &Config, extra: &[PathBuf], gate: bool) -> Result<(RuleSet, Vec<String>), ToolError> {
     let mut packs = rules::builtin_packs();
     let mut refused = Vec::new();
     for dir in config.rule_dirs.iter().chain(extra) {
@@ -155,7 +155,7 @@ fn capped_limits(limits: Limits) -> (Limits, Vec<String>) {
 }
 
 /// The config for a run: `--config`, else the nearest `standoff.yaml` above the first path.
-pub fn find_config(explicit: Option<&PathBuf>, first_path: Option<&PathBuf>) -> Result<Config, ToolError> {
+pub(crate) fn find_config(explicit: Option<&PathBuf>, first_path: Option<&PathBuf>) -> Result<Config, ToolError> {
     match explicit {
         Some(path) => {
             if !path.is_file() {
@@ -174,43 +174,43 @@ pub fn find_config(explicit: Option<&PathBuf>, first_path: Option<&PathBuf>) -> 
 }
 
 /// What judging a tree needs.
-pub struct JudgeRequest<'a> {
-    pub paths: &'a [PathBuf],
-    pub config: Option<&'a PathBuf>,
-    pub rules: &'a [PathBuf],
-    pub stage: Option<Stage>,
-    pub as_of: Option<Date>,
-    pub lookahead: bool,
+pub(crate) struct JudgeRequest<'a> {
+    pub(crate) paths: &'a [PathBuf],
+    pub(crate) config: Option<&'a PathBuf>,
+    pub(crate) rules: &'a [PathBuf],
+    pub(crate) stage: Option<Stage>,
+    pub(crate) as_of: Option<Date>,
+    pub(crate) lookahead: bool,
     /// The review gate at the end of this stage (config rule filters then do not apply).
-    pub gate: Option<Stage>,
+    pub(crate) gate: Option<Stage>,
     /// Replaces the config's `select` (check only).
-    pub select: Option<Vec<String>>,
+    pub(crate) select: Option<Vec<String>>,
     /// Adds to the config's `ignore` (check only).
-    pub ignore: Vec<String>,
-    pub verbose: bool,
+    pub(crate) ignore: Vec<String>,
+    pub(crate) verbose: bool,
     /// Standard input, in the place of the file it is reported as (`check -`).
-    pub stdin: Option<&'a input::Stdin>,
+    pub(crate) stdin: Option<&'a input::Stdin>,
 }
 
 /// A judged tree, with what judged it.
-pub struct Judgement {
-    pub checked: Checked,
-    pub rules: RuleSet,
-    pub config: Config,
-    pub as_of: Date,
-    pub started: Instant,
+pub(crate) struct Judgement {
+    pub(crate) checked: Checked,
+    pub(crate) rules: RuleSet,
+    pub(crate) config: Config,
+    pub(crate) as_of: Date,
+    pub(crate) started: Instant,
     /// Every input with its size and SHA-256, for the gate's record.
-    pub inputs: Vec<gate::Input>,
+    pub(crate) inputs: Vec<gate::Input>,
     /// The waiver file in force and its SHA-256, for the gate's record.
-    pub waiver_file: Option<gate::WaiverFileRecord>,
+    pub(crate) waiver_file: Option<gate::WaiverFileRecord>,
     /// What the gate disregarded (empty for `check`).
-    pub disregarded: gate::Disregarded,
+    pub(crate) disregarded: gate::Disregarded,
     /// The folder every output path is relative to.
-    pub root: PathBuf,
+    pub(crate) root: PathBuf,
     /// What no output of this run may overwrite.
-    pub guard: output::Guard,
+    pub(crate) guard: output::Guard,
     /// The trees judged, each with its own config.
-    pub trees: Vec<TreeReport>,
+    pub(crate) trees: Vec<TreeReport>,
 }
 
 /// `path` relative to the config's folder, else to the current folder.
@@ -229,13 +229,11 @@ fn relative_path(path: &Path, root: Option<&Path>) -> String {
 }
 
 /// One tree of a run, as it is told apart in the result.
-pub struct TreeReport {
-    /// Its config file, as shown (`None`: no `standoff.yaml`, the defaults).
-    pub config: Option<String>,
+pub(crate) struct TreeReport {
     /// Its config's `fail-on`.
-    pub fail_on: Option<Severity>,
+    pub(crate) fail_on: Option<Severity>,
     /// Its files, as shown.
-    pub files: HashSet<String>,
+    pub(crate) files: HashSet<String>,
 }
 
 impl Judgement {
@@ -243,7 +241,7 @@ impl Judgement {
     /// `--fail-on`, else the lowest of the trees' `fail-on` (their common one when they agree), so
     /// nothing that fails a tree shows as passed.
     #[must_use]
-    pub fn report_threshold(&self, fail_on: Option<Severity>) -> Severity {
+    pub(crate) fn report_threshold(&self, fail_on: Option<Severity>) -> Severity {
         fail_on.unwrap_or_else(|| {
             self.trees
                 .iter()
@@ -256,7 +254,7 @@ impl Judgement {
     /// Whether the run fails: some finding reaches `--fail-on` when it is given, else its own
     /// tree's `fail-on` (an error by default).
     #[must_use]
-    pub fn fails(&self, fail_on: Option<Severity>) -> bool {
+    pub(crate) fn fails(&self, fail_on: Option<Severity>) -> bool {
         let checked = &self.checked;
         if let Some(threshold) = fail_on {
             return checked.summary.findings.reaches(threshold);
@@ -287,7 +285,7 @@ fn trees_of(paths: &[PathBuf]) -> BTreeMap<Option<PathBuf>, Vec<PathBuf>> {
 /// files"), each with its own config, waivers and projects, and puts the results together.
 /// An explicit `--config` judges the paths as one tree with that config; the gate judges one
 /// tree, and refuses paths that span several.
-pub fn judge(request: &JudgeRequest<'_>) -> Result<Judgement, ToolError> {
+pub(crate) fn judge(request: &JudgeRequest<'_>) -> Result<Judgement, ToolError> {
     let started = Instant::now();
     for path in request.paths {
         if std::fs::symlink_metadata(path).is_err() {
@@ -650,7 +648,6 @@ fn judge_tree(
     };
     policy::apply(&mut checked, &policy, &relative_paths, Some(as_of));
     let tree = TreeReport {
-        config: config.path.as_ref().map(|p| walk::display_from(p, &root)),
         fail_on: config.fail_on,
         files: checked.files.iter().map(|f| f.path.clone()).collect(),
     };
@@ -671,15 +668,15 @@ fn judge_tree(
 }
 
 /// What `check -` judges: the paths to walk, standard input and the config to use.
-pub struct StdinPlan {
-    pub paths: Vec<PathBuf>,
-    pub stdin: Option<input::Stdin>,
-    pub config: Option<PathBuf>,
+pub(crate) struct StdinPlan {
+    pub(crate) paths: Vec<PathBuf>,
+    pub(crate) stdin: Option<input::Stdin>,
+    pub(crate) config: Option<PathBuf>,
 }
 
 /// Plans `check -`: `paths` as given, `stdin_filename` the path standard input is reported at,
 /// `config` the explicit `--config`.
-pub fn stdin_plan(
+pub(crate) fn stdin_plan(
     paths: &[PathBuf],
     stdin_filename: Option<&PathBuf>,
     config: Option<&PathBuf>,

@@ -3,8 +3,8 @@
 //! rule packs, asks the engine for findings, applies the policy, and guards every output it
 //! writes. The command line (`cli`) parses arguments and prints; everything else is here.
 
-pub mod config;
-pub mod input;
-pub mod judge;
-pub mod output;
-pub mod walk;
+pub(crate) mod config;
+pub(crate) mod input;
+pub(crate) mod judge;
+pub(crate) mod output;
+pub(crate) mod walk;

@@ -14,7 +14,7 @@ use crate::paths;
 
 /// Where one output goes.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Destination {
+pub(crate) enum Destination {
     Stdout,
     File(PathBuf),
 }
@@ -22,7 +22,7 @@ pub enum Destination {
 impl Destination {
     /// `None` and `-` are standard output; anything else is a file.
     #[must_use]
-    pub fn from_arg(path: Option<&PathBuf>) -> Self {
+    pub(crate) fn from_arg(path: Option<&PathBuf>) -> Self {
         match path {
             Some(p) if !is_dash(p) => Self::File(p.clone()),
             _ => Self::Stdout,
@@ -30,21 +30,21 @@ impl Destination {
     }
 
     #[must_use]
-    pub fn is_stdout(&self) -> bool {
+    pub(crate) fn is_stdout(&self) -> bool {
         matches!(self, Self::Stdout)
     }
 }
 
 /// Whether a path argument is `-` (standard input or output).
 #[must_use]
-pub fn is_dash(path: &Path) -> bool {
+pub(crate) fn is_dash(path: &Path) -> bool {
     path.as_os_str() == "-"
 }
 
 /// The inputs of a run, which no output may replace. Resolved on the first check only, so a
 /// run that writes no file pays nothing for it.
 #[derive(Clone, Debug, Default)]
-pub struct Guard {
+pub(crate) struct Guard {
     /// Walked folders (and files named as roots) and rule-pack folders.
     roots: Vec<PathBuf>,
     /// Every input file.
@@ -98,28 +98,22 @@ impl Resolved {
 
 impl Guard {
     /// Protects what another tree's guard protects too (a run over several trees).
-    pub fn absorb(&mut self, other: Guard) {
+    pub(crate) fn absorb(&mut self, other: Guard) {
         self.roots.extend(other.roots);
         self.files.extend(other.files);
         self.resolved = std::sync::OnceLock::new();
     }
 
     /// Protects one input file (it need not exist; an absent file protects nothing).
-    pub fn protect_file(&mut self, path: &Path) {
+    pub(crate) fn protect_file(&mut self, path: &Path) {
         self.files.push(path.to_path_buf());
-        self.resolved = std::sync::OnceLock::new();
-    }
-
-    /// Protects a walked folder (or a file named as a root) and every YAML file under it.
-    pub fn protect_root(&mut self, path: &Path) {
-        self.roots.push(path.to_path_buf());
         self.resolved = std::sync::OnceLock::new();
     }
 
     /// The guard for a judged run: every file it walked or read, the config and waiver files in
     /// force, the walked roots and the rule-pack folders it loaded.
     #[must_use]
-    pub fn for_run<'a>(
+    pub(crate) fn for_run<'a>(
         roots: &[PathBuf],
         inputs: impl IntoIterator<Item = &'a Path>,
         config: &crate::app::config::Config,
@@ -159,7 +153,7 @@ impl Guard {
 
     /// Refuses (exit 2) a destination that is an input, resolves through a link to one, or is a
     /// new YAML file inside a folder the run reads.
-    pub fn check(&self, destination: &Path) -> Result<(), ToolError> {
+    pub(crate) fn check(&self, destination: &Path) -> Result<(), ToolError> {
         let shown = walk::display(destination);
         let refuse = |why: String| {
             Err(ToolError::message(format!(
@@ -281,7 +275,7 @@ fn nearest_existing(path: &Path) -> Option<PathBuf> {
 /// Checks every destination, then writes each (so a refusal writes nothing). Each write goes
 /// to a new temporary file (created exclusively) in the destination's folder, which is created
 /// if missing, then renamed over the destination.
-pub fn write_files(files: &[(&Path, &[u8])], guard: &Guard) -> Result<(), ToolError> {
+pub(crate) fn write_files(files: &[(&Path, &[u8])], guard: &Guard) -> Result<(), ToolError> {
     for (path, _) in files {
         guard.check(path)?;
     }
@@ -322,7 +316,7 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// Appends to a file (GitHub's step summary) through the guard: refused as any output when it
 /// is an input; never through a symbolic link (refused); the file as it was plus `bytes` is
 /// written as a new file renamed over it, so a reader never sees half of it.
-pub fn append(path: &Path, bytes: &[u8], guard: &Guard) -> Result<(), ToolError> {
+pub(crate) fn append(path: &Path, bytes: &[u8], guard: &Guard) -> Result<(), ToolError> {
     guard.check(path)?;
     let shown = walk::display(path);
     let mut text = match std::fs::symlink_metadata(path) {
@@ -342,7 +336,7 @@ pub fn append(path: &Path, bytes: &[u8], guard: &Guard) -> Result<(), ToolError>
 }
 
 /// Writes to standard output (a closed pipe is not an error).
-pub fn write_stdout(buffer: &[u8]) -> Result<(), ToolError> {
+pub(crate) fn write_stdout(buffer: &[u8]) -> Result<(), ToolError> {
     let mut stdout = io::stdout().lock();
     match stdout.write_all(buffer).and_then(|()| stdout.flush()) {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
@@ -353,7 +347,7 @@ pub fn write_stdout(buffer: &[u8]) -> Result<(), ToolError> {
 }
 
 /// Writes one output to its destination.
-pub fn emit(buffer: &[u8], destination: &Destination, guard: &Guard) -> Result<(), ToolError> {
+pub(crate) fn emit(buffer: &[u8], destination: &Destination, guard: &Guard) -> Result<(), ToolError> {
     match destination {
         Destination::Stdout => write_stdout(buffer),
         Destination::File(path) => write_files(&[(path, buffer)], guard),
@@ -393,7 +387,7 @@ mod tests {
     fn yaml_inside_a_read_folder_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let mut guard = Guard::default();
-        guard.protect_root(dir.path());
+        guard.roots.push(dir.path().to_path_buf());
         assert!(guard.check(&dir.path().join("sub/report.yaml")).is_err());
         assert!(guard.check(&dir.path().join("sub/report.json")).is_ok());
     }

@@ -11,20 +11,20 @@ use ignore::{WalkBuilder, WalkState};
 
 /// One file to check.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Candidate {
-    pub path: PathBuf,
+pub(crate) struct Candidate {
+    pub(crate) path: PathBuf,
 }
 
 /// Something the walk could not do, with the path it concerns.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct WalkProblem {
-    pub path: PathBuf,
-    pub kind: WalkProblemKind,
-    pub message: String,
+pub(crate) struct WalkProblem {
+    pub(crate) path: PathBuf,
+    pub(crate) kind: WalkProblemKind,
+    pub(crate) message: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum WalkProblemKind {
+pub(crate) enum WalkProblemKind {
     /// A folder or entry that could not be read, or a link loop.
     Unreadable,
     /// A symbolic link that was not followed.
@@ -32,27 +32,27 @@ pub enum WalkProblemKind {
 }
 
 #[derive(Clone, Debug, Default)]
-pub struct WalkOptions {
-    pub follow_symlinks: bool,
-    pub exclude: Option<Override>,
+pub(crate) struct WalkOptions {
+    pub(crate) follow_symlinks: bool,
+    pub(crate) exclude: Option<Override>,
     /// The review gate's walk: every YAML file under the roots, whatever `.gitignore`,
     /// `.ignore`, `.git/info/exclude` or the config's excludes say; a link is followed only
     /// when it points inside its root, and what it points to is judged once.
-    pub judge_everything: bool,
+    pub(crate) judge_everything: bool,
     /// A folder below a root that holds its own `standoff.yaml` is another tree: it is not
     /// walked, and it is listed in [`Walked::nested_trees`] instead.
-    pub stop_at_trees: bool,
+    pub(crate) stop_at_trees: bool,
 }
 
 /// The walk's result, sorted by path.
 #[derive(Debug, Default)]
-pub struct Walked {
-    pub files: Vec<Candidate>,
-    pub problems: Vec<WalkProblem>,
+pub(crate) struct Walked {
+    pub(crate) files: Vec<Candidate>,
+    pub(crate) problems: Vec<WalkProblem>,
     /// Files named explicitly but excluded by the config.
-    pub excluded: usize,
+    pub(crate) excluded: usize,
     /// Folders met below a root that are trees of their own (see [`WalkOptions::stop_at_trees`]).
-    pub nested_trees: Vec<PathBuf>,
+    pub(crate) nested_trees: Vec<PathBuf>,
 }
 
 fn excluded(options: &WalkOptions, path: &Path, is_dir: bool) -> bool {
@@ -92,7 +92,7 @@ fn special_ignore_file(dir: &Path) -> Option<WalkProblem> {
 /// `*.yaml`) is a candidate like a file, so reading it reports "not a regular file" (never a
 /// silent skip); the walk itself never opens it.
 #[must_use]
-pub fn walk(roots: &[PathBuf], options: &WalkOptions, skip: &[PathBuf]) -> Walked {
+pub(crate) fn walk(roots: &[PathBuf], options: &WalkOptions, skip: &[PathBuf]) -> Walked {
     let mut walked = Walked::default();
     let skip: Vec<PathBuf> = skip.iter().filter_map(|p| std::fs::canonicalize(p).ok()).collect();
     let is_skipped = |p: &Path| !skip.is_empty() && std::fs::canonicalize(p).is_ok_and(|c| skip.contains(&c));
@@ -302,7 +302,7 @@ fn describe(error: &ignore::Error) -> (Option<PathBuf>, String) {
 /// config in force, else the common folder of the paths. Never the working folder, so the same
 /// submission gives the same paths, fingerprints and records wherever it is run from.
 #[must_use]
-pub fn output_root(paths: &[PathBuf], config_folder: Option<&Path>) -> PathBuf {
+pub(crate) fn output_root(paths: &[PathBuf], config_folder: Option<&Path>) -> PathBuf {
     let canonical: Vec<PathBuf> = paths.iter().filter_map(|p| std::fs::canonicalize(p).ok()).collect();
     let folder_of = |p: &Path| {
         if p.is_dir() {
@@ -338,7 +338,7 @@ pub fn output_root(paths: &[PathBuf], config_folder: Option<&Path>) -> PathBuf {
 /// lossless ([`lossless`]).
 /// The last component is not resolved, so a link inside the tree shows under its own name.
 #[must_use]
-pub fn display_from(path: &Path, root: &Path) -> String {
+pub(crate) fn display_from(path: &Path, root: &Path) -> String {
     let absolute = match (path.parent(), path.file_name()) {
         (Some(parent), Some(name)) => {
             let parent = if parent.as_os_str().is_empty() {
@@ -357,7 +357,7 @@ pub fn display_from(path: &Path, root: &Path) -> String {
 /// A path for display: relative to the current folder when under it, `/`-separated, and
 /// lossless ([`lossless`]): two different paths never display the same.
 #[must_use]
-pub fn display(path: &Path) -> String {
+pub(crate) fn display(path: &Path) -> String {
     let path = clean(path);
     let shown = match std::env::current_dir() {
         Ok(cwd) if path.is_absolute() => relative_to(&path, &cwd).unwrap_or(path),

@@ -11,28 +11,28 @@ use crate::engine::Checked;
 
 /// The baseline format this standoff writes: 2 since paths (and so fingerprints) are relative
 /// to the tree's root rather than the working folder.
-pub const BASELINE_VERSION: u32 = 2;
+pub(crate) const BASELINE_VERSION: u32 = 2;
 
 /// The baseline file's layout.
 #[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct BaselineFile {
-    pub version: u32,
-    pub findings: Vec<BaselineEntry>,
+pub(crate) struct BaselineFile {
+    pub(crate) version: u32,
+    pub(crate) findings: Vec<BaselineEntry>,
 }
 
 /// One accepted finding: its fingerprint, and (for people reading the file) its rule and file.
 #[derive(Debug, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord)]
 #[serde(deny_unknown_fields)]
-pub struct BaselineEntry {
-    pub fingerprint: String,
-    pub rule: String,
-    pub file: String,
+pub(crate) struct BaselineEntry {
+    pub(crate) fingerprint: String,
+    pub(crate) rule: String,
+    pub(crate) file: String,
 }
 
 /// The baseline of a checked tree (waived findings and load errors are not baselined).
 #[must_use]
-pub fn write(checked: &Checked) -> String {
+pub(crate) fn write(checked: &Checked) -> String {
     let mut findings: Vec<BaselineEntry> = checked
         .findings
         .iter()
@@ -59,7 +59,7 @@ pub fn write(checked: &Checked) -> String {
 }
 
 /// Drops the findings a baseline accepts (never load errors) and counts them.
-pub fn apply<S: std::hash::BuildHasher>(checked: &mut Checked, accepted: &HashSet<String, S>) {
+pub(crate) fn apply<S: std::hash::BuildHasher>(checked: &mut Checked, accepted: &HashSet<String, S>) {
     let before = checked.findings.len();
     checked
         .findings
@@ -69,7 +69,7 @@ pub fn apply<S: std::hash::BuildHasher>(checked: &mut Checked, accepted: &HashSe
 }
 
 /// Reads a baseline's fingerprints.
-pub fn read(text: &str) -> Result<HashSet<String>, String> {
+pub(crate) fn read(text: &str) -> Result<HashSet<String>, String> {
     let file: BaselineFile = serde_json::from_str(text).map_err(|e| format!("not a standoff baseline: {e}"))?;
     if file.version == 1 {
         // Version 1 fingerprints held the path as seen from the working folder, so they

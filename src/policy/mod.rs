@@ -2,9 +2,9 @@
 //! or ignores (everywhere or for some files), severity overrides, accountable waivers, and a
 //! baseline for gradual adoption. Pure: it rewrites the checked tree's findings.
 
-pub mod baseline;
-pub mod residual;
-pub mod waivers;
+pub(crate) mod baseline;
+pub(crate) mod residual;
+pub(crate) mod waivers;
 
 use globset::GlobSet;
 
@@ -15,7 +15,7 @@ use crate::model::finding::{Finding, Severity, SeverityCounts};
 
 /// Rule selection by id or prefix: `HVM` and `HVM-` match `HVM-GAP`.
 #[must_use]
-pub fn pattern_matches(pattern: &str, id: &str) -> bool {
+pub(crate) fn pattern_matches(pattern: &str, id: &str) -> bool {
     let stem = pattern.trim_end_matches('-');
     id == stem || id.strip_prefix(stem).is_some_and(|rest| rest.starts_with('-'))
 }
@@ -24,7 +24,7 @@ pub fn pattern_matches(pattern: &str, id: &str) -> bool {
 /// form [`pattern_matches`] reads: an exact rule or check id, a pack's id prefix (`HVM`, `HVM-`)
 /// or a pack's name (`hvm`, read as its prefix). Anything else is an error with a did-you-mean:
 /// a rule must never be silently inactive because its id was mistyped.
-pub fn resolve_pattern(pattern: &str, rules: &crate::rules::RuleSet) -> Result<String, String> {
+pub(crate) fn resolve_pattern(pattern: &str, rules: &crate::rules::RuleSet) -> Result<String, String> {
     let ids = || {
         rules
             .rules
@@ -59,17 +59,17 @@ pub fn resolve_pattern(pattern: &str, rules: &crate::rules::RuleSet) -> Result<S
 
 /// Which rules report, and at what severity.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct RuleFilter {
+pub(crate) struct RuleFilter {
     /// Empty: every rule.
-    pub select: Vec<String>,
-    pub ignore: Vec<String>,
+    pub(crate) select: Vec<String>,
+    pub(crate) ignore: Vec<String>,
     /// Severity overrides; the longest matching pattern wins.
-    pub severity: Vec<(String, Severity)>,
+    pub(crate) severity: Vec<(String, Severity)>,
 }
 
 impl RuleFilter {
     /// Resolves every pattern (see [`resolve_pattern`]); the errors name each one that matches nothing.
-    pub fn resolve(&mut self, rules: &crate::rules::RuleSet) -> Result<(), Vec<String>> {
+    pub(crate) fn resolve(&mut self, rules: &crate::rules::RuleSet) -> Result<(), Vec<String>> {
         let mut errors = Vec::new();
         let mut one = |p: &mut String| match resolve_pattern(p, rules) {
             Ok(resolved) => *p = resolved,
@@ -83,7 +83,7 @@ impl RuleFilter {
 
     /// Whether a rule's findings report under this filter.
     #[must_use]
-    pub fn selects(&self, id: &str) -> bool {
+    pub(crate) fn selects(&self, id: &str) -> bool {
         (self.select.is_empty() || self.select.iter().any(|p| pattern_matches(p, id)))
             && !self.ignore.iter().any(|p| pattern_matches(p, id))
     }
@@ -99,27 +99,27 @@ impl RuleFilter {
 
 /// Settings for the files a glob set matches.
 #[derive(Clone, Debug)]
-pub struct PathOverride {
-    pub files: GlobSet,
-    pub filter: RuleFilter,
+pub(crate) struct PathOverride {
+    pub(crate) files: GlobSet,
+    pub(crate) filter: RuleFilter,
 }
 
 /// Everything a project decides about findings.
 #[derive(Clone, Debug, Default)]
-pub struct Policy {
-    pub filter: RuleFilter,
-    pub overrides: Vec<PathOverride>,
+pub(crate) struct Policy {
+    pub(crate) filter: RuleFilter,
+    pub(crate) overrides: Vec<PathOverride>,
     /// The waiver file, if any.
-    pub waiver_file: Option<waivers::WaiverFile>,
+    pub(crate) waiver_file: Option<waivers::WaiverFile>,
     /// Every rule and check id of the run (before selection), so a waiver naming another id is
     /// reported; empty: not judged.
-    pub known_ids: Vec<String>,
+    pub(crate) known_ids: Vec<String>,
     /// When each rule of the run is due (a rule or check not here is always due), and how the
     /// run judges stages: a waiver of a rule that cannot report in its file in this run (not yet
     /// due, or not selected) is not reported as waiving nothing.
-    pub rule_stages: std::collections::HashMap<String, crate::rules::RuleStage>,
-    pub lookahead: bool,
-    pub gate: Option<crate::stage::Stage>,
+    pub(crate) rule_stages: std::collections::HashMap<String, crate::rules::RuleStage>,
+    pub(crate) lookahead: bool,
+    pub(crate) gate: Option<crate::stage::Stage>,
 }
 
 impl Policy {
@@ -160,7 +160,7 @@ impl Policy {
 
 /// Applies a policy. `paths` gives each file's path relative to the config's folder (for
 /// per-path overrides and the waiver file), in `FileId` order.
-pub fn apply(checked: &mut Checked, policy: &Policy, paths: &[String], as_of: Option<Date>) {
+pub(crate) fn apply(checked: &mut Checked, policy: &Policy, paths: &[String], as_of: Option<Date>) {
     let mut findings = std::mem::take(&mut checked.findings);
     // 1. Selection and severity, per file. Load errors always report: a file that could not be
     // read must never pass silently.
@@ -227,7 +227,7 @@ pub fn apply(checked: &mut Checked, policy: &Policy, paths: &[String], as_of: Op
 }
 
 /// Recomputes the summary's counts after findings changed.
-pub fn recount(checked: &mut Checked) {
+pub(crate) fn recount(checked: &mut Checked) {
     checked.summary.waived = checked.findings.iter().filter(|f| f.waiver.is_some()).count();
     checked.summary.accepted = checked
         .findings

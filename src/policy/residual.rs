@@ -177,7 +177,7 @@ fn project_of(checked: &Checked, finding: &Finding) -> Option<usize> {
 
 /// Marks the findings an accepted residual risk covers, and reports acceptances that cover
 /// nothing or cannot be used.
-pub fn apply(findings: &mut [Finding], checked: &Checked, as_of: Option<Date>, notices: &mut Vec<Finding>) {
+pub(crate) fn apply(findings: &mut [Finding], checked: &Checked, as_of: Option<Date>, notices: &mut Vec<Finding>) {
     let mut accepted = acceptances(checked, as_of, notices);
     if accepted.is_empty() {
         return;

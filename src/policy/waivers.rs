@@ -13,45 +13,45 @@ use crate::text::quote;
 use crate::yaml::{Span, YamlDocument};
 
 /// The waiver file's default name, beside the config.
-pub const WAIVER_FILE: &str = "standoff-waivers.yaml";
+pub(crate) const WAIVER_FILE: &str = "standoff-waivers.yaml";
 
 /// A waiver from the waiver file.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Waiver {
-    pub rule: String,
+pub(crate) struct Waiver {
+    pub(crate) rule: String,
     /// The document file, relative to the config's folder.
-    pub file: String,
-    pub pointer: Option<String>,
-    pub item: Option<String>,
-    pub reason: String,
-    pub approver: String,
-    pub until: Option<Date>,
+    pub(crate) file: String,
+    pub(crate) pointer: Option<String>,
+    pub(crate) item: Option<String>,
+    pub(crate) reason: String,
+    pub(crate) approver: String,
+    pub(crate) until: Option<Date>,
     /// Its position in the waiver file, and where it is written there.
-    pub index: usize,
-    pub span: Span,
+    pub(crate) index: usize,
+    pub(crate) span: Span,
 }
 
 /// The waiver file: where it is, its text, and its waivers.
 #[derive(Clone, Debug, Default)]
-pub struct WaiverFile {
-    pub path: String,
-    pub text: String,
-    pub waivers: Vec<Waiver>,
+pub(crate) struct WaiverFile {
+    pub(crate) path: String,
+    pub(crate) text: String,
+    pub(crate) waivers: Vec<Waiver>,
 }
 
 /// An inline waiver found in a document's comments.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct InlineWaiver {
-    pub rules: Vec<String>,
-    pub reason: Option<String>,
-    pub approver: Option<String>,
-    pub until: Option<Date>,
+pub(crate) struct InlineWaiver {
+    pub(crate) rules: Vec<String>,
+    pub(crate) reason: Option<String>,
+    pub(crate) approver: Option<String>,
+    pub(crate) until: Option<Date>,
     /// The 1-based line whose findings it waives.
-    pub target_line: u32,
-    pub line: u32,
-    pub span: Span,
+    pub(crate) target_line: u32,
+    pub(crate) line: u32,
+    pub(crate) span: Span,
     /// Why it cannot be used, if it cannot.
-    pub problem: Option<String>,
+    pub(crate) problem: Option<String>,
 }
 
 /// The byte spans of every scalar value in the documents (a `#` inside one is not a comment).
@@ -125,7 +125,7 @@ fn parse_directive(text: &str) -> Result<Directive, String> {
 
 /// Every inline waiver of a file.
 #[must_use]
-pub fn scan(text: &str, documents: &[&YamlDocument]) -> Vec<InlineWaiver> {
+pub(crate) fn scan(text: &str, documents: &[&YamlDocument]) -> Vec<InlineWaiver> {
     let spans = scalar_spans(documents);
     let mut found = Vec::new();
     let mut offset = 0usize;
@@ -227,7 +227,7 @@ fn unknown_id(id: &str, known: &[String]) -> Option<String> {
 /// its project's stage, and selected): a waiver of a rule that cannot is not idle, only early
 /// (a correct stage-2 waiver at stage 1), and is not reported as waiving nothing.
 #[allow(clippy::too_many_arguments, reason = "one call site, each argument a distinct input")]
-pub fn apply(
+pub(crate) fn apply(
     findings: &mut [Finding],
     files: &mut Vec<SourceFile>,
     documents: &[DesignDocument],
@@ -400,7 +400,7 @@ pub fn apply(
 /// file takes that file's sensitivity; one in the waiver file takes that of the document file
 /// its waiver names (of the whole tree when it names none of the tree's files), since the
 /// waiver's lines (its pointer, item and reason) describe that document.
-pub fn annotate_notices(
+pub(crate) fn annotate_notices(
     notices: &mut [Finding],
     checked: &crate::engine::Checked,
     waiver_file: Option<&WaiverFile>,
@@ -500,7 +500,7 @@ struct RawWaiver {
 }
 
 /// Reads and validates a waiver file (a tool input: any problem is a located error, exit 2).
-pub fn load_file(text: &str, display: &str) -> Result<WaiverFile, crate::error::ToolError> {
+pub(crate) fn load_file(text: &str, display: &str) -> Result<WaiverFile, crate::error::ToolError> {
     use crate::error::{LocatedError, ToolError};
     let text = text.strip_prefix('\u{feff}').unwrap_or(text).to_owned();
     let located = |span: Span, message: String, label: &str, help: Option<String>| LocatedError {
