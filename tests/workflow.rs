@@ -171,8 +171,8 @@ fn bad_and_idle_waivers_are_findings_and_load_errors_are_never_waived() {
     );
 }
 
-#[test]
-fn the_waiver_file_waives_by_item_and_names_its_approver() {
+/// A tree with a config, the project, the site and this waiver file.
+fn tree_with_waivers(waivers: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     write_tree(
         dir.path(),
@@ -180,11 +180,16 @@ fn the_waiver_file_waives_by_item_and_names_its_approver() {
             ("standoff.yaml", "{}\n"),
             ("project.yaml", PROJECT),
             ("site.yaml", SITE),
-            (
-                "standoff-waivers.yaml",
-                "waivers:\n  - rule: CORE-REF\n    file: site.yaml\n    item: va-south\n    reason: the lawn approach is closed during works\n    approver: J. Smith, CTSA\n    until: 2027-01-01\n  - rule: CORE-REF\n    file: site.yaml\n    item: va-east\n    reason: no such approach\n    approver: J. Smith, CTSA\n",
-            ),
+            ("standoff-waivers.yaml", waivers),
         ],
+    );
+    dir
+}
+
+#[test]
+fn the_waiver_file_waives_by_item_and_names_its_approver() {
+    let dir = tree_with_waivers(
+        "waivers:\n  - rule: CORE-REF\n    file: site.yaml\n    item: va-south\n    reason: the lawn approach is closed during works\n    approver: J. Smith, CTSA\n    until: 2027-01-01\n  - rule: CORE-REF\n    file: site.yaml\n    item: va-east\n    reason: no such approach\n    approver: J. Smith, CTSA\n",
     );
     let report = json(&run_in(
         dir.path(),
@@ -219,18 +224,8 @@ fn the_waiver_file_waives_by_item_and_names_its_approver() {
 /// once put the waiver file nowhere, so every waiver was reported as waiving nothing.
 #[test]
 fn a_config_named_by_its_bare_file_name_keeps_its_waivers() {
-    let dir = tempfile::tempdir().unwrap();
-    write_tree(
-        dir.path(),
-        &[
-            ("standoff.yaml", "{}\n"),
-            ("project.yaml", PROJECT),
-            ("site.yaml", SITE),
-            (
-                "standoff-waivers.yaml",
-                "waivers:\n  - rule: CORE-REF\n    file: site.yaml\n    item: va-south\n    reason: the lawn approach is closed during works\n    approver: J. Smith, CTSA\n",
-            ),
-        ],
+    let dir = tree_with_waivers(
+        "waivers:\n  - rule: CORE-REF\n    file: site.yaml\n    item: va-south\n    reason: the lawn approach is closed during works\n    approver: J. Smith, CTSA\n",
     );
     let lines = |extra: &[&str]| {
         let mut args = vec!["check", "--format", "json"];

@@ -92,15 +92,7 @@ pub fn step_summary(checked: &Checked, output: &Output<'_>) -> String {
         plural(counts.warning, "warning", "warnings"),
         plural(counts.info, "info", "info"),
     );
-    for (n, what) in [
-        (s.waived, "waived"),
-        (s.accepted, "accepted"),
-        (s.baselined, "baselined"),
-    ] {
-        if n > 0 {
-            let _ = write!(out, ", {n} {what}");
-        }
-    }
+    out.push_str(&super::set_apart(s));
     out.push_str(".\n");
     let errors: Vec<_> = checked
         .findings

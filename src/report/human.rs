@@ -3,7 +3,6 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
-use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use miette::{
@@ -377,17 +376,7 @@ pub(crate) fn write_summary(checked: &Checked, options: &HumanOptions, out: &mut
         .elapsed
         .map(|d| format!(" in {:.2}s", d.as_secs_f64()))
         .unwrap_or_default();
-    // Findings that do not count, counted apart: "2 accepted, 1 waived, 17 baselined".
-    let mut accepted = String::new();
-    for (n, what) in [
-        (s.accepted, "accepted"),
-        (s.waived, "waived"),
-        (s.baselined, "baselined"),
-    ] {
-        if n > 0 {
-            let _ = write!(accepted, ", {n} {what}");
-        }
-    }
+    let accepted = super::set_apart(s);
     writeln!(
         out,
         "checked {}, {}{skipped}: {}, {}, {}{accepted}{time}",

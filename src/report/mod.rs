@@ -150,6 +150,24 @@ pub fn write(
     out.write_all(crate::text::json_terminal(&text).as_bytes())
 }
 
+/// The findings that do not count, counted apart, for a summary line: ", 2 accepted, 1 waived,
+/// 17 baselined" (empty when there are none).
+#[must_use]
+pub fn set_apart(summary: &crate::engine::Summary) -> String {
+    use std::fmt::Write as _;
+    let mut text = String::new();
+    for (n, what) in [
+        (summary.accepted, "accepted"),
+        (summary.waived, "waived"),
+        (summary.baselined, "baselined"),
+    ] {
+        if n > 0 {
+            let _ = write!(text, ", {n} {what}");
+        }
+    }
+    text
+}
+
 /// The start and end of a finding's span as lines and columns.
 #[must_use]
 pub fn positions(checked: &Checked, finding: &Finding) -> Option<(LineCol, LineCol)> {
