@@ -111,12 +111,7 @@ fn a_stated_impact_speed_below_the_approachs_own_dynamics_is_not_trusted() {
             dir,
             &["check", "--format", "json", "--select", "HVM-SPEED,HVM-VDA", "."],
         ));
-        report["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["rule"].as_str().unwrap().to_owned())
-            .collect()
+        crate::support::rule_ids(&report)
     };
     assert_eq!(rules(dir.path()), ["HVM-SPEED", "HVM-VDA"]);
     std::fs::write(

@@ -124,11 +124,8 @@ fn city_centre_measures_come_from_the_strategy_until_stage_4() {
             dir.path(),
             &["check", "--format", "json", "--as-of", "2026-06-15", "--stage", stage],
         ));
-        let mut rules: Vec<String> = report["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["rule"].as_str().unwrap().to_owned())
+        let mut rules: Vec<String> = crate::support::rule_ids(&report)
+            .into_iter()
             .filter(|r| r.starts_with("ML-"))
             .collect();
         rules.sort();

@@ -39,6 +39,16 @@ pub(crate) fn transcript(output: &Output) -> String {
     )
 }
 
+/// The rule id of each finding of a JSON report, in report order.
+pub(crate) fn rule_ids(report: &serde_json::Value) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 /// The JSON report of a run.
 pub(crate) fn json(output: &Output) -> serde_json::Value {
     serde_json::from_slice(&output.stdout)

@@ -14,15 +14,6 @@ fn repo() -> &'static Path {
 /// stage 2), waived inline on the approach's line.
 const SITE: &str = "apiVersion: standoff/v1\nkind: Site\nmetadata:\n  name: quay\nspec:\n  crowdedSpaces:\n    - id: plaza\n  vehicleApproaches:\n    - id: va-north # standoff: waive HVM-MITIGATED reason=\"bollards in the next issue\"\n      reaches: plaza\n";
 
-fn rules_of(report: &serde_json::Value) -> Vec<String> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule"].as_str().unwrap().to_owned())
-        .collect()
-}
-
 fn at_stage(stage: u8) -> String {
     PROJECT.replace("stage: 0", &format!("stage: {stage}"))
 }
@@ -39,32 +30,32 @@ fn a_waiver_of_a_rule_not_yet_due_or_not_selected_is_not_idle() {
     // Stage 1: HVM-MITIGATED is not due, so its correct waiver is early, not idle.
     let early = check(&[]);
     assert!(
-        !rules_of(&early).contains(&"WAIVER-UNUSED".to_owned()),
+        !crate::support::rule_ids(&early).contains(&"WAIVER-UNUSED".to_owned()),
         "{:?}",
-        rules_of(&early)
+        crate::support::rule_ids(&early)
     );
     // With --lookahead the stage-2 rule reports (as info) and the waiver waives it.
     let ahead = check(&["--lookahead"]);
     assert!(
-        !rules_of(&ahead).contains(&"WAIVER-UNUSED".to_owned()),
+        !crate::support::rule_ids(&ahead).contains(&"WAIVER-UNUSED".to_owned()),
         "{:?}",
-        rules_of(&ahead)
+        crate::support::rule_ids(&ahead)
     );
     assert!(ahead["summary"]["waived"].as_u64() >= Some(1), "{ahead:#}");
     // Stage 2: the rule is due and the waiver waives it.
     write_tree(dir.path(), &[("project.yaml", &at_stage(2))]);
     let due = check(&[]);
     assert!(
-        !rules_of(&due).contains(&"WAIVER-UNUSED".to_owned()),
+        !crate::support::rule_ids(&due).contains(&"WAIVER-UNUSED".to_owned()),
         "{:?}",
-        rules_of(&due)
+        crate::support::rule_ids(&due)
     );
     assert!(due["summary"]["waived"].as_u64() >= Some(1), "{due:#}");
     // Not selected in this run (--ignore, --select, config): not idle either.
-    assert!(!rules_of(&check(&["--ignore", "HVM-MITIGATED"])).contains(&"WAIVER-UNUSED".to_owned()));
-    assert!(!rules_of(&check(&["--select", "CORE"])).contains(&"WAIVER-UNUSED".to_owned()));
+    assert!(!crate::support::rule_ids(&check(&["--ignore", "HVM-MITIGATED"])).contains(&"WAIVER-UNUSED".to_owned()));
+    assert!(!crate::support::rule_ids(&check(&["--select", "CORE"])).contains(&"WAIVER-UNUSED".to_owned()));
     write_tree(dir.path(), &[("standoff.yaml", "ignore: [HVM]\n")]);
-    assert!(!rules_of(&check(&[])).contains(&"WAIVER-UNUSED".to_owned()));
+    assert!(!crate::support::rule_ids(&check(&[])).contains(&"WAIVER-UNUSED".to_owned()));
     std::fs::remove_file(dir.path().join("standoff.yaml")).unwrap();
     // The other direction: a due, selected rule's waiver on a line with no such finding is
     // still reported as waiving nothing.
@@ -80,11 +71,11 @@ fn a_waiver_of_a_rule_not_yet_due_or_not_selected_is_not_idle() {
     write_tree(dir.path(), &[("site.yaml", &misplaced)]);
     let idle = check(&[]);
     assert!(
-        rules_of(&idle).contains(&"WAIVER-UNUSED".to_owned()),
+        crate::support::rule_ids(&idle).contains(&"WAIVER-UNUSED".to_owned()),
         "{:?}",
-        rules_of(&idle)
+        crate::support::rule_ids(&idle)
     );
-    assert!(rules_of(&idle).contains(&"HVM-MITIGATED".to_owned()));
+    assert!(crate::support::rule_ids(&idle).contains(&"HVM-MITIGATED".to_owned()));
 }
 
 #[test]
@@ -136,7 +127,7 @@ fn init_with_a_name_writes_a_project_that_passes_its_own_schema() {
     assert!(dir.path().join(".standoff/schemas/config.schema.json").is_file());
     // What init wrote checks without a schema or load finding.
     let report = json(&run_in(dir.path(), &["check", "--format", "json"]));
-    let rules = rules_of(&report);
+    let rules = crate::support::rule_ids(&report);
     assert!(
         !rules
             .iter()
