@@ -151,6 +151,29 @@ fn rule_pages_are_generated_from_the_rule_files() {
             stale.push(name.clone());
         }
     }
+    // Each built-in pack's README lists its rules (issue 13).
+    for pack in set.packs.iter().filter(|p| p.origin == standoff::rules::BUILT_IN) {
+        let path = repo().join("rules").join(&pack.name).join("README.md");
+        let text = standoff::report::rule_docs::pack_readme(&set, pack);
+        if std::env::var_os("STANDOFF_UPDATE_DOCS").is_some() {
+            std::fs::write(&path, &text).unwrap();
+        }
+        if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+            stale.push(format!("rules/{}/README.md", pack.name));
+        }
+        for rule in set
+            .rules
+            .iter()
+            .filter(|r| set.pack_of(r).is_some_and(|p| p.name == pack.name))
+        {
+            assert!(
+                text.contains(&format!("[{}]", rule.id.replace('_', "\\_"))),
+                "{} not in {}'s README",
+                rule.id,
+                pack.name
+            );
+        }
+    }
     let mut extra: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

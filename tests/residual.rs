@@ -98,7 +98,8 @@ fn an_acceptance_for_other_rules_does_not_accept() {
         dir.path(),
         &ACCEPTED.replace("rules: [SO-PREFERRED]", "rules: [SO-MANDATORY]"),
     );
-    let found = findings(dir.path(), "SO-PREFERRED,RISK");
+    // SO-MANDATORY runs (an acceptance limited to rules that do not run is not "unused").
+    let found = findings(dir.path(), "SO-PREFERRED,SO-MANDATORY,RISK");
     assert!(found.iter().all(|f| f.get("accepted").is_none()), "{found:?}");
     // ... and it is reported as covering nothing.
     assert!(found.iter().any(|f| f["rule"] == "RISK-UNUSED"), "{found:?}");
@@ -156,7 +157,7 @@ fn the_gate_passes_with_accepted_risks_and_says_so() {
     );
     assert_eq!(output.status.code(), Some(0), "{}", transcript(&output));
     let said = String::from_utf8_lossy(&output.stdout);
-    assert!(said.contains("gate passed with 2 accepted residual risks"), "{said}");
+    assert!(said.contains("gate passed with 7 accepted residual risks"), "{said}");
     assert!(
         said.contains("accepted: RR-01 by Helen Okafor, Chief Operating Officer on 2026-03-12"),
         "{said}"
@@ -164,7 +165,7 @@ fn the_gate_passes_with_accepted_risks_and_says_so() {
     let record: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("gate-record.json")).unwrap()).unwrap();
     let accepted = record["accepted"].as_array().unwrap();
-    assert_eq!(accepted.len(), 2, "{record}");
+    assert_eq!(accepted.len(), 7, "{record}");
     // The project is OFFICIAL-SENSITIVE: who accepted what is withheld from the record ...
     assert!(
         accepted
@@ -173,9 +174,11 @@ fn the_gate_passes_with_accepted_risks_and_says_so() {
         "{accepted:?}"
     );
     assert!(
-        accepted
-            .iter()
-            .all(|a| a["date"] == "2026-03-12" && a["severity"] == "warning")
+        accepted.iter().all(
+            |a| ["2026-03-12", "2026-05-14"].contains(&a["date"].as_str().unwrap_or_default())
+                && a["severity"] == "warning"
+        ),
+        "{accepted:?}"
     );
     let mut statuses = crate::support::matrix_status(&record, "SO-PREFERRED");
     statuses.extend(crate::support::matrix_status(&record, "SO-BUILDING"));
@@ -184,7 +187,7 @@ fn the_gate_passes_with_accepted_risks_and_says_so() {
         "{statuses:?}"
     );
     let html = std::fs::read_to_string(out.join("gate-report.html")).unwrap();
-    assert!(html.contains("PASSED with 2 accepted residual risks"));
+    assert!(html.contains("PASSED with 7 accepted residual risks"));
     assert!(
         !html.contains("Helen Okafor"),
         "the owner of a sensitive project's risk leaked"
@@ -246,7 +249,14 @@ fn an_acceptance_cannot_swallow_documents_barriers_schema_errors_or_the_future()
     let dir = tempfile::tempdir().unwrap();
     crate::support::copy_example("harbour-festival", dir.path());
     let strategy_path = dir.path().join("security-strategy.yaml");
-    let strategy = std::fs::read_to_string(&strategy_path).unwrap();
+    // The example's own acceptance (FRR-02, a person-borne device in the queues) is taken out:
+    // the attack is on the acceptance planted below, which must accept nothing it may not.
+    let strategy = std::fs::read_to_string(&strategy_path)
+        .unwrap()
+        .replace(
+            "      acceptedOn: 2026-04-14\n      accepts:\n        items: [cs-promenade, gate-north]\n        rules: [SO-PBIED]\n",
+            "",
+        );
     let accepts = |date: &str| {
         format!(
             "      acceptedOn: {date}\n      accepts:\n        items: [tb-harbour-1, tb-harbour-2, tb-quay-1, tb-quay-2, va-harbour-road, va-ferry-lanes, ap-quay-green, whole-sra]\n"

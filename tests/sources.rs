@@ -20,6 +20,8 @@ const ALLOWED_HOSTS: &[&str] = &[
     "npsa.gov.uk",
     "protectuk.police.uk",
     "securedbydesign.com",
+    // A local planning authority, cited for its own adopted plan policy (ERL-POLICE-ADVICE).
+    "cheshireeast.gov.uk",
     // US government publishers: the NCTC card (dni.gov and odni.gov, and nctc.gov, NCTC's own
     // former domain), the GSA P100 and the Whole Building Design Guide that publishes the UFC.
     "dni.gov",

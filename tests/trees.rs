@@ -87,7 +87,7 @@ fn each_tree_is_judged_with_its_own_config() {
     // A tree's `ignore` applies to it alone.
     std::fs::write(
         dir.path().join("a/standoff.yaml"),
-        "fail-on: warning\nignore: [THR-REVIEW-DUE, SO-BUILDING, SO-PREFERRED]\n",
+        "fail-on: warning\nignore: [THR-REVIEW-DUE, SO-BUILDING, SO-PREFERRED, SO-PBIED]\n",
     )
     .unwrap();
     let (code, report) = check_json(dir.path(), &["a"]);

@@ -68,6 +68,7 @@ fn rule_json(set: &RuleSet, rule: &Rule) -> serde_json::Value {
         "select": rule.select.text,
         "help": rule.help,
         "why": rule.why,
+        "protects": (!rule.protects.is_empty()).then_some(&rule.protects),
         "sources": rule.sources,
     })
 }
@@ -220,6 +221,10 @@ pub(super) fn explain(args: &ExplainArgs) -> Result<ExitStatus, ToolError> {
     );
     if !rule.jurisdictions.is_empty() {
         let _ = writeln!(out, "applies in {}", rule.jurisdictions.join(", "));
+    }
+    if !rule.protects.is_empty() {
+        out.push_str("\nWhat it protects against\n");
+        out.push_str(&crate::text::wrap(&rule.protects, "  ", WIDTH));
     }
     out.push_str("\nWhy\n");
     out.push_str(&crate::text::wrap(&rule.why, "  ", WIDTH));

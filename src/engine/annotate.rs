@@ -46,6 +46,41 @@ fn marking(doc: &DesignDocument) -> Marking {
     }
 }
 
+/// The kinds that hold what an attacker planning against the premises would want: the site
+/// layout, the barrier and glazing specifications, the response to an attack and the s.7
+/// document. Where the ISO 19650-5 triage says a security-minded approach is required, they are
+/// sensitive whatever their marking says (`ISM-CLASSIFICATION` reports the marking).
+pub const SECURITY_SENSITIVE_KINDS: [Kind; 5] = [
+    Kind::Site,
+    Kind::BarrierSchedule,
+    Kind::Glazing,
+    Kind::Procedures,
+    Kind::SecurityPlan,
+];
+
+/// Whether a Project's ISO 19650-5 triage calls for a security-minded approach: its outcome is
+/// `required`, or an outcome is written that cannot be read as `not-required` (fail closed).
+fn triage_requires(project: &DesignDocument) -> bool {
+    match project
+        .yaml
+        .value
+        .pointer("/spec/informationSecurity/sensitivityAssessment/outcome")
+    {
+        None => false,
+        Some(Value::String(outcome)) => outcome != "not-required",
+        Some(_) => true,
+    }
+}
+
+/// Whether document `i` is sensitive because of its kind and its Project's triage.
+fn triage_marks(i: usize, doc: &DesignDocument, documents: &[DesignDocument], projects: &ProjectModel) -> bool {
+    SECURITY_SENSITIVE_KINDS.contains(&doc.kind)
+        && projects
+            .project_of(i)
+            .and_then(|p| documents.get(p.document))
+            .is_some_and(triage_requires)
+}
+
 /// Whether a finding says its file, or a document in it, could not be loaded. Info-level
 /// notes (a link not followed by choice) do not count: the file is not part of the tree.
 fn is_load_failure(finding: &Finding) -> bool {
@@ -115,40 +150,43 @@ impl Sensitivity {
         let documents_sensitive: Vec<bool> = documents
             .iter()
             .enumerate()
-            .map(|(i, doc)| match marking(doc) {
-                // Two Projects of one name that disagree: the classification cannot be read,
-                // so the OFFICIAL copy does not unmark the other (issue "Trust", from an attack).
-                Marking::Official => {
-                    doc.kind == Kind::Project && doc.name().is_some_and(|n| restricted_names.contains(n))
-                }
-                Marking::Other => true,
-                Marking::Absent => match projects.membership.get(i).copied().flatten() {
-                    // No Project, an unknown or unreadable `metadata.project`, several Projects
-                    // and none named: the classification cannot be established.
-                    None => true,
-                    Some(index) => {
-                        let Some(p) = projects.projects.get(index) else {
-                            return true;
-                        };
-                        // Named (a Project by its own name): a broken file could still be a
-                        // second Project of that name. Inferred (the tree's only Project): a
-                        // broken file could be another Project, and the inference then fails.
-                        let named = doc.kind == Kind::Project
-                            || doc
-                                .yaml
-                                .value
-                                .pointer("/metadata/project")
-                                .is_some_and(Value::is_string);
-                        let broken_applies = if named {
-                            shadowed.get(index).copied().unwrap_or(true)
-                        } else {
-                            !broken_files.is_empty()
-                        };
-                        broken_applies
-                            || restricted_names.contains(p.name.as_str())
-                            || documents.get(p.document).is_none_or(|d| marking(d) == Marking::Other)
+            .map(|(i, doc)| {
+                triage_marks(i, doc, documents, projects)
+                    || match marking(doc) {
+                        // Two Projects of one name that disagree: the classification cannot be read,
+                        // so the OFFICIAL copy does not unmark the other (issue "Trust", from an attack).
+                        Marking::Official => {
+                            doc.kind == Kind::Project && doc.name().is_some_and(|n| restricted_names.contains(n))
+                        }
+                        Marking::Other => true,
+                        Marking::Absent => match projects.membership.get(i).copied().flatten() {
+                            // No Project, an unknown or unreadable `metadata.project`, several Projects
+                            // and none named: the classification cannot be established.
+                            None => true,
+                            Some(index) => {
+                                let Some(p) = projects.projects.get(index) else {
+                                    return true;
+                                };
+                                // Named (a Project by its own name): a broken file could still be a
+                                // second Project of that name. Inferred (the tree's only Project): a
+                                // broken file could be another Project, and the inference then fails.
+                                let named = doc.kind == Kind::Project
+                                    || doc
+                                        .yaml
+                                        .value
+                                        .pointer("/metadata/project")
+                                        .is_some_and(Value::is_string);
+                                let broken_applies = if named {
+                                    shadowed.get(index).copied().unwrap_or(true)
+                                } else {
+                                    !broken_files.is_empty()
+                                };
+                                broken_applies
+                                    || restricted_names.contains(p.name.as_str())
+                                    || documents.get(p.document).is_none_or(|d| marking(d) == Marking::Other)
+                            }
+                        },
                     }
-                },
             })
             .collect();
         let projects_sensitive = projects
@@ -409,6 +447,57 @@ mod tests {
             let expected = if sensitive { "project-1" } else { "p" };
             assert_eq!(s.project_name(&projects, 0, false), expected);
             assert_eq!(s.project_name(&projects, 0, true), "p");
+        }
+    }
+
+    /// Issue 13: where the triage requires a security-minded approach, the site, barrier,
+    /// glazing, procedures and s.7 documents are sensitive whatever they are marked; other
+    /// kinds keep their marking, and a triage that is not required changes nothing.
+    #[test]
+    fn a_required_triage_makes_the_security_documents_sensitive() {
+        let project = |outcome: &str| {
+            document(
+                &format!(
+                    "apiVersion: standoff/v1\nkind: Project\nmetadata:\n  name: p\n  classification: OFFICIAL\nspec:\n  informationSecurity:\n    sensitivityAssessment:\n      {outcome}\n"
+                ),
+                Kind::Project,
+            )
+        };
+        let other = |kind: Kind| {
+            document(
+                &format!("apiVersion: standoff/v1\nkind: {kind:?}\nmetadata:\n  name: x\n  classification: OFFICIAL\n"),
+                kind,
+            )
+        };
+        for (outcome, site_sensitive) in [
+            ("outcome: required", true),
+            ("outcome: not-required", false),
+            ("owner: nobody", false),
+            ("outcome: maybe", true),
+            ("outcome: [required]", true),
+        ] {
+            let documents = vec![
+                project(outcome),
+                other(Kind::Site),
+                other(Kind::BarrierSchedule),
+                other(Kind::Glazing),
+                other(Kind::Procedures),
+                other(Kind::SecurityPlan),
+                other(Kind::RiskAssessment),
+            ];
+            let projects = crate::model::project::build(&documents, None);
+            let s = Sensitivity::of(&[], &documents, &[], &projects);
+            let expected = [
+                false,
+                site_sensitive,
+                site_sensitive,
+                site_sensitive,
+                site_sensitive,
+                site_sensitive,
+                false,
+            ];
+            assert_eq!(s.documents, expected, "{outcome}");
+            assert_eq!(s.projects, [false], "{outcome}");
         }
     }
 }

@@ -208,7 +208,7 @@ pub(crate) fn apply(checked: &mut Checked, policy: &Policy, paths: &[String], as
         &mut notices,
     );
     // 3. Accepted residual risks, on what is still live.
-    residual::apply(&mut findings, checked, as_of, &mut notices);
+    residual::apply(&mut findings, checked, as_of, &can_report, &mut notices);
     // Notices are redacted like every finding: by the document file they point into.
     waivers::annotate_notices(
         &mut notices,

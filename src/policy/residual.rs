@@ -30,11 +30,16 @@ struct Acceptance {
 }
 
 /// The lists whose items a residual risk may accept, by kind (issue "Fail closed", 2):
-/// approaches, assembly points, building faces and glazing elements. A whole document, or an
-/// item of any other list, cannot be accepted.
-const ACCEPTABLE: [(Kind, &str); 4] = [
+/// approaches, assembly points, building faces and glazing elements; and (issue 13) the queues
+/// and other crowded spaces, entrances, parking and street furniture the CTSA rules judge. A
+/// whole document, or an item of any other list, cannot be accepted.
+const ACCEPTABLE: [(Kind, &str); 8] = [
     (Kind::Site, "vehicleApproaches"),
     (Kind::Site, "assemblyPoints"),
+    (Kind::Site, "crowdedSpaces"),
+    (Kind::Site, "entrances"),
+    (Kind::Site, "parking"),
+    (Kind::Site, "streetFurniture"),
     (Kind::Site, "standoff"),
     (Kind::Glazing, "elements"),
 ];
@@ -177,7 +182,16 @@ fn project_of(checked: &Checked, finding: &Finding) -> Option<usize> {
 
 /// Marks the findings an accepted residual risk covers, and reports acceptances that cover
 /// nothing or cannot be used.
-pub(crate) fn apply(findings: &mut [Finding], checked: &Checked, as_of: Option<Date>, notices: &mut Vec<Finding>) {
+/// `can_report(file, rule)` says whether a rule can report in a file in this run (selected, and
+/// due at its project's stage): an acceptance limited to rules none of which can is early or
+/// out of the selection, not unused.
+pub(crate) fn apply(
+    findings: &mut [Finding],
+    checked: &Checked,
+    as_of: Option<Date>,
+    can_report: &dyn Fn(crate::model::finding::FileId, &str) -> bool,
+    notices: &mut Vec<Finding>,
+) {
     let mut accepted = acceptances(checked, as_of, notices);
     if accepted.is_empty() {
         return;
@@ -222,7 +236,11 @@ pub(crate) fn apply(findings: &mut [Finding], checked: &Checked, as_of: Option<D
         );
         finding.severity = Severity::Info;
     }
-    for a in accepted.iter().filter(|a| !a.used) {
+    let idle = |a: &Acceptance| {
+        let file = checked.documents.get(a.document).map(|d| d.file);
+        !a.rules.is_empty() && file.is_some_and(|file| a.rules.iter().all(|r| !can_report(file, r)))
+    };
+    for a in accepted.iter().filter(|a| !a.used && !idle(a)) {
         notices.push(notice(
             checked,
             a.document,

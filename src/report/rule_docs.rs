@@ -268,6 +268,9 @@ pub fn page(set: &RuleSet, rule: &Rule) -> String {
     if !rule.jurisdictions.is_empty() {
         let _ = writeln!(out, "| Applies in | {} |", inline(&rule.jurisdictions.join(", ")));
     }
+    if !rule.protects.is_empty() {
+        let _ = write!(out, "\n## What it protects against\n\n{}\n", paragraph(&rule.protects));
+    }
     let _ = write!(
         out,
         "\n## Why\n\n{}\n\n## How to fix\n\n{}\n\n## Sources\n\n{}",
@@ -316,6 +319,56 @@ pub fn index(set: &RuleSet) -> String {
             stage_text(rule.stage)
         );
     }
+    out
+}
+
+/// A built-in pack's README (`rules/<pack>/README.md`): what the pack enforces, its sources, and
+/// each of its rules with its severity, stage and what it protects against.
+#[must_use]
+pub fn pack_readme(set: &RuleSet, pack: &crate::rules::Pack) -> String {
+    let mut rules: Vec<&Rule> = set
+        .rules
+        .iter()
+        .filter(|r| set.pack_of(r).is_some_and(|p| p.name == pack.name))
+        .collect();
+    rules.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut out = format!(
+        "<!-- Generated from the rule files by `STANDOFF_UPDATE_DOCS=1 cargo test --test integration rule_pages`. -->\n\n# {} (`{}` pack, version {})\n\n{}\n\n",
+        inline(&pack.title),
+        inline(&pack.name),
+        inline(&pack.version),
+        paragraph(&pack.description)
+    );
+    let _ = writeln!(
+        out,
+        "| Rule | Severity | Stage | What it checks | What it protects against |\n|---|---|---|---|---|"
+    );
+    for rule in rules {
+        let protects = if rule.protects.is_empty() {
+            "see the rule's page".to_owned()
+        } else {
+            inline(&paragraph(&rule.protects))
+        };
+        let _ = writeln!(
+            out,
+            "| [{}](../../{RULE_DOCS_DIR}/{}.md) | {} | {} | {} | {protects} |",
+            inline(&rule.id),
+            rule.id,
+            rule.severity,
+            stage_text(rule.stage),
+            inline(&rule.title),
+        );
+    }
+    if !pack.sources.is_empty() {
+        out.push_str("\n## Sources\n\n");
+        for (title, url) in &pack.sources {
+            let _ = writeln!(out, "- [{}]({})", inline(title), source_link(url));
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n`standoff rules` lists the rules, `standoff explain ID` shows one; each rule's file in this folder holds its tests."
+    );
     out
 }
 

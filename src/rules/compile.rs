@@ -635,6 +635,7 @@ fn compile_rule(
         message: message.unwrap_or_default(),
         help: raw.help.trim().to_owned(),
         why: raw.why.trim().to_owned(),
+        protects: raw.protects.as_deref().map(str::trim).unwrap_or_default().to_owned(),
         sources,
         tests,
         file: Arc::new(RuleFile {

@@ -357,7 +357,10 @@ fn rule_mentions(rule: &Rule, word: &str) -> bool {
             .iter()
             .any(|p| matches!(p, super::template::Part::Expr(e) if e.source.contains(word)))
     };
-    predicate(&rule.check, word)
+    // A `let` binding (the rule's or its pack's) is an expression too: `byId` read only there
+    // must still be bound.
+    rule.lets.iter().any(|b| b.expr.source.contains(word))
+        || predicate(&rule.check, word)
         || rule.when.as_ref().is_some_and(|w| predicate(w, word))
         || rule
             .requires

@@ -872,6 +872,8 @@ mod tests {
             ExprOutcome::True
         );
         assert_eq!(run("max_of(self) == null", &json!([])), ExprOutcome::True);
+        assert_eq!(run("sum_of(self) == 6.5", &json!([1, 3.5, 2])), ExprOutcome::True);
+        assert_eq!(run("sum_of(self) == 0.0", &json!([])), ExprOutcome::True);
         assert_eq!(
             run(
                 "martyns_tier(self) == 'enhanced'",

@@ -60,8 +60,16 @@ pub fn field_info(schemas: &Schemas, kind: Kind, selector: &Selector) -> FieldIn
             date: false,
         };
     };
-    let mut at = At { node: root, file };
-    for (i, segment) in selector.segments.iter().enumerate() {
+    walk(schemas, At { node: root, file }, &selector.segments, 0)
+}
+
+/// Resolves `segments` (the selector's from index `first` on) below `at`. A `*` over a mapping
+/// with named fields (a document's `spec`) tries each field: the path is a field when it is
+/// one below any of them (`/spec/*/*/distanceFromUnscreenedPublic` reads every list that has
+/// it). Schemas are finite trees, so the recursion ends.
+fn walk<'s>(schemas: &'s Schemas, mut at: At<'s>, segments: &[Segment], first: usize) -> FieldInfo {
+    for (offset, segment) in segments.iter().enumerate() {
+        let i = first + offset;
         let resolved = resolve(schemas, at);
         let node = resolved.node;
         let next = match segment {
@@ -82,26 +90,57 @@ pub fn field_info(schemas: &Schemas, kind: Kind, selector: &Selector) -> FieldIn
             at = At {
                 node: child,
                 file: resolved.file,
-            }
-        } else {
-            // A free-form value (no properties, no items): anything below is unchecked.
-            let open = node.get("properties").is_none()
-                && node.get("items").is_none()
-                && node.get("anyOf").is_none()
-                && node.get("type").is_none_or(|t| t == "object");
-            if open {
-                return FieldInfo::Field {
-                    dimension: None,
-                    date: false,
-                };
-            }
-            let allowed = node
-                .get("properties")
-                .and_then(Value::as_object)
-                .map(|p| p.keys().cloned().collect())
-                .unwrap_or_default();
-            return FieldInfo::Unknown { segment: i, allowed };
+            };
+            continue;
         }
+        if matches!(segment, Segment::Any)
+            && let Some(fields) = node.get("properties").and_then(Value::as_object)
+        {
+            let rest = segments.get(offset + 1..).unwrap_or_default();
+            let mut deepest: Option<FieldInfo> = None;
+            for child in fields.values() {
+                let below = walk(
+                    schemas,
+                    At {
+                        node: child,
+                        file: resolved.file,
+                    },
+                    rest,
+                    i + 1,
+                );
+                match below {
+                    FieldInfo::Field { .. } => return below,
+                    FieldInfo::Unknown { segment, .. } => {
+                        if deepest
+                            .as_ref()
+                            .is_none_or(|d| matches!(d, FieldInfo::Unknown { segment: s, .. } if segment > *s))
+                        {
+                            deepest = Some(below);
+                        }
+                    }
+                }
+            }
+            if let Some(unknown) = deepest {
+                return unknown;
+            }
+        }
+        // A free-form value (no properties, no items): anything below is unchecked.
+        let open = node.get("properties").is_none()
+            && node.get("items").is_none()
+            && node.get("anyOf").is_none()
+            && node.get("type").is_none_or(|t| t == "object");
+        if open {
+            return FieldInfo::Field {
+                dimension: None,
+                date: false,
+            };
+        }
+        let allowed = node
+            .get("properties")
+            .and_then(Value::as_object)
+            .map(|p| p.keys().cloned().collect())
+            .unwrap_or_default();
+        return FieldInfo::Unknown { segment: i, allowed };
     }
     let (dimension, date) = dimension_of(schemas, at);
     FieldInfo::Field { dimension, date }
@@ -212,6 +251,18 @@ mod tests {
                 date: false
             }
         );
+        // A `*` over the named fields of `spec` reads every list that has the field.
+        assert_eq!(
+            info(Kind::Site, "/spec/*/*/distanceFromUnscreenedPublic"),
+            FieldInfo::Field {
+                dimension: Some(Dimension::Length),
+                date: false
+            }
+        );
+        assert!(matches!(
+            info(Kind::Site, "/spec/*/*/distanceFromUnscreenedPublik"),
+            FieldInfo::Unknown { segment: 3, .. }
+        ));
         match info(Kind::BarrierSchedule, "/spec/barriers/*/clearGapp") {
             FieldInfo::Unknown { segment, allowed } => {
                 assert_eq!(segment, 3);

@@ -745,6 +745,13 @@ pub static FUNCTIONS: &[Function] = &[
         "the smallest number of a list (null if it has none)",
         register_min_of,
     ),
+    domain(
+        "sum_of",
+        &[p("numbers", List)],
+        r(Double),
+        "the numbers of a list added up (0 for a list with none; values that are not numbers are left out, so check them first)",
+        register_sum_of,
+    ),
 ];
 
 const fn standard(
@@ -1047,6 +1054,16 @@ fn register_min_of(ctx: &mut Context<'static, 'static>, name: &'static str, _: &
     let _ = ctx.add_function(name, |items: Value| -> Result<Value, ExecutionError> {
         budget::charge_value(&items)?;
         Ok(fold_numbers(&items, f64::min))
+    });
+}
+
+fn register_sum_of(ctx: &mut Context<'static, 'static>, name: &'static str, _: &Arc<ProjectData>) {
+    let _ = ctx.add_function(name, |items: Value| -> Result<Value, ExecutionError> {
+        budget::charge_value(&items)?;
+        Ok(match fold_numbers(&items, |a, b| a + b) {
+            Value::Null => Value::Float(0.0),
+            sum => sum,
+        })
     });
 }
 

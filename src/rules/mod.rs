@@ -263,6 +263,8 @@ pub struct Rule {
     pub message: Template,
     pub help: String,
     pub why: String,
+    /// What the rule protects against, in plain language (`protects:`; empty when not written).
+    pub protects: String,
     pub sources: Vec<Source>,
     pub tests: Vec<TestCase>,
     pub file: Arc<RuleFile>,

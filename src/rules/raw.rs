@@ -148,6 +148,9 @@ pub struct RawRule {
     pub message: String,
     pub help: String,
     pub why: String,
+    /// What the rule protects against, in plain language (shown before `why`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub protects: Option<String>,
     pub sources: Vec<RawSource>,
     pub tests: RawTests,
 }
@@ -408,6 +411,7 @@ mod tests {
             requires: Some(Vec::new()),
             demands: Some(String::new()),
             related: Some(RawRelated::default()),
+            protects: Some(String::new()),
             ..RawRule::default()
         };
         let file = "rule.schema.json";

@@ -675,3 +675,22 @@ fn severity_stage_and_kind_are_typed_when_the_rule_is_read() {
         serde_json::json!(["Site", "BarrierSchedule"])
     );
 }
+
+/// `byId` read only in a `let` binding is bound all the same (issue 13: SO-PBIED's bindings
+/// look items up by id and were silently "not applicable" when only the check was scanned).
+#[test]
+fn by_id_read_only_in_a_binding_is_bound() {
+    let rules = [capacity_rule(
+        "T-BYID",
+        "  capacity: \"has(self.capacity) ? self.capacity : null\"\n  listed: \"self.id in byId.crowdedSpaces\"\n  over: \"listed && capacity > limit\"\n",
+        "space {item} holds {capacity}",
+        "{at: /spec/crowdedSpaces/0}",
+    )];
+    let set = load(vec![pack_2(&rules)]).unwrap();
+    let results = selftest::run(&set, schemas().unwrap());
+    let outcomes: Vec<String> = results
+        .iter()
+        .map(|r| format!("{:?} {:?}", r.outcome, r.diagnostics))
+        .collect();
+    assert!(results.iter().all(|r| r.outcome.passed()), "{outcomes:#?}");
+}
