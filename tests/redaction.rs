@@ -113,6 +113,24 @@ fn with_plain_official_the_canaries_do_appear() {
     assert_eq!(report["projects"][0]["name"], PROJECT_NAME);
 }
 
+/// Issue 13: where the ISO 19650-5 triage requires a security-minded approach, a Site marked
+/// OFFICIAL is withheld from every machine output as if it were OFFICIAL-SENSITIVE, while its
+/// Project, also marked OFFICIAL, keeps its marking (its name is shown).
+#[test]
+fn a_required_triage_withholds_a_site_marked_official() {
+    let required =
+        project(PROJECT_NAME, "  classification: OFFICIAL\n").replace("outcome: not-required", "outcome: required");
+    assert!(required.contains("outcome: required"), "{required}");
+    let dir = tree(&[
+        ("project.yaml", required.as_bytes()),
+        ("site.yaml", site("  classification: OFFICIAL\n").as_bytes()),
+    ]);
+    assert_withheld("a required triage", dir.path(), &[VALUE, KEY, ITEM]);
+    let report = json(&run_in(dir.path(), &["check", "--format", "json"]));
+    assert_eq!(report["projects"][0]["name"], PROJECT_NAME, "{report:#}");
+    assert!(report.to_string().contains("ISM-CLASSIFICATION"), "{report:#}");
+}
+
 #[test]
 fn an_unreadable_classification_of_the_project_makes_its_documents_sensitive() {
     for (variant, marking) in [

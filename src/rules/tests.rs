@@ -454,6 +454,17 @@ fn pack_2(rules: &[(&str, String)]) -> PackFiles {
     files
 }
 
+/// Runs every case of `set`'s rules and asserts each ends as its test expects.
+fn run_passing(set: &super::RuleSet) -> Vec<selftest::CaseResult<'_>> {
+    let results = selftest::run(set, schemas().unwrap());
+    let outcomes: Vec<String> = results
+        .iter()
+        .map(|r| format!("{:?} {:?}", r.outcome, r.diagnostics))
+        .collect();
+    assert!(results.iter().all(|r| r.outcome.passed()), "{outcomes:#?}");
+    results
+}
+
 /// A format-2 rule: `let` bindings (the pack's `limit`, and the rule's own), read by the check
 /// and shown in the message.
 fn capacity_rule(id: &str, lets: &str, message: &str, expect: &str) -> (&'static str, String) {
@@ -491,12 +502,7 @@ fn format_2_binds_names_for_checks_and_messages() {
         Err(e) => panic!("{e}"),
     };
     assert_eq!(set.packs[0].format, super::PackFormat::Two);
-    let results = selftest::run(&set, schemas().unwrap());
-    let outcomes: Vec<String> = results
-        .iter()
-        .map(|r| format!("{:?} {:?}", r.outcome, r.diagnostics))
-        .collect();
-    assert!(results.iter().all(|r| r.outcome.passed()), "{outcomes:#?}");
+    run_passing(&set);
 }
 
 #[test]
@@ -602,8 +608,7 @@ fn snapshots_pin_every_invalid_case_and_a_missing_one_is_only_listed() {
         "{at: /spec/crowdedSpaces/0}",
     )];
     let set = load(vec![pack_2(&rules)]).unwrap();
-    let results = selftest::run(&set, schemas().unwrap());
-    assert!(results.iter().all(|r| r.outcome.passed()), "{results:#?}");
+    let results = run_passing(&set);
     let invalid = results.iter().find(|r| !r.case.valid).unwrap();
     assert_eq!(invalid.snapshot, selftest::Snapshot::Missing);
     let text = selftest::snapshot_text(&set.rules[0], &results.iter().collect::<Vec<_>>());
@@ -622,8 +627,7 @@ fn snapshots_pin_every_invalid_case_and_a_missing_one_is_only_listed() {
         load(vec![files]).unwrap()
     };
     let same = with_snapshot(&text);
-    let results = selftest::run(&same, schemas().unwrap());
-    assert!(results.iter().all(|r| r.outcome.passed()), "{results:#?}");
+    let results = run_passing(&same);
     assert_eq!(
         results.iter().find(|r| !r.case.valid).unwrap().snapshot,
         selftest::Snapshot::Matches
@@ -687,10 +691,5 @@ fn by_id_read_only_in_a_binding_is_bound() {
         "{at: /spec/crowdedSpaces/0}",
     )];
     let set = load(vec![pack_2(&rules)]).unwrap();
-    let results = selftest::run(&set, schemas().unwrap());
-    let outcomes: Vec<String> = results
-        .iter()
-        .map(|r| format!("{:?} {:?}", r.outcome, r.diagnostics))
-        .collect();
-    assert!(results.iter().all(|r| r.outcome.passed()), "{outcomes:#?}");
+    run_passing(&set);
 }
