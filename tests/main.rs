@@ -29,6 +29,7 @@ mod redaction;
 mod residual;
 mod rules;
 mod sources;
+mod staged;
 mod support;
 mod terminal;
 mod trees;

@@ -7,4 +7,5 @@ pub(crate) mod config;
 pub(crate) mod input;
 pub(crate) mod judge;
 pub(crate) mod output;
+pub(crate) mod staged;
 pub(crate) mod walk;

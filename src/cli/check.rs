@@ -5,7 +5,7 @@ use std::io::{self, IsTerminal};
 
 use super::{CheckArgs, GlobalArgs, use_color, width};
 use crate::app::judge::{self, JudgeRequest};
-use crate::app::walk;
+use crate::app::{staged, walk};
 
 use crate::app::output::{self, Destination};
 use crate::error::ToolError;
@@ -21,6 +21,14 @@ fn ids(values: &[String]) -> Vec<String> {
         .filter(|v| !v.is_empty())
         .map(str::to_owned)
         .collect()
+}
+
+/// What `--staged` says besides the report (nothing staged, `HEAD` not judged), on stderr.
+#[allow(clippy::print_stderr, reason = "notes go to stderr, apart from the report")]
+fn print_notes(notes: &[String]) {
+    for note in notes {
+        eprintln!("note: {}", crate::text::terminal(note));
+    }
 }
 
 /// Writes a report to its destination (standard output when `None`), through the output guard.
@@ -84,6 +92,11 @@ pub(super) fn run(args: &CheckArgs, global: &GlobalArgs) -> Result<ExitStatus, T
             "--statistics replaces the findings with a table: use it with --output-format human or concise",
         ));
     }
+    if args.staged && args.paths.iter().any(|p| p.as_os_str() != ".") {
+        return Err(ToolError::message(
+            "--staged judges the whole staged change of the repository the current folder is in: give it no paths",
+        ));
+    }
     let stdin_plan = judge::stdin_plan(&args.paths, args.stdin_filename.as_ref(), args.config.as_ref())?;
     let select = (!args.select.is_empty()).then(|| ids(&args.select));
     if args.show_settings {
@@ -102,7 +115,15 @@ pub(super) fn run(args: &CheckArgs, global: &GlobalArgs) -> Result<ExitStatus, T
         verbose: global.verbose,
         stdin: stdin_plan.stdin.as_ref(),
     };
-    let mut judgement = judge::judge(&request)?;
+    let mut judgement = if args.staged {
+        let staged = staged::judge(&request)?;
+        if !global.quiet {
+            print_notes(&staged.notes);
+        }
+        staged.judgement
+    } else {
+        judge::judge(&request)?
+    };
     // No report replaces an input, nor the baseline it is judged against; every destination
     // is checked before any is written.
     let mut report_guard = judgement.guard.clone();

@@ -275,6 +275,12 @@ pub struct CheckArgs {
     /// without checking.
     #[arg(long)]
     pub show_settings: bool,
+    /// Judge the staged change (git's index against HEAD) as it will be committed: every
+    /// finding in the files it changes, and what it breaks elsewhere in their trees (a
+    /// reference to a document it deletes or renames), labelled as caused by it. Takes no
+    /// paths: the repository is the one the current folder is in. The pre-commit hook.
+    #[arg(long, conflicts_with_all = ["stdin_filename", "config", "show_settings", "write_baseline"])]
+    pub staged: bool,
 }
 
 /// One output of `check`: a format and, when given as `FORMAT:FILE`, its own file.
