@@ -332,6 +332,24 @@ fn a_waiver_withdrawn_brings_its_finding_back_as_caused_by_the_change() {
 }
 
 #[test]
+fn the_recommended_hook_reads_the_staged_change() {
+    let manifest =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml")).unwrap();
+    let hook = manifest
+        .split("\n- id: ")
+        .find(|h| h.starts_with("standoff\n"))
+        .expect("a hook named standoff");
+    for line in [
+        "entry: standoff check --staged",
+        "language: rust",
+        "pass_filenames: false",
+        "always_run: true",
+    ] {
+        assert!(hook.lines().any(|l| l.trim() == line), "{line}: {hook}");
+    }
+}
+
+#[test]
 fn a_problem_already_committed_elsewhere_is_not_the_changes() {
     let dir = repository();
     write_tree(
