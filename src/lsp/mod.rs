@@ -129,6 +129,16 @@ struct Published {
     waivable: bool,
 }
 
+impl Open {
+    /// Whether to judge it: a file of a tree (a `standoff.yaml` above it), or one that names
+    /// standoff (a design document, or a near miss of one, outside any tree). Other YAML (a CI
+    /// file in a repository without standoff) is left alone, so the walk of its repository is not
+    /// paid at every keystroke.
+    fn is_ours(&self) -> bool {
+        self.text.contains("standoff") || crate::app::config::discover(&self.path).is_some()
+    }
+}
+
 struct Server<'c> {
     connection: &'c Connection,
     encoding: Encoding,
@@ -300,7 +310,7 @@ impl Server<'_> {
         let paths: Vec<PathBuf> = self
             .documents
             .values()
-            .filter(|d| d.canonical.as_ref().is_some_and(|c| c.is_file()))
+            .filter(|d| d.canonical.as_ref().is_some_and(|c| c.is_file()) && d.is_ours())
             .map(|d| d.canonical.clone().unwrap_or_else(|| d.path.clone()))
             .collect();
         let mut found: BTreeMap<String, Vec<Published>> = BTreeMap::new();
@@ -569,4 +579,31 @@ fn parse<P: serde::de::DeserializeOwned>(request: Request) -> Result<P, String> 
 
 fn parse_notification<P: serde::de::DeserializeOwned>(notification: Notification) -> Result<P, String> {
     serde_json::from_value(notification.params).map_err(|e| format!("malformed {} params: {e}", notification.method))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open(path: &Path, text: &str) -> Open {
+        Open {
+            uri: position::path_to_uri(path).unwrap(),
+            path: path.to_path_buf(),
+            canonical: std::fs::canonicalize(path).ok(),
+            text: text.to_owned(),
+            version: 1,
+        }
+    }
+
+    #[test]
+    fn yaml_outside_every_tree_is_judged_only_when_it_names_standoff() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join(".git")).unwrap();
+        let ci = dir.path().join(".gitlab-ci.yml");
+        std::fs::write(&ci, "stages: [build]\n").unwrap();
+        assert!(!open(&ci, "stages: [build]\n").is_ours());
+        assert!(open(&ci, "apiVersion: standoff.dev/v1\nkind: Site\n").is_ours());
+        std::fs::write(dir.path().join("standoff.yaml"), "{}\n").unwrap();
+        assert!(open(&ci, "stages: [build]\n").is_ours());
+    }
 }
