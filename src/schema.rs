@@ -18,7 +18,10 @@ use crate::text::{did_you_mean, quote};
 use crate::units::{Dimension, check_value};
 use crate::yaml::{Node, Span, YamlDocument, escape_token, pointer_tokens};
 
-/// The base URI of every embedded schema (`$id`s are `BASE_URI` + file name).
+/// The base URI the embedded registry files every schema under (`BASE_URI` + file name). It is
+/// never fetched, and the files carry no `$id`: a validator reading them from disk (or any other
+/// address) resolves their relative `$ref`s against the files' own location, as JSON Schema
+/// says, so `common.schema.json` is the sibling file, never a remote one.
 pub const BASE_URI: &str = "https://standoff.dev/schemas/v1/";
 
 /// One embedded schema file.
@@ -72,9 +75,14 @@ impl Schemas {
         let mut by_uri = HashMap::new();
         let mut builder = jsonschema::Registry::new();
         for schema in &EMBEDDED {
-            let value: Value = serde_json::from_str(schema.text)
+            let mut value: Value = serde_json::from_str(schema.text)
                 .map_err(|e| format!("embedded schema {} is not JSON: {e}", schema.file))?;
             let uri = format!("{BASE_URI}{}", schema.file);
+            // In memory only: the registry's address for it, so its relative `$ref`s and the
+            // keyword locations of its errors are under `BASE_URI`.
+            if let Some(map) = value.as_object_mut() {
+                map.insert("$id".to_owned(), Value::String(uri.clone()));
+            }
             builder = builder
                 .add(&uri, value.clone())
                 .map_err(|e| format!("embedded schema {}: {e}", schema.file))?;
@@ -567,12 +575,20 @@ mod tests {
     use super::*;
     use crate::yaml::{Limits, load};
 
+    /// The files carry no `$id` (a validator reading them resolves `common.schema.json` beside
+    /// them, never at a remote address); the embedded registry files each under `BASE_URI`.
     #[test]
     fn every_embedded_schema_is_valid_2020_12_and_compiles() {
         let schemas = schemas().unwrap();
         for schema in &EMBEDDED {
+            let text: Value = serde_json::from_str(schema.text).unwrap();
+            assert!(
+                jsonschema::meta::is_valid(&text),
+                "{} is not a valid schema",
+                schema.file
+            );
+            assert_eq!(text.get("$id"), None, "{} has an $id", schema.file);
             let raw = schemas.raw(schema.file).unwrap();
-            assert!(jsonschema::meta::is_valid(raw), "{} is not a valid schema", schema.file);
             assert_eq!(
                 raw.get("$id").and_then(Value::as_str),
                 Some(format!("{BASE_URI}{}", schema.file).as_str())
@@ -583,41 +599,64 @@ mod tests {
         }
     }
 
-    /// Every object closes its properties and documents each one: editors show the
-    /// descriptions, and an unknown key must never pass silently.
+    /// What editors show: every `$ref` property has its own description (a sibling of `$ref`
+    /// wins over the definition's, so the field is described, not the type), and every
+    /// `pattern` says how to fix a value that does not match (`patternErrorMessage`, which the
+    /// YAML language server shows instead of the regular expression). A `pattern` under `if`
+    /// is a condition and is never reported, so it needs none.
     #[test]
-    fn kind_schemas_follow_the_conventions() {
+    fn every_ref_property_is_described_and_every_pattern_says_how_to_fix_it() {
         fn walk(node: &Value, path: &str, problems: &mut Vec<String>) {
-            let Some(map) = node.as_object() else { return };
-            if let Some(props) = map.get("properties").and_then(Value::as_object) {
-                if map.get("additionalProperties") != Some(&Value::Bool(false)) {
-                    problems.push(format!("{path}: additionalProperties is not false"));
-                }
-                for (name, prop) in props {
-                    let described = prop.get("description").is_some() || path.ends_with("/metadata");
-                    if !described && !matches!(name.as_str(), "apiVersion" | "kind" | "metadata" | "spec") {
-                        problems.push(format!("{path}/{name}: no description"));
+            let Some(map) = node.as_object() else {
+                if let Value::Array(items) = node {
+                    for (i, item) in items.iter().enumerate() {
+                        walk(item, &format!("{path}/{i}"), problems);
                     }
                 }
+                return;
+            };
+            if map.contains_key("pattern") && !map.get("patternErrorMessage").is_some_and(Value::is_string) {
+                problems.push(format!("{path}: a pattern without patternErrorMessage"));
             }
             for (key, child) in map {
-                match child {
-                    Value::Object(_) => walk(child, &format!("{path}/{key}"), problems),
-                    Value::Array(items) => {
-                        for (i, item) in items.iter().enumerate() {
-                            walk(item, &format!("{path}/{key}/{i}"), problems);
+                match key.as_str() {
+                    // Maps of names to schemas: a property may be called `pattern`.
+                    "properties" | "patternProperties" | "$defs" | "dependentSchemas" => {
+                        for (name, schema) in child.as_object().into_iter().flatten() {
+                            let here = format!("{path}/{key}/{name}");
+                            if key == "properties"
+                                && schema.get("$ref").is_some()
+                                && schema.get("description").is_none()
+                            {
+                                problems.push(format!("{here}: a $ref property without its own description"));
+                            }
+                            walk(schema, &here, problems);
                         }
                     }
-                    _ => {}
+                    "if" | "enum" | "const" | "examples" | "default" => {}
+                    _ => walk(child, &format!("{path}/{key}"), problems),
                 }
             }
         }
-        let schemas = schemas().unwrap();
         let mut problems = Vec::new();
-        for kind in Kind::ALL {
-            walk(schemas.raw(kind_file(kind)).unwrap(), kind_file(kind), &mut problems);
+        for schema in &EMBEDDED {
+            let text: Value = serde_json::from_str(schema.text).unwrap();
+            walk(&text, schema.file, &mut problems);
         }
         assert!(problems.is_empty(), "{problems:#?}");
+        // The quantities' message also replaces the type error of a bare number (`48`), the
+        // mistake the language server would otherwise call "Incorrect type".
+        let common = schemas().unwrap().raw("common.schema.json").unwrap();
+        for dimension in Dimension::ALL {
+            let def = &common["$defs"][dimension.name()];
+            let message = def["patternErrorMessage"].as_str().unwrap();
+            assert!(message.starts_with("add a unit: "), "{dimension}: {message}");
+            assert_eq!(def["errorMessage"].as_str(), Some(message), "{dimension}");
+        }
+        assert_eq!(
+            common["$defs"]["speed"]["patternErrorMessage"],
+            "add a unit: 48 km/h or 30 mph (a number, then km/h, mph or m/s)"
+        );
     }
 
     /// The schema patterns (what editors check) and the Rust parser (what the linter checks)
