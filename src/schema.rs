@@ -37,9 +37,13 @@ macro_rules! embed {
     };
 }
 
+/// The schema that checks any design document by its `kind` (one editor association for all).
+pub const DESIGN_DOCUMENT: &str = "design-document.schema.json";
+
 /// Every schema shipped in the binary.
-pub static EMBEDDED: [EmbeddedSchema; 15] = embed![
+pub static EMBEDDED: [EmbeddedSchema; 16] = embed![
     "common.schema.json",
+    "design-document.schema.json",
     "project.schema.json",
     "risk-assessment.schema.json",
     "security-strategy.schema.json",
@@ -657,6 +661,100 @@ mod tests {
             common["$defs"]["speed"]["patternErrorMessage"],
             "add a unit: 48 km/h or 30 mph (a number, then km/h, mph or m/s)"
         );
+    }
+
+    /// The dispatch schema sends each kind to its own schema, lists exactly the kinds, and finds
+    /// what the kind's own schema finds, at the same places.
+    #[test]
+    fn the_design_document_schema_dispatches_on_kind() {
+        let schemas = schemas().unwrap();
+        let dispatch = schemas.raw(DESIGN_DOCUMENT).unwrap();
+        let names: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
+        let branches = dispatch["allOf"].as_array().unwrap();
+        assert_eq!(
+            branches[0]["then"]["properties"]["kind"]["enum"],
+            serde_json::json!(names)
+        );
+        assert_eq!(dispatch["properties"]["kind"]["examples"], serde_json::json!(names));
+        let routes: Vec<(&str, &str)> = branches[1..]
+            .iter()
+            .map(|b| {
+                (
+                    b["if"]["properties"]["kind"]["const"].as_str().unwrap(),
+                    b["then"]["$ref"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        let expected: Vec<(&str, &str)> = Kind::ALL.iter().map(|k| (k.name(), kind_file(*k))).collect();
+        assert_eq!(routes, expected);
+
+        let validator = schemas.validator(DESIGN_DOCUMENT).unwrap();
+        let issues = |text: &str| {
+            let doc = &load(text, &Limits::default()).documents[0];
+            let found = validate(schemas, validator, doc, text);
+            found.into_iter().map(|i| (i.rule, i.pointer)).collect::<Vec<_>>()
+        };
+        // The same issues as the Site schema's own, in `errors_point_at_the_right_node`.
+        let site = "apiVersion: standoff/v1\nkind: Site\nmetadata:\n  name: Bad Name\nspec:\n  crowdedSpaces:\n    - description: no id\n      capacity: \"12\"\n  standoff:\n    building: 30\n  parking: [{id: p, controlled: yes}]\n";
+        let doc = &load(site, &Limits::default()).documents[0];
+        let own: Vec<_> = validate(schemas, schemas.for_kind(Kind::Site).unwrap(), doc, site)
+            .into_iter()
+            .map(|i| (i.rule, i.pointer))
+            .collect();
+        assert_eq!(issues(site), own);
+        assert_eq!(own.len(), 5);
+        let sight = issues("apiVersion: standoff/v1\nkind: Sight\nmetadata: {name: a}\nspec: {}\n");
+        assert_eq!(sight, [("SCHEMA-ENUM", "/kind".to_owned())]);
+        let version = issues("apiVersion: standoff/v2\nkind: Site\nmetadata: {name: a}\nspec: {}\n");
+        assert_eq!(version, [("SCHEMA-ENUM", "/apiVersion".to_owned())]);
+        let near_miss = issues("kind: Site\nmetadata: {name: a}\nspec: {crowdedSpaces: []}\n");
+        assert_eq!(near_miss, [("SCHEMA-REQUIRED", "/apiVersion".to_owned())]);
+        // Other YAML passes, as standoff skips it: a CI file, a rule file, a list.
+        for other in [
+            "name: build\non: [push]\n",
+            "apiVersion: apps/v1\nkind: Deployment\nspec: {}\n",
+            "id: CORE-X\nkind: Site\ncheck: {required: true}\n",
+            "- a\n- b\n",
+        ] {
+            assert!(issues(other).is_empty(), "{other}: {:?}", issues(other));
+        }
+    }
+
+    /// Every object closes its properties and documents each one: editors show the
+    /// descriptions, and an unknown key must never pass silently.
+    #[test]
+    fn kind_schemas_follow_the_conventions() {
+        fn walk(node: &Value, path: &str, problems: &mut Vec<String>) {
+            let Some(map) = node.as_object() else { return };
+            if let Some(props) = map.get("properties").and_then(Value::as_object) {
+                if map.get("additionalProperties") != Some(&Value::Bool(false)) {
+                    problems.push(format!("{path}: additionalProperties is not false"));
+                }
+                for (name, prop) in props {
+                    let described = prop.get("description").is_some() || path.ends_with("/metadata");
+                    if !described && !matches!(name.as_str(), "apiVersion" | "kind" | "metadata" | "spec") {
+                        problems.push(format!("{path}/{name}: no description"));
+                    }
+                }
+            }
+            for (key, child) in map {
+                match child {
+                    Value::Object(_) => walk(child, &format!("{path}/{key}"), problems),
+                    Value::Array(items) => {
+                        for (i, item) in items.iter().enumerate() {
+                            walk(item, &format!("{path}/{key}/{i}"), problems);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let schemas = schemas().unwrap();
+        let mut problems = Vec::new();
+        for kind in Kind::ALL {
+            walk(schemas.raw(kind_file(kind)).unwrap(), kind_file(kind), &mut problems);
+        }
+        assert!(problems.is_empty(), "{problems:#?}");
     }
 
     /// The schema patterns (what editors check) and the Rust parser (what the linter checks)
