@@ -29,6 +29,7 @@ mod readme;
 mod redaction;
 mod residual;
 mod rules;
+mod schema_editor;
 mod sources;
 mod support;
 mod terminal;
