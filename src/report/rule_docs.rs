@@ -227,36 +227,46 @@ fn document_text(rule: &Rule, id: u32) -> Option<String> {
     Some(out)
 }
 
-/// The text of the rule's first failing test case, as written in the rule file (its first
-/// line starts after `- `; the rest re-indented by that column), and where it is reported.
-#[must_use]
-pub fn failing_example(rule: &Rule) -> Option<(String, Vec<String>)> {
-    let case = rule.tests.iter().find(|c| !c.valid)?;
-    let mut out = String::new();
-    for (n, id) in case.documents.iter().enumerate() {
-        if n > 0 {
-            out.push_str("  ---\n");
-        }
-        out.push_str(&document_text(rule, *id)?);
+/// The page's reported example: its documents as written, each marked with its index when
+/// there are several (from 0, as the JSON report's `document` and `standoff explain` number
+/// them), and where it is reported.
+fn example_markdown(out: &mut String, example: &Example) {
+    let count = example.documents.len();
+    let several = count > 1;
+    out.push_str("\n## An example that is reported\n\n");
+    if several {
+        let _ = writeln!(
+            out,
+            "{count} documents, numbered from 0 as in the JSON report's `document`:\n"
+        );
     }
-    let several = case.documents.len() > 1;
-    let expected = case
-        .expect
-        .iter()
-        .map(|(d, p, unverified)| {
-            let p = if *unverified {
-                format!("{p} (cannot verify)")
-            } else {
-                p.clone()
-            };
-            if several {
-                format!("{p} (document {})", d + 1)
-            } else {
-                p
-            }
-        })
-        .collect();
-    Some((out, expected))
+    out.push_str("```yaml\n");
+    for (n, text) in example.documents.iter().enumerate() {
+        if n > 0 {
+            out.push_str("---\n");
+        }
+        if several {
+            let _ = writeln!(out, "# document {n}");
+        }
+        for line in text.lines() {
+            let _ = writeln!(out, "{}", line.strip_prefix("  ").unwrap_or(line));
+        }
+    }
+    out.push_str("```\n");
+    if !example.reported.is_empty() {
+        let at: Vec<String> = example
+            .reported
+            .iter()
+            .map(|(d, p)| {
+                if several {
+                    format!("`{p}` (document {d})")
+                } else {
+                    format!("`{p}`")
+                }
+            })
+            .collect();
+        let _ = writeln!(out, "\nReported at {}.", at.join(", "));
+    }
 }
 
 /// A rule's page, `docs/rules/<ID>.md`.
@@ -288,16 +298,8 @@ pub fn page(set: &RuleSet, rule: &Rule) -> String {
         paragraph(&rule.help),
         sources_markdown(set, rule)
     );
-    if let Some((text, expected)) = failing_example(rule) {
-        out.push_str("\n## An example that is reported\n\n```yaml\n");
-        for line in text.lines() {
-            let _ = writeln!(out, "{}", line.strip_prefix("  ").unwrap_or(line));
-        }
-        out.push_str("```\n");
-        if !expected.is_empty() {
-            let at: Vec<String> = expected.iter().map(|e| format!("`{e}`")).collect();
-            let _ = writeln!(out, "\nReported at {}.", at.join(", "));
-        }
+    if let Some(example) = example(rule, false) {
+        example_markdown(&mut out, &example);
     }
     let _ = writeln!(
         out,
