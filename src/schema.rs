@@ -193,6 +193,21 @@ pub struct SchemaIssue {
     pub message: String,
     pub label: String,
     pub help: Option<String>,
+    /// The text that certainly replaces what `span` covers (a near-miss key, an allowed value
+    /// with one clear match), for editors' quick fixes.
+    pub replacement: Option<String>,
+}
+
+/// What certainly replaces the scalar at `span`, given the options it should have been one of.
+fn certain_replacement<'a>(
+    text: &str,
+    span: Span,
+    input: &str,
+    options: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
+    let written = text.get(span.start as usize..span.end as usize)?;
+    let meant = crate::text::clear_match(input, options)?;
+    crate::text::scalar_replacement(written, meant)
 }
 
 /// Validates a document and maps every error to its location. Issues come in document order.
@@ -336,6 +351,7 @@ fn map_error(schemas: &Schemas, error: &ValidationError<'_>, doc: &YamlDocument,
         message,
         label: label.to_owned(),
         help,
+        replacement: None,
     };
     match error.kind() {
         ValidationErrorKind::AdditionalProperties { unexpected }
@@ -366,6 +382,9 @@ fn map_error(schemas: &Schemas, error: &ValidationError<'_>, doc: &YamlDocument,
                         },
                         label: "unknown property".to_owned(),
                         help,
+                        replacement: child
+                            .and_then(|c| c.key_span())
+                            .and_then(|at| certain_replacement(text, at, key, allowed.iter().copied())),
                     }
                 })
                 .collect()
@@ -386,6 +405,7 @@ fn map_error(schemas: &Schemas, error: &ValidationError<'_>, doc: &YamlDocument,
                 message: format!("{where_} is missing the required property `{}`", quote(name)),
                 label: format!("`{}` missing here", quote(name)),
                 help: Some(help),
+                replacement: None,
             }]
         }
         ValidationErrorKind::Type { kind } => {
@@ -423,13 +443,17 @@ fn map_error(schemas: &Schemas, error: &ValidationError<'_>, doc: &YamlDocument,
                 Some(m) => format!("did you mean `{m}`?"),
                 None => format!("allowed: {}", options.join(", ")),
             };
-            vec![issue(
+            let mut found = issue(
                 "SCHEMA-ENUM",
                 node.span(),
                 format!("{} is not an allowed value for {where_}", show(value)),
                 "not an allowed value",
                 Some(help),
-            )]
+            );
+            found.replacement = value
+                .as_str()
+                .and_then(|v| certain_replacement(text, node.span(), v, options.iter().copied()));
+            vec![found]
         }
         ValidationErrorKind::Constant { expected_value } => vec![issue(
             "SCHEMA-ENUM",

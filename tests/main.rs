@@ -21,6 +21,7 @@ mod hardening;
 mod hostile;
 mod io_guard;
 mod layers;
+mod lsp;
 mod noise;
 mod pack_format;
 mod ratings;
