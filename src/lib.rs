@@ -25,6 +25,7 @@ pub mod domain;
 pub mod engine;
 pub mod error;
 pub mod gate;
+pub(crate) mod lsp;
 pub mod model;
 pub(crate) mod paths;
 pub(crate) mod policy;

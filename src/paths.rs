@@ -162,6 +162,18 @@ mod tests {
         }
     }
 
+    /// On Windows a path joined from components has `\` separators; it prints with `/`.
+    #[cfg(windows)]
+    #[test]
+    fn windows_separators_print_as_slashes() {
+        let built: PathBuf = ["site", "north", "site.yaml"].iter().collect();
+        assert_eq!(lossless(built.as_os_str()), "site/north/site.yaml");
+        assert_eq!(
+            lossless(std::ffi::OsStr::new(r"..\north\site.yaml")),
+            "../north/site.yaml"
+        );
+    }
+
     #[test]
     fn yaml_extensions() {
         assert!(is_yaml(Path::new("a.yaml")));

@@ -18,7 +18,10 @@ use crate::text::{did_you_mean, quote};
 use crate::units::{Dimension, check_value};
 use crate::yaml::{Node, Span, YamlDocument, escape_token, pointer_tokens};
 
-/// The base URI of every embedded schema (`$id`s are `BASE_URI` + file name).
+/// The base URI the embedded registry files every schema under (`BASE_URI` + file name). It is
+/// never fetched, and the files carry no `$id`: a validator reading them from disk (or any other
+/// address) resolves their relative `$ref`s against the files' own location, as JSON Schema
+/// says, so `common.schema.json` is the sibling file, never a remote one.
 pub const BASE_URI: &str = "https://standoff.dev/schemas/v1/";
 
 /// One embedded schema file.
@@ -34,9 +37,13 @@ macro_rules! embed {
     };
 }
 
+/// The schema that checks any design document by its `kind` (one editor association for all).
+pub const DESIGN_DOCUMENT: &str = "design-document.schema.json";
+
 /// Every schema shipped in the binary.
-pub static EMBEDDED: [EmbeddedSchema; 15] = embed![
+pub static EMBEDDED: [EmbeddedSchema; 16] = embed![
     "common.schema.json",
+    "design-document.schema.json",
     "project.schema.json",
     "risk-assessment.schema.json",
     "security-strategy.schema.json",
@@ -72,9 +79,14 @@ impl Schemas {
         let mut by_uri = HashMap::new();
         let mut builder = jsonschema::Registry::new();
         for schema in &EMBEDDED {
-            let value: Value = serde_json::from_str(schema.text)
+            let mut value: Value = serde_json::from_str(schema.text)
                 .map_err(|e| format!("embedded schema {} is not JSON: {e}", schema.file))?;
             let uri = format!("{BASE_URI}{}", schema.file);
+            // In memory only: the registry's address for it, so its relative `$ref`s and the
+            // keyword locations of its errors are under `BASE_URI`.
+            if let Some(map) = value.as_object_mut() {
+                map.insert("$id".to_owned(), Value::String(uri.clone()));
+            }
             builder = builder
                 .add(&uri, value.clone())
                 .map_err(|e| format!("embedded schema {}: {e}", schema.file))?;
@@ -193,6 +205,21 @@ pub struct SchemaIssue {
     pub message: String,
     pub label: String,
     pub help: Option<String>,
+    /// The text that certainly replaces what `span` covers (a near-miss key, an allowed value
+    /// with one clear match), for editors' quick fixes.
+    pub replacement: Option<String>,
+}
+
+/// What certainly replaces the scalar at `span`, given the options it should have been one of.
+fn certain_replacement<'a>(
+    text: &str,
+    span: Span,
+    input: &str,
+    options: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
+    let written = text.get(span.start as usize..span.end as usize)?;
+    let meant = crate::text::clear_match(input, options)?;
+    crate::text::scalar_replacement(written, meant)
 }
 
 /// Validates a document and maps every error to its location. Issues come in document order.
@@ -336,6 +363,7 @@ fn map_error(schemas: &Schemas, error: &ValidationError<'_>, doc: &YamlDocument,
         message,
         label: label.to_owned(),
         help,
+        replacement: None,
     };
     match error.kind() {
         ValidationErrorKind::AdditionalProperties { unexpected }
@@ -366,6 +394,9 @@ fn map_error(schemas: &Schemas, error: &ValidationError<'_>, doc: &YamlDocument,
                         },
                         label: "unknown property".to_owned(),
                         help,
+                        replacement: child
+                            .and_then(|c| c.key_span())
+                            .and_then(|at| certain_replacement(text, at, key, allowed.iter().copied())),
                     }
                 })
                 .collect()
@@ -386,6 +417,7 @@ fn map_error(schemas: &Schemas, error: &ValidationError<'_>, doc: &YamlDocument,
                 message: format!("{where_} is missing the required property `{}`", quote(name)),
                 label: format!("`{}` missing here", quote(name)),
                 help: Some(help),
+                replacement: None,
             }]
         }
         ValidationErrorKind::Type { kind } => {
@@ -423,13 +455,17 @@ fn map_error(schemas: &Schemas, error: &ValidationError<'_>, doc: &YamlDocument,
                 Some(m) => format!("did you mean `{m}`?"),
                 None => format!("allowed: {}", options.join(", ")),
             };
-            vec![issue(
+            let mut found = issue(
                 "SCHEMA-ENUM",
                 node.span(),
                 format!("{} is not an allowed value for {where_}", show(value)),
                 "not an allowed value",
                 Some(help),
-            )]
+            );
+            found.replacement = value
+                .as_str()
+                .and_then(|v| certain_replacement(text, node.span(), v, options.iter().copied()));
+            vec![found]
         }
         ValidationErrorKind::Constant { expected_value } => vec![issue(
             "SCHEMA-ENUM",
@@ -543,12 +579,20 @@ mod tests {
     use super::*;
     use crate::yaml::{Limits, load};
 
+    /// The files carry no `$id` (a validator reading them resolves `common.schema.json` beside
+    /// them, never at a remote address); the embedded registry files each under `BASE_URI`.
     #[test]
     fn every_embedded_schema_is_valid_2020_12_and_compiles() {
         let schemas = schemas().unwrap();
         for schema in &EMBEDDED {
+            let text: Value = serde_json::from_str(schema.text).unwrap();
+            assert!(
+                jsonschema::meta::is_valid(&text),
+                "{} is not a valid schema",
+                schema.file
+            );
+            assert_eq!(text.get("$id"), None, "{} has an $id", schema.file);
             let raw = schemas.raw(schema.file).unwrap();
-            assert!(jsonschema::meta::is_valid(raw), "{} is not a valid schema", schema.file);
             assert_eq!(
                 raw.get("$id").and_then(Value::as_str),
                 Some(format!("{BASE_URI}{}", schema.file).as_str())
@@ -556,6 +600,123 @@ mod tests {
             if schema.file != "common.schema.json" {
                 schemas.validator(schema.file).unwrap();
             }
+        }
+    }
+
+    /// What editors show: every `$ref` property has its own description (a sibling of `$ref`
+    /// wins over the definition's, so the field is described, not the type), and every
+    /// `pattern` says how to fix a value that does not match (`patternErrorMessage`, which the
+    /// YAML language server shows instead of the regular expression). A `pattern` under `if`
+    /// is a condition and is never reported, so it needs none.
+    #[test]
+    fn every_ref_property_is_described_and_every_pattern_says_how_to_fix_it() {
+        fn walk(node: &Value, path: &str, problems: &mut Vec<String>) {
+            let Some(map) = node.as_object() else {
+                if let Value::Array(items) = node {
+                    for (i, item) in items.iter().enumerate() {
+                        walk(item, &format!("{path}/{i}"), problems);
+                    }
+                }
+                return;
+            };
+            if map.contains_key("pattern") && !map.get("patternErrorMessage").is_some_and(Value::is_string) {
+                problems.push(format!("{path}: a pattern without patternErrorMessage"));
+            }
+            for (key, child) in map {
+                match key.as_str() {
+                    // Maps of names to schemas: a property may be called `pattern`.
+                    "properties" | "patternProperties" | "$defs" | "dependentSchemas" => {
+                        for (name, schema) in child.as_object().into_iter().flatten() {
+                            let here = format!("{path}/{key}/{name}");
+                            if key == "properties"
+                                && schema.get("$ref").is_some()
+                                && schema.get("description").is_none()
+                            {
+                                problems.push(format!("{here}: a $ref property without its own description"));
+                            }
+                            walk(schema, &here, problems);
+                        }
+                    }
+                    "if" | "enum" | "const" | "examples" | "default" => {}
+                    _ => walk(child, &format!("{path}/{key}"), problems),
+                }
+            }
+        }
+        let mut problems = Vec::new();
+        for schema in &EMBEDDED {
+            let text: Value = serde_json::from_str(schema.text).unwrap();
+            walk(&text, schema.file, &mut problems);
+        }
+        assert!(problems.is_empty(), "{problems:#?}");
+        // The quantities' message also replaces the type error of a bare number (`48`), the
+        // mistake the language server would otherwise call "Incorrect type".
+        let common = schemas().unwrap().raw("common.schema.json").unwrap();
+        for dimension in Dimension::ALL {
+            let def = &common["$defs"][dimension.name()];
+            let message = def["patternErrorMessage"].as_str().unwrap();
+            assert!(message.starts_with("add a unit: "), "{dimension}: {message}");
+            assert_eq!(def["errorMessage"].as_str(), Some(message), "{dimension}");
+        }
+        assert_eq!(
+            common["$defs"]["speed"]["patternErrorMessage"],
+            "add a unit: 48 km/h or 30 mph (a number, then km/h, mph or m/s)"
+        );
+    }
+
+    /// The dispatch schema sends each kind to its own schema, lists exactly the kinds, and finds
+    /// what the kind's own schema finds, at the same places.
+    #[test]
+    fn the_design_document_schema_dispatches_on_kind() {
+        let schemas = schemas().unwrap();
+        let dispatch = schemas.raw(DESIGN_DOCUMENT).unwrap();
+        let names: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
+        let branches = dispatch["allOf"].as_array().unwrap();
+        assert_eq!(
+            branches[0]["then"]["properties"]["kind"]["enum"],
+            serde_json::json!(names)
+        );
+        assert_eq!(dispatch["properties"]["kind"]["examples"], serde_json::json!(names));
+        let routes: Vec<(&str, &str)> = branches[1..]
+            .iter()
+            .map(|b| {
+                (
+                    b["if"]["properties"]["kind"]["const"].as_str().unwrap(),
+                    b["then"]["$ref"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        let expected: Vec<(&str, &str)> = Kind::ALL.iter().map(|k| (k.name(), kind_file(*k))).collect();
+        assert_eq!(routes, expected);
+
+        let validator = schemas.validator(DESIGN_DOCUMENT).unwrap();
+        let issues = |text: &str| {
+            let doc = &load(text, &Limits::default()).documents[0];
+            let found = validate(schemas, validator, doc, text);
+            found.into_iter().map(|i| (i.rule, i.pointer)).collect::<Vec<_>>()
+        };
+        // The same issues as the Site schema's own, in `errors_point_at_the_right_node`.
+        let site = "apiVersion: standoff/v1\nkind: Site\nmetadata:\n  name: Bad Name\nspec:\n  crowdedSpaces:\n    - description: no id\n      capacity: \"12\"\n  standoff:\n    building: 30\n  parking: [{id: p, controlled: yes}]\n";
+        let doc = &load(site, &Limits::default()).documents[0];
+        let own: Vec<_> = validate(schemas, schemas.for_kind(Kind::Site).unwrap(), doc, site)
+            .into_iter()
+            .map(|i| (i.rule, i.pointer))
+            .collect();
+        assert_eq!(issues(site), own);
+        assert_eq!(own.len(), 5);
+        let sight = issues("apiVersion: standoff/v1\nkind: Sight\nmetadata: {name: a}\nspec: {}\n");
+        assert_eq!(sight, [("SCHEMA-ENUM", "/kind".to_owned())]);
+        let version = issues("apiVersion: standoff/v2\nkind: Site\nmetadata: {name: a}\nspec: {}\n");
+        assert_eq!(version, [("SCHEMA-ENUM", "/apiVersion".to_owned())]);
+        let near_miss = issues("kind: Site\nmetadata: {name: a}\nspec: {crowdedSpaces: []}\n");
+        assert_eq!(near_miss, [("SCHEMA-REQUIRED", "/apiVersion".to_owned())]);
+        // Other YAML passes, as standoff skips it: a CI file, a rule file, a list.
+        for other in [
+            "name: build\non: [push]\n",
+            "apiVersion: apps/v1\nkind: Deployment\nspec: {}\n",
+            "id: CORE-X\nkind: Site\ncheck: {required: true}\n",
+            "- a\n- b\n",
+        ] {
+            assert!(issues(other).is_empty(), "{other}: {:?}", issues(other));
         }
     }
 

@@ -209,6 +209,57 @@ where
         .map(|(_, option)| option)
 }
 
+/// The one option a mistyped `input` certainly means, for a fix applied without asking: the
+/// nearest within the "did you mean" budget, and no other as near.
+#[must_use]
+pub fn clear_match<'a, I>(input: &str, options: I) -> Option<&'a str>
+where
+    I: IntoIterator<Item = &'a str>,
+{
+    let input_lower = input.to_lowercase();
+    let budget = (input.chars().count() / 3).clamp(1, 3);
+    let mut ranked: Vec<(usize, &str)> = options
+        .into_iter()
+        .map(|option| (levenshtein(&input_lower, &option.to_lowercase()), option))
+        .filter(|(distance, option)| *distance <= budget && *option != input)
+        .collect();
+    ranked.sort_unstable();
+    ranked.dedup_by(|a, b| a.1 == b.1);
+    match ranked.as_slice() {
+        [(_, only)] => Some(*only),
+        [(best, option), (next, _), ..] if best < next => Some(*option),
+        _ => None,
+    }
+}
+
+/// How `replacement` is written over the scalar `written` (the text a span covers) so the
+/// YAML still reads it as that string: in the same quotes when `written` is quoted, plain
+/// otherwise. `None` when it cannot be written so without escapes, or plain YAML would read it
+/// as something other than a string.
+#[must_use]
+pub fn scalar_replacement(written: &str, replacement: &str) -> Option<String> {
+    let simple = replacement
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
+        && replacement.starts_with(|c: char| c.is_ascii_alphabetic());
+    if !simple {
+        return None;
+    }
+    let quote = written.chars().next().filter(|c| matches!(c, '"' | '\''));
+    match quote {
+        Some(q) if written.len() >= 2 && written.ends_with(q) => Some(format!("{q}{replacement}{q}")),
+        Some(_) => None,
+        None => {
+            let lower = replacement.to_ascii_lowercase();
+            let reads_as_other = matches!(
+                lower.as_str(),
+                "true" | "false" | "null" | "yes" | "no" | "on" | "off" | "y" | "n" | "nan" | "inf"
+            );
+            (!reads_as_other).then(|| replacement.to_owned())
+        }
+    }
+}
+
 /// Edit distance in characters: insertions, deletions, substitutions and transpositions of
 /// neighbours (the optimal string alignment distance), so `Stie` is one edit from `Site`.
 /// `strsim` (already in the tree through clap) computes it.
@@ -367,6 +418,27 @@ mod tests {
         let clean = sanitize_source(text);
         assert_eq!(clean.len(), text.len());
         assert!(!clean.chars().any(is_unsafe_char));
+    }
+
+    #[test]
+    fn a_clear_match_has_no_rival() {
+        assert_eq!(clear_match("Stie", ["Site", "Event"]), Some("Site"));
+        assert_eq!(clear_match("impactSpeeed", ["impactSpeed", "id"]), Some("impactSpeed"));
+        // Two as near: not certain.
+        assert_eq!(clear_match("bat", ["cat", "hat"]), None);
+        assert_eq!(clear_match("zzzzzz", ["Site"]), None);
+        // Only case differs: certain.
+        assert_eq!(clear_match("site", ["Site", "Event"]), Some("Site"));
+    }
+
+    #[test]
+    fn replacements_keep_the_scalar_a_string() {
+        assert_eq!(scalar_replacement("Stie", "Site").as_deref(), Some("Site"));
+        assert_eq!(scalar_replacement("\"Stie\"", "Site").as_deref(), Some("\"Site\""));
+        assert_eq!(scalar_replacement("'Stie'", "Site").as_deref(), Some("'Site'"));
+        assert_eq!(scalar_replacement("nx", "no"), None);
+        assert_eq!(scalar_replacement("ab", "a b"), None);
+        assert_eq!(scalar_replacement("\"ab", "ab"), None);
     }
 
     #[test]

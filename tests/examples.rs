@@ -207,3 +207,29 @@ fn martyns_law_reports_at_full_severity_once_commenced() {
     assert_eq!(before.len(), commenced.len());
     assert!(before.iter().all(|f| f.ends_with(" warning")), "{before:?}");
 }
+
+/// The westgate-centre example (a shopping centre in use, stage 7) shows each check a
+/// counter-terrorism security adviser expects firing once its subject is present (issue 13).
+#[test]
+fn westgate_centre_shows_every_ctsa_check_firing() {
+    let output = pin("westgate_centre", "examples/westgate-centre", "2026-11-01", &[]);
+    assert_eq!(output.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&output.stdout);
+    for rule in [
+        "SO-PARKING",
+        "HVM-QUEUE",
+        "HVM-SEARCH-POINT",
+        "SO-PBIED",
+        "ML-REFUGE-CAPACITY",
+        "ML-REFUGE-PROTECTED",
+        "ISM-CLASSIFICATION",
+        "ML-FIRST-COPY",
+        "ML-PROPOSED-MEASURES",
+        "ERL-POLICE-ADVICE",
+        "SO-CONCEALMENT",
+        "ML-EXERCISED",
+        "ML-PROCEDURES-REVIEWED",
+    ] {
+        assert!(said.contains(rule), "{rule} does not fire on westgate-centre:\n{said}");
+    }
+}

@@ -21,6 +21,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("report", &["report"]),
     ("gate", &["gate"]),
     ("application", &["app"]),
+    ("language server", &["lsp"]),
     ("command line", &["cli"]),
 ];
 

@@ -282,3 +282,63 @@ fn read_at_must_be_a_web_address() {
     );
     assert!(!errors.is_empty(), "a readAt that is not a web address was accepted");
 }
+
+/// Where standoff's own docs are published. The core pack cites `docs/document-model.md`, a
+/// file that exists only in standoff's repository: a user's terminal, JSON, SARIF and review
+/// gate must show its published address instead (issue 14, point 8).
+const PUBLISHED_MODEL: &str = "https://github.com/standoff-dev/standoff/blob/main/docs/document-model.md";
+
+/// Each mention of a path of standoff's docs/ that is not part of its published address.
+fn repo_only_paths(text: &str) -> Vec<String> {
+    text.match_indices("docs/document-model.md")
+        .filter(|(i, _)| !text[..*i].ends_with("standoff-dev/standoff/blob/main/"))
+        .map(|(i, _)| text[i.saturating_sub(60)..i + 22].to_owned())
+        .collect()
+}
+
+#[test]
+fn every_output_shows_standoffs_own_docs_at_their_published_address() {
+    let dir = tempfile::tempdir().unwrap();
+    // A Site in no project: CORE-PROJECT, whose source is the document model.
+    crate::support::write_tree(
+        dir.path(),
+        &[(
+            "site.yaml",
+            "apiVersion: standoff/v1\nkind: Site\nmetadata:\n  name: quay\nspec:\n  crowdedSpaces: [{id: plaza}]\n",
+        )],
+    );
+    let mut outputs = Vec::new();
+    for args in [
+        &["check", "--color", "never"][..],
+        &["check", "--format", "json"],
+        &["check", "--format", "sarif"],
+        &["explain", "CORE-PROJECT"],
+    ] {
+        let output = crate::support::run_in(dir.path(), args);
+        outputs.push((args.join(" "), crate::support::transcript(&output)));
+    }
+    let gate = dir.path().join("gate");
+    let output = crate::support::run_in(
+        dir.path(),
+        &["gate", "--stage", "0", ".", "--out", gate.to_str().unwrap()],
+    );
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
+        "{}",
+        crate::support::transcript(&output)
+    );
+    for file in ["gate-record.json", "gate-report.html"] {
+        outputs.push((file.to_owned(), std::fs::read_to_string(gate.join(file)).unwrap()));
+    }
+    for (name, text) in &outputs {
+        assert!(
+            text.contains(PUBLISHED_MODEL),
+            "{name} does not link the document model:\n{text}"
+        );
+        let repo_only = repo_only_paths(text);
+        assert!(
+            repo_only.is_empty(),
+            "{name} names a file of standoff's checkout: {repo_only:?}"
+        );
+    }
+}

@@ -116,20 +116,49 @@ impl Stdin {
     }
 }
 
-/// Puts standard input in the place of the file it stands for among the inputs (the file as it
-/// is on disk, if the walk met it, is replaced), or adds it. Read at most to the file-size limit.
+/// An editor's text of a file, judged in the place of the file on disk (the language server:
+/// what is being typed, not what was last saved).
+#[derive(Clone, Debug)]
+pub(crate) struct Buffer {
+    pub(crate) path: PathBuf,
+    pub(crate) text: Vec<u8>,
+}
+
+/// Puts `content` in the place of the file at `path` among the inputs (the file as it is on
+/// disk, if the walk met it, is replaced), or adds it.
+fn splice(inputs: &mut Vec<(PathBuf, Option<FileInput>)>, path: &Path, content: FileInput) {
+    let wanted = std::fs::canonicalize(path).ok();
+    let slot = inputs
+        .iter_mut()
+        .find(|(p, _)| *p == path || (wanted.is_some() && std::fs::canonicalize(p).ok() == wanted));
+    match slot {
+        Some(slot) => slot.1 = Some(content),
+        None => inputs.push((path.to_path_buf(), Some(content))),
+    }
+}
+
+/// Puts standard input in the place of the file it stands for among the inputs, or adds it.
+/// Read at most to the file-size limit.
 pub(crate) fn splice_stdin(inputs: &mut Vec<(PathBuf, Option<FileInput>)>, stdin: Option<&Stdin>, limits: &Limits) {
     let Some(stdin) = stdin else {
         return;
     };
     let content = read_bounded(std::io::stdin().lock(), limits, 0);
-    let wanted = std::fs::canonicalize(&stdin.path).ok();
-    let slot = inputs
-        .iter_mut()
-        .find(|(p, _)| *p == stdin.path || (wanted.is_some() && std::fs::canonicalize(p).ok() == wanted));
-    match slot {
-        Some(slot) => slot.1 = Some(content),
-        None => inputs.push((stdin.path.clone(), Some(content))),
+    splice(inputs, &stdin.path, content);
+}
+
+/// Puts each editor buffer in the place of its file among the inputs, within the file-size
+/// limit. Only files the walk met are replaced: a buffer of another tree, or of a file this
+/// tree excludes, is not judged here.
+pub(crate) fn splice_buffers(inputs: &mut [(PathBuf, Option<FileInput>)], buffers: &[Buffer], limits: &Limits) {
+    for buffer in buffers {
+        let wanted = std::fs::canonicalize(&buffer.path).ok();
+        let slot = inputs
+            .iter_mut()
+            .find(|(p, _)| *p == buffer.path || (wanted.is_some() && std::fs::canonicalize(p).ok() == wanted));
+        if let Some(slot) = slot {
+            slot.1 = Some(read_bounded(buffer.text.as_slice(), limits, 0));
+        }
     }
 }
 

@@ -190,6 +190,8 @@ pub(crate) struct JudgeRequest<'a> {
     pub(crate) verbose: bool,
     /// Standard input, in the place of the file it is reported as (`check -`).
     pub(crate) stdin: Option<&'a input::Stdin>,
+    /// Editors' unsaved texts, each in the place of its file (the language server).
+    pub(crate) buffers: &'a [input::Buffer],
 }
 
 /// A judged tree, with what judged it.
@@ -559,6 +561,7 @@ fn judge_tree(
     };
     // `check -`: standard input in the place of the file it is reported as (src/input.rs).
     input::splice_stdin(&mut inputs, request.stdin, &limits);
+    input::splice_buffers(&mut inputs, request.buffers, &limits);
     let report_ids: Option<HashSet<FileId>> = report_paths.map(|wanted| {
         inputs
             .iter()

@@ -731,6 +731,7 @@ fn side_request<'a>(
         ignore: request.ignore.clone(),
         verbose,
         stdin: None,
+        buffers: &[],
     }
 }
 

@@ -365,3 +365,29 @@ pub(crate) fn display(path: &Path) -> String {
     };
     lossless(shown.as_os_str())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every path an output prints goes through [`display`] or [`display_from`], and both print
+    /// `/` whatever the platform's separator: a path built from components (joined with `\` on
+    /// Windows) prints the same everywhere.
+    #[test]
+    fn printed_paths_use_slashes_on_every_platform() {
+        let built: PathBuf = ["site", "north", "site.yaml"].iter().collect();
+        assert_eq!(display(&built), "site/north/site.yaml");
+
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        std::fs::create_dir_all(root.join("site").join("north")).unwrap();
+        let file = root.join(&built);
+        std::fs::write(&file, "kind: Site\n").unwrap();
+        let shown = display_from(&file, &root);
+        assert_eq!(shown, "site/north/site.yaml");
+        assert!(!shown.contains('\\'), "{shown}");
+        // Outside the root: `..` components, still with `/`.
+        let beside = display_from(&file, &root.join("site").join("south"));
+        assert_eq!(beside, "../north/site.yaml");
+    }
+}

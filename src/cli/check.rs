@@ -104,6 +104,7 @@ pub(super) fn run(args: &CheckArgs, global: &GlobalArgs) -> Result<ExitStatus, T
     }
     let request = JudgeRequest {
         paths: &stdin_plan.paths,
+        buffers: &[],
         config: stdin_plan.config.as_ref(),
         rules: &args.rules,
         stage: args.stage,

@@ -119,6 +119,7 @@ fn gate_request<'a>(args: &'a GateArgs, stage: crate::stage::Stage, global: &Glo
         ignore: Vec::new(),
         verbose: global.verbose,
         stdin: None,
+        buffers: &[],
     }
 }
 

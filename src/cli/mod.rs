@@ -84,6 +84,21 @@ pub enum Command {
     Init(InitArgs),
     /// Print shell completions.
     Completions(CompletionsArgs),
+    /// Run the language server (LSP over standard input and output) for editors: the findings
+    /// of `check` as you type, rule explanations on hover, waivers and certain fixes as code
+    /// actions.
+    Lsp(LspArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LspArgs {
+    /// Serve over standard input and output (the only transport; accepted because editors'
+    /// generic clients pass it).
+    #[arg(long)]
+    pub stdio: bool,
+    /// The date used for "today" (waiver expiry, review dates) [default: the system date].
+    #[arg(long, value_name = "DATE", value_parser = parse_date, env = "STANDOFF_AS_OF")]
+    pub as_of: Option<Date>,
 }
 
 #[derive(Debug, Args)]
@@ -435,5 +450,8 @@ fn run(cli: &Cli) -> Result<ExitStatus, ToolError> {
         Command::Schema(args) => tools::schema(args),
         Command::Init(args) => tools::init(args),
         Command::Completions(args) => tools::completions(args),
+        Command::Lsp(args) => {
+            crate::lsp::serve_stdio(crate::lsp::Options { as_of: args.as_of }).map(|()| ExitStatus::Success)
+        }
     }
 }

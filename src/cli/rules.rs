@@ -253,7 +253,7 @@ pub(super) fn explain(args: &ExplainArgs) -> Result<ExitStatus, ToolError> {
             "  - {}{clause} [{}]\n    {}",
             line(&source.title),
             source.confidence.as_str(),
-            line(&source.url)
+            line(&crate::report::rule_docs::source_url(&set, rule, &source.url))
         );
     }
     for (valid, heading) in [(false, "Example that is reported"), (true, "Example that passes")] {

@@ -13,6 +13,17 @@ use crate::error::ToolError;
 use crate::model::document::Kind;
 use crate::schema::{EMBEDDED, kind_file};
 
+/// The schemas that are not a kind's, by the name `schema NAME` takes (the file's stem).
+const OTHER_SCHEMAS: [&str; 7] = [
+    "design-document",
+    "config",
+    "rule",
+    "pack",
+    "waivers",
+    "common",
+    "gate-record",
+];
+
 pub(super) fn schema(args: &SchemaArgs) -> Result<ExitStatus, ToolError> {
     let wanted: Vec<&str> = match &args.kind {
         Some(name) => {
@@ -29,9 +40,10 @@ pub(super) fn schema(args: &SchemaArgs) -> Result<ExitStatus, ToolError> {
                 .ok_or_else(|| {
                     let names: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
                     ToolError::message(format!(
-                        "no schema `{}`: the kinds are {}; also config, rule, pack, waivers, common, gate-record",
+                        "no schema `{}`: the kinds are {}; also {} (design-document checks any kind)",
                         crate::text::quote(name),
-                        names.join(", ")
+                        names.join(", "),
+                        OTHER_SCHEMAS.join(", ")
                     ))
                 })?;
             vec![file]
@@ -41,12 +53,9 @@ pub(super) fn schema(args: &SchemaArgs) -> Result<ExitStatus, ToolError> {
     if let Some(dir) = &args.out {
         std::fs::create_dir_all(dir)
             .map_err(|e| ToolError::message(format!("cannot create {}: {e}", walk::display(dir))))?;
-        // Every schema refers to common.schema.json by a relative reference: write it too.
-        let mut files = wanted.clone();
-        if !files.contains(&"common.schema.json") {
-            files.push("common.schema.json");
-        }
-        write_schemas(dir, &files)?;
+        // With the files they refer to (common.schema.json; every kind's for design-document),
+        // so that the relative references resolve in DIR.
+        write_schemas(dir, &with_references(&wanted))?;
         Ok(ExitStatus::Success)
     } else {
         if wanted.len() > 1 {
@@ -60,16 +69,46 @@ pub(super) fn schema(args: &SchemaArgs) -> Result<ExitStatus, ToolError> {
     }
 }
 
-/// Writes schema files for editors. Their `$id` is dropped, so the relative `$ref`s between them
-/// resolve against the folder they are in (and an editor never tries to fetch them).
+/// The schema files `files` name, and every file they refer to, directly or not, in the order
+/// met.
+fn with_references(files: &[&'static str]) -> Vec<&'static str> {
+    fn refs<'a>(node: &'a serde_json::Value, out: &mut Vec<&'a str>) {
+        match node {
+            serde_json::Value::Object(map) => {
+                if let Some(target) = map.get("$ref").and_then(serde_json::Value::as_str) {
+                    out.push(target.split('#').next().unwrap_or_default());
+                }
+                map.values().for_each(|child| refs(child, out));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|child| refs(child, out)),
+            _ => {}
+        }
+    }
+    let mut all: Vec<&'static str> = files.to_vec();
+    let mut next = 0;
+    while let Some(file) = all.get(next).copied() {
+        next += 1;
+        let text = EMBEDDED.iter().find(|s| s.file == file).map_or("", |s| s.text);
+        let value: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
+        let mut targets = Vec::new();
+        refs(&value, &mut targets);
+        for target in targets {
+            if let Some(found) = EMBEDDED.iter().find(|s| s.file == target)
+                && !all.contains(&found.file)
+            {
+                all.push(found.file);
+            }
+        }
+    }
+    all
+}
+
+/// Writes schema files for editors, exactly as shipped. They carry no `$id`, so a validator
+/// resolves the relative `$ref`s between them against the folder they are in (and never tries
+/// to fetch them).
 fn write_schemas(dir: &Path, files: &[&str]) -> Result<(), ToolError> {
     for file in files {
         let text = EMBEDDED.iter().find(|s| s.file == *file).map_or("", |s| s.text);
-        let mut value: serde_json::Value = serde_json::from_str(text).map_err(|e| ToolError::message(e.to_string()))?;
-        if let Some(map) = value.as_object_mut() {
-            map.remove("$id");
-        }
-        let text = serde_json::to_string_pretty(&value).map_err(|e| ToolError::message(e.to_string()))? + "\n";
         let path = dir.join(file);
         std::fs::write(&path, text)
             .map_err(|e| ToolError::message(format!("cannot write {}: {e}", walk::display(&path))))?;
@@ -197,11 +236,7 @@ fn completing(mut command: clap::Command) -> Result<clap::Command, ToolError> {
     let kinds: Vec<String> = Kind::ALL
         .iter()
         .map(|k| k.file_stem().to_owned())
-        .chain(
-            ["config", "rule", "pack", "waivers", "common", "gate-record"]
-                .iter()
-                .map(|s| (*s).to_owned()),
-        )
+        .chain(OTHER_SCHEMAS.iter().map(|s| (*s).to_owned()))
         .collect();
     command = command
         .mut_subcommand("check", |c| {
@@ -225,7 +260,25 @@ pub(super) fn completions(args: &CompletionsArgs) -> Result<ExitStatus, ToolErro
 
 #[cfg(test)]
 mod tests {
-    use super::slug;
+    use super::{slug, with_references};
+
+    #[test]
+    fn schemas_are_written_with_the_files_they_refer_to() {
+        assert_eq!(
+            with_references(&["site.schema.json"]),
+            ["site.schema.json", "common.schema.json"]
+        );
+        assert_eq!(
+            with_references(&["gate-record.schema.json"]),
+            ["gate-record.schema.json"]
+        );
+        let dispatch = with_references(&["design-document.schema.json"]);
+        assert_eq!(dispatch.len(), 11, "{dispatch:?}");
+        for kind in crate::model::document::Kind::ALL {
+            assert!(dispatch.contains(&crate::schema::kind_file(kind)), "{kind:?}");
+        }
+        assert!(dispatch.contains(&"common.schema.json"));
+    }
 
     #[test]
     fn slugs_are_valid_document_names() {

@@ -139,11 +139,15 @@ pub fn load_file(file: FileId, path: String, input: FileInput, limits: &Limits, 
                 let issues = schema::validate(schemas, validator, &doc, &text);
                 let schema_valid = issues.is_empty();
                 findings.extend(issues.into_iter().map(|issue| {
-                    Finding::error(issue.rule, file, issue.message)
+                    let finding = Finding::error(issue.rule, file, issue.message)
                         .at(issue.span)
                         .in_document(index, issue.pointer)
                         .label(issue.label)
-                        .maybe_help(issue.help)
+                        .maybe_help(issue.help);
+                    match issue.replacement {
+                        Some(replacement) => finding.fix(issue.span, replacement),
+                        None => finding,
+                    }
                 }));
                 documents.push(DesignDocument {
                     file,

@@ -466,7 +466,8 @@ pub fn record(checked: &Checked, output: &Output<'_>, request: &GateRequest<'_>)
                 Some(c) => format!("{}, {c}", source.title),
                 None => source.title.clone(),
             };
-            by_source.entry((title, source.url.clone())).or_default().push((
+            let url = crate::report::rule_docs::source_url(rules, rule, &source.url);
+            by_source.entry((title, url)).or_default().push((
                 rule.id.clone(),
                 status,
                 source.confidence.as_str().to_owned(),

@@ -378,13 +378,18 @@ pub fn recognise(file: FileId, index: u32, doc: &YamlDocument) -> Recognition {
             Some(m) => format!("did you mean `{m}`?"),
             None => format!("the kinds are: {}", known.join(", ")),
         };
-        problem(
-            Finding::error("DOC-KIND", file, format!("unknown kind `{}`", quote(kind_text)))
-                .at(kind.span())
-                .in_document(index, "/kind")
-                .label("unknown kind")
-                .help(help),
-        )
+        let finding = Finding::error("DOC-KIND", file, format!("unknown kind `{}`", quote(kind_text)))
+            .at(kind.span())
+            .in_document(index, "/kind")
+            .label("unknown kind")
+            .help(help);
+        // Every kind's name is a plain word: written over the value, quoted or not, the YAML
+        // still reads a string.
+        let certain = crate::text::clear_match(kind_text, known);
+        problem(match certain {
+            Some(meant) => finding.fix(kind.span(), meant),
+            None => finding,
+        })
     }
 }
 

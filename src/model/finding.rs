@@ -91,6 +91,16 @@ pub struct Finding {
     /// The accepted residual risk that covers this finding, if any (its severity is then info
     /// and the original kept here).
     pub accepted: Option<Box<Accepted>>,
+    /// A fix that is certain (a near-miss key, or a kind or allowed value with one clear
+    /// "did you mean"), for editors to apply.
+    pub fix: Option<Box<Fix>>,
+}
+
+/// A certain fix: the text at `span` replaced by `replacement`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    pub span: Span,
+    pub replacement: String,
 }
 
 /// An accepted, owned residual risk in force on a finding.
@@ -158,6 +168,7 @@ impl Finding {
             waiver: None,
             cannot_verify: false,
             accepted: None,
+            fix: None,
         }
     }
 
@@ -188,6 +199,16 @@ impl Finding {
     #[must_use]
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    /// The certain fix: `replacement` written over `span`.
+    #[must_use]
+    pub fn fix(mut self, span: Span, replacement: impl Into<String>) -> Self {
+        self.fix = Some(Box::new(Fix {
+            span,
+            replacement: replacement.into(),
+        }));
         self
     }
 

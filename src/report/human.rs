@@ -156,9 +156,14 @@ pub fn handler(color: bool, width: usize) -> GraphicalReportHandler {
     } else {
         GraphicalTheme::unicode_nocolor()
     };
+    // Lines break at spaces only, and a word longer than the line is not cut: an address
+    // (a source's URL, a path) stays whole, so it can be opened or copied from the terminal.
     GraphicalReportHandler::new_themed(theme)
         .with_width(width)
         .with_links(false)
+        .with_word_separator(textwrap::WordSeparator::AsciiSpace)
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
+        .with_break_words(false)
 }
 
 /// A finding with every text miette prints escaped for the terminal ([`terminal`]): the
@@ -250,11 +255,14 @@ pub fn write(checked: &Checked, rules: &RuleSet, options: &HumanOptions, out: &m
             .collect();
         // The guidance behind a rule goes under its help.
         let with_source;
-        let finding = match rules.get(&original.rule).and_then(|r| r.sources.first()) {
-            Some(s) => {
+        let first_source = rules.get(&original.rule).and_then(|r| Some((r, r.sources.first()?)));
+        let finding = match first_source {
+            Some((rule, s)) => {
                 let mut f = finding.clone();
                 let clause = s.clause.as_ref().map(|c| format!(", {c}")).unwrap_or_default();
-                let line = terminal(&format!("source: {}{clause} ({})", s.title, s.url)).into_owned();
+                // The publisher's address, never a path that exists only in standoff's checkout.
+                let url = crate::report::rule_docs::source_url(rules, rule, &s.url);
+                let line = terminal(&format!("source: {}{clause} ({url})", s.title)).into_owned();
                 f.help = Some(f.help.map_or(line.clone(), |h| format!("{h}\n{line}")));
                 with_source = f;
                 &with_source

@@ -44,7 +44,8 @@ struct JsonFinding<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     accepted: Option<JsonAccepted>,
     waived: Option<JsonWaiver>,
-    sources: &'a [Source],
+    /// The rule's sources, each at its published address ([`super::rule_docs::source_url`]).
+    sources: Vec<Source>,
     related: Vec<JsonRelated<'a>>,
 }
 
@@ -134,7 +135,15 @@ fn finding_json<'a>(checked: &'a Checked, output: &Output<'a>, original: &'a Fin
             until: w.until.map(|d| d.to_string()),
             origin: w.origin.label(),
         }),
-        sources: output.rules.get(&original.rule).map_or(&[], |r| r.sources.as_slice()),
+        sources: output.rules.get(&original.rule).map_or_else(Vec::new, |rule| {
+            rule.sources
+                .iter()
+                .map(|s| Source {
+                    url: super::rule_docs::source_url(output.rules, rule, &s.url),
+                    ..s.clone()
+                })
+                .collect()
+        }),
         related: original
             .related
             .iter()

@@ -40,11 +40,15 @@ pub fn rule_uri(set: &RuleSet, rule: &Rule) -> Option<String> {
         .map(crate::text::uri_clean)
 }
 
-/// A source's address as a link that works outside a checkout: `https://` as written, a path
-/// of this repository (`docs/document-model.md`) on the published repository.
+/// A source's address as every output prints it (the terminal's `source:` lines, `explain`,
+/// JSON, SARIF, the review gate, the rule pages): `https://` as written; a path in a built-in
+/// pack (standoff's own `docs/document-model.md`, which exists only in standoff's repository)
+/// on the published repository; a path in a pack from disk as written, since it is the pack
+/// author's file in their own repository, which standoff's does not have. Escaped as a URI
+/// ([`crate::text::uri_clean`]), so it can stand in a Markdown link.
 #[must_use]
-pub fn source_link(url: &str) -> String {
-    if url.starts_with("http://") || url.starts_with("https://") {
+pub fn published_url(url: &str, built_in: bool) -> String {
+    if url.starts_with("http://") || url.starts_with("https://") || !built_in {
         crate::text::uri_clean(url)
     } else {
         format!(
@@ -52,6 +56,12 @@ pub fn source_link(url: &str) -> String {
             crate::text::uri_clean(url.trim_start_matches("./"))
         )
     }
+}
+
+/// The address of one of `rule`'s sources as every output prints it ([`published_url`]).
+#[must_use]
+pub fn source_url(set: &RuleSet, rule: &Rule, url: &str) -> String {
+    published_url(url, has_page(set, rule))
 }
 
 /// A rule's SARIF `name`: its title in `PascalCase` (`ReferenceNamesNoDocumentOrItem`), so
@@ -96,7 +106,7 @@ fn paragraph(text: &str) -> String {
     crate::text::terminal(&text.split_whitespace().collect::<Vec<_>>().join(" ")).into_owned()
 }
 
-fn sources_markdown(rule: &Rule) -> String {
+fn sources_markdown(set: &RuleSet, rule: &Rule) -> String {
     let mut out = String::new();
     for s in &rule.sources {
         let clause = s
@@ -108,7 +118,7 @@ fn sources_markdown(rule: &Rule) -> String {
             out,
             "- [{}]({}){clause} ({})",
             inline(&s.title),
-            source_link(&s.url),
+            source_url(set, rule, &s.url),
             s.confidence.as_str()
         );
     }
@@ -127,13 +137,13 @@ pub fn help_markdown(set: &RuleSet, rule: &Rule) -> String {
         "**Why.** {}\n\n**How to fix.** {}\n\n**Sources**\n\n{}{page}",
         paragraph(&rule.why),
         paragraph(&rule.help),
-        sources_markdown(rule),
+        sources_markdown(set, rule),
     )
 }
 
 /// `help.text`: the same, as plain text.
 #[must_use]
-pub fn help_text(rule: &Rule) -> String {
+pub fn help_text(set: &RuleSet, rule: &Rule) -> String {
     let sources: Vec<String> = rule
         .sources
         .iter()
@@ -143,7 +153,7 @@ pub fn help_text(rule: &Rule) -> String {
                 s.title,
                 s.clause.as_ref().map(|c| format!(", {c}")).unwrap_or_default(),
                 s.confidence.as_str(),
-                source_link(&s.url)
+                source_url(set, rule, &s.url)
             )
         })
         .collect();
@@ -217,36 +227,46 @@ fn document_text(rule: &Rule, id: u32) -> Option<String> {
     Some(out)
 }
 
-/// The text of the rule's first failing test case, as written in the rule file (its first
-/// line starts after `- `; the rest re-indented by that column), and where it is reported.
-#[must_use]
-pub fn failing_example(rule: &Rule) -> Option<(String, Vec<String>)> {
-    let case = rule.tests.iter().find(|c| !c.valid)?;
-    let mut out = String::new();
-    for (n, id) in case.documents.iter().enumerate() {
-        if n > 0 {
-            out.push_str("  ---\n");
-        }
-        out.push_str(&document_text(rule, *id)?);
+/// The page's reported example: its documents as written, each marked with its index when
+/// there are several (from 0, as the JSON report's `document` and `standoff explain` number
+/// them), and where it is reported.
+fn example_markdown(out: &mut String, example: &Example) {
+    let count = example.documents.len();
+    let several = count > 1;
+    out.push_str("\n## An example that is reported\n\n");
+    if several {
+        let _ = writeln!(
+            out,
+            "{count} documents, numbered from 0 as in the JSON report's `document`:\n"
+        );
     }
-    let several = case.documents.len() > 1;
-    let expected = case
-        .expect
-        .iter()
-        .map(|(d, p, unverified)| {
-            let p = if *unverified {
-                format!("{p} (cannot verify)")
-            } else {
-                p.clone()
-            };
-            if several {
-                format!("{p} (document {})", d + 1)
-            } else {
-                p
-            }
-        })
-        .collect();
-    Some((out, expected))
+    out.push_str("```yaml\n");
+    for (n, text) in example.documents.iter().enumerate() {
+        if n > 0 {
+            out.push_str("---\n");
+        }
+        if several {
+            let _ = writeln!(out, "# document {n}");
+        }
+        for line in text.lines() {
+            let _ = writeln!(out, "{}", line.strip_prefix("  ").unwrap_or(line));
+        }
+    }
+    out.push_str("```\n");
+    if !example.reported.is_empty() {
+        let at: Vec<String> = example
+            .reported
+            .iter()
+            .map(|(d, p)| {
+                if several {
+                    format!("`{p}` (document {d})")
+                } else {
+                    format!("`{p}`")
+                }
+            })
+            .collect();
+        let _ = writeln!(out, "\nReported at {}.", at.join(", "));
+    }
 }
 
 /// A rule's page, `docs/rules/<ID>.md`.
@@ -276,18 +296,10 @@ pub fn page(set: &RuleSet, rule: &Rule) -> String {
         "\n## Why\n\n{}\n\n## How to fix\n\n{}\n\n## Sources\n\n{}",
         paragraph(&rule.why),
         paragraph(&rule.help),
-        sources_markdown(rule)
+        sources_markdown(set, rule)
     );
-    if let Some((text, expected)) = failing_example(rule) {
-        out.push_str("\n## An example that is reported\n\n```yaml\n");
-        for line in text.lines() {
-            let _ = writeln!(out, "{}", line.strip_prefix("  ").unwrap_or(line));
-        }
-        out.push_str("```\n");
-        if !expected.is_empty() {
-            let at: Vec<String> = expected.iter().map(|e| format!("`{e}`")).collect();
-            let _ = writeln!(out, "\nReported at {}.", at.join(", "));
-        }
+    if let Some(example) = example(rule, false) {
+        example_markdown(&mut out, &example);
     }
     let _ = writeln!(
         out,
@@ -362,7 +374,12 @@ pub fn pack_readme(set: &RuleSet, pack: &crate::rules::Pack) -> String {
     if !pack.sources.is_empty() {
         out.push_str("\n## Sources\n\n");
         for (title, url) in &pack.sources {
-            let _ = writeln!(out, "- [{}]({})", inline(title), source_link(url));
+            let _ = writeln!(
+                out,
+                "- [{}]({})",
+                inline(title),
+                published_url(url, pack.origin == crate::rules::BUILT_IN)
+            );
         }
     }
     let _ = writeln!(
@@ -384,4 +401,57 @@ pub fn pages(set: &RuleSet) -> Vec<(String, String)> {
     pages.sort();
     pages.push(("README.md".to_owned(), index(set)));
     pages
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sources_print_at_the_address_their_reader_can_open() {
+        // standoff's own docs, cited by a built-in pack: on the published repository.
+        assert_eq!(
+            published_url("docs/document-model.md#references", true),
+            "https://github.com/standoff-dev/standoff/blob/main/docs/document-model.md#references"
+        );
+        assert_eq!(
+            published_url("./docs/document-model.md", true),
+            "https://github.com/standoff-dev/standoff/blob/main/docs/document-model.md"
+        );
+        // A path in a pack from disk is the pack author's, in their repository: as written,
+        // never turned into an address of standoff's repository.
+        assert_eq!(published_url("docs/our-standard.md", false), "docs/our-standard.md");
+        // A web address as written, escaped for a Markdown link.
+        for built_in in [true, false] {
+            assert_eq!(
+                published_url("https://www.npsa.gov.uk/hostile-vehicle-mitigation-hvm", built_in),
+                "https://www.npsa.gov.uk/hostile-vehicle-mitigation-hvm"
+            );
+            assert_eq!(
+                published_url("https://example.org/a guide (2024).pdf", built_in),
+                "https://example.org/a%20guide%20(2024).pdf"
+            );
+        }
+    }
+
+    #[test]
+    fn every_built_in_source_has_a_published_address() {
+        let set = crate::rules::load(crate::rules::builtin_packs()).unwrap();
+        let mut relative = 0;
+        for rule in &set.rules {
+            for source in &rule.sources {
+                let url = source_url(&set, rule, &source.url);
+                let web = |u: &str| u.starts_with("https://") || u.starts_with("http://");
+                assert!(web(&url), "{}: {url}", rule.id);
+                if web(&source.url) {
+                    // A publisher's address is printed as the rule file writes it.
+                    assert_eq!(url, source.url, "{}", rule.id);
+                } else {
+                    relative += 1;
+                    assert!(url.starts_with(REPOSITORY_BLOB), "{}: {url}", rule.id);
+                }
+            }
+        }
+        assert!(relative > 0, "no built-in source is one of standoff's own docs");
+    }
 }

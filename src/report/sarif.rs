@@ -86,7 +86,7 @@ fn descriptors(output: &Output<'_>) -> (Vec<ReportingDescriptor>, BTreeMap<Strin
     for rule in &output.rules.rules {
         let pack = output.rules.pack_of(rule).map(|p| p.name.clone()).unwrap_or_default();
         let help = MultiformatMessageString::builder()
-            .text(rule_docs::help_text(rule))
+            .text(rule_docs::help_text(output.rules, rule))
             .markdown(rule_docs::help_markdown(output.rules, rule))
             .build();
         let descriptor = ReportingDescriptor::builder()

@@ -1,0 +1,609 @@
+//! `standoff lsp`: the language server. While documents are edited it publishes the findings
+//! `check` would report for them, judged with their whole tree as context (the pre-commit
+//! case) and with every open editor's unsaved text in the place of its file: on open and save
+//! at once, on change after a pause (a debounce, so typing is not judged key by key). Hover on a
+//! finding explains its rule; code actions insert an inline waiver to be given its reason, and
+//! apply the fixes that are certain (a near-miss key, a kind or allowed value with one clear
+//! match).
+//!
+//! Built on `lsp-server` (rust-analyzer's synchronous scaffold) and `lsp-types`: a judgement is
+//! synchronous work on a tree, so one thread and a message loop with a timeout are all a
+//! debounce needs (docs/dependencies.md).
+
+mod position;
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use lsp_server::{Connection, Message, Notification, Request, RequestId, Response};
+use lsp_types::notification::{
+    DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, DidSaveTextDocument, Notification as _,
+    PublishDiagnostics, ShowMessage,
+};
+use lsp_types::request::{CodeActionRequest, HoverRequest, Request as _};
+use lsp_types::{
+    CodeAction, CodeActionKind, CodeActionOptions, CodeActionOrCommand, CodeActionParams, CodeActionProviderCapability,
+    CodeDescription, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, DidChangeTextDocumentParams,
+    DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams, Hover, HoverContents,
+    HoverParams, HoverProviderCapability, InitializeParams, Location, MarkupContent, MarkupKind, MessageType,
+    NumberOrString, Position, PublishDiagnosticsParams, Range, SaveOptions, ServerCapabilities, ServerInfo,
+    ShowMessageParams, TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
+    TextDocumentSyncSaveOptions, TextEdit, Uri, WorkspaceEdit,
+};
+
+use crate::app::input::Buffer;
+use crate::app::judge::{self, JudgeRequest, Judgement};
+use crate::error::ToolError;
+use crate::model::finding::{Finding, Severity};
+use position::{Encoding, Lines};
+
+/// How long the text must rest after a change before it is judged.
+const DEBOUNCE: Duration = Duration::from_millis(300);
+
+/// What the server is started with.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Options {
+    /// The date used for "today" (`--as-of`); the system date when `None`.
+    pub(crate) as_of: Option<crate::date::Date>,
+}
+
+/// Serves the protocol on standard input and output until the client says `exit`.
+pub(crate) fn serve_stdio(options: Options) -> Result<(), ToolError> {
+    let (connection, io_threads) = Connection::stdio();
+    serve(&connection, options)?;
+    drop(connection);
+    io_threads
+        .join()
+        .map_err(|e| ToolError::message(format!("the language server's input or output failed: {e}")))
+}
+
+/// Serves the protocol on a connection: the handshake, then the message loop.
+pub(crate) fn serve(connection: &Connection, options: Options) -> Result<(), ToolError> {
+    let (id, params) = connection.initialize_start().map_err(protocol)?;
+    let params: InitializeParams = serde_json::from_value(params)
+        .map_err(|e| ToolError::message(format!("language server: a malformed initialize request: {e}")))?;
+    let offered = params
+        .capabilities
+        .general
+        .as_ref()
+        .and_then(|g| g.position_encodings.as_deref());
+    let encoding = Encoding::negotiate(offered);
+    let result = serde_json::json!({
+        "capabilities": capabilities(encoding),
+        "serverInfo": ServerInfo { name: "standoff".to_owned(), version: Some(env!("CARGO_PKG_VERSION").to_owned()) },
+    });
+    connection.initialize_finish(id, result).map_err(protocol)?;
+    let mut server = Server {
+        connection,
+        encoding,
+        options,
+        documents: BTreeMap::new(),
+        published: BTreeMap::new(),
+        due: None,
+        last_error: None,
+    };
+    server.run()
+}
+
+fn capabilities(encoding: Encoding) -> ServerCapabilities {
+    ServerCapabilities {
+        position_encoding: Some(encoding.kind()),
+        text_document_sync: Some(TextDocumentSyncCapability::Options(TextDocumentSyncOptions {
+            open_close: Some(true),
+            change: Some(TextDocumentSyncKind::FULL),
+            save: Some(TextDocumentSyncSaveOptions::SaveOptions(SaveOptions {
+                include_text: Some(true),
+            })),
+            ..TextDocumentSyncOptions::default()
+        })),
+        hover_provider: Some(HoverProviderCapability::Simple(true)),
+        code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
+            code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
+            ..CodeActionOptions::default()
+        })),
+        ..ServerCapabilities::default()
+    }
+}
+
+/// An open document: the client's URI, its path, and the text as the editor has it.
+struct Open {
+    uri: Uri,
+    path: PathBuf,
+    /// The path resolved (links, `..`), to find the document's findings among the tree's.
+    canonical: Option<PathBuf>,
+    text: String,
+    version: i32,
+}
+
+/// A finding as published, kept for hover and code actions.
+struct Published {
+    diagnostic: Diagnostic,
+    rule: String,
+    /// The rule's explanation, in Markdown.
+    explanation: String,
+    /// A certain fix: the range and its new text.
+    fix: Option<(Range, String)>,
+    /// Whether an inline waiver may hide it (load errors are never waived).
+    waivable: bool,
+}
+
+impl Open {
+    /// Whether to judge it: a file of a tree (a `standoff.yaml` above it), or one that names
+    /// standoff (a design document, or a near miss of one, outside any tree). Other YAML (a CI
+    /// file in a repository without standoff) is left alone, so the walk of its repository is not
+    /// paid at every keystroke.
+    fn is_ours(&self) -> bool {
+        self.text.contains("standoff") || crate::app::config::discover(&self.path).is_some()
+    }
+}
+
+struct Server<'c> {
+    connection: &'c Connection,
+    encoding: Encoding,
+    options: Options,
+    /// By the client's URI text.
+    documents: BTreeMap<String, Open>,
+    published: BTreeMap<String, Vec<Published>>,
+    /// When the open documents are next judged (a change waits for the debounce).
+    due: Option<Instant>,
+    /// The last error judging met (a bad config), shown once until it changes.
+    last_error: Option<String>,
+}
+
+/// A message loop step: an error ends the server (the client has gone).
+type Sent = Result<(), ToolError>;
+
+#[allow(clippy::needless_pass_by_value, reason = "used as `map_err(protocol)`")]
+fn protocol(error: lsp_server::ProtocolError) -> ToolError {
+    ToolError::message(format!("language server protocol: {error}"))
+}
+
+impl Server<'_> {
+    fn run(&mut self) -> Sent {
+        loop {
+            let message = match self.due {
+                Some(due) => match self
+                    .connection
+                    .receiver
+                    .recv_timeout(due.saturating_duration_since(Instant::now()))
+                {
+                    Ok(message) => Some(message),
+                    Err(e) if e.is_timeout() => None,
+                    Err(_) => return Ok(()),
+                },
+                None => match self.connection.receiver.recv() {
+                    Ok(message) => Some(message),
+                    Err(_) => return Ok(()),
+                },
+            };
+            let Some(message) = message else {
+                self.due = None;
+                self.judge_open_documents()?;
+                continue;
+            };
+            match message {
+                Message::Request(request) => {
+                    if self.connection.handle_shutdown(&request).map_err(protocol)? {
+                        return Ok(());
+                    }
+                    self.request(request)?;
+                }
+                Message::Notification(notification) => self.notification(notification)?,
+                Message::Response(_) => {}
+            }
+        }
+    }
+
+    fn send(&self, message: impl Into<Message>) -> Sent {
+        self.connection
+            .sender
+            .send(message.into())
+            .map_err(|_| ToolError::message("language server: the client has gone"))
+    }
+
+    fn request(&mut self, request: Request) -> Sent {
+        let id = request.id.clone();
+        match request.method.as_str() {
+            HoverRequest::METHOD => {
+                let result = parse::<HoverParams>(request).map(|p| self.hover(&p));
+                self.respond(id, result)
+            }
+            CodeActionRequest::METHOD => {
+                let result = parse::<CodeActionParams>(request).map(|p| self.code_actions(&p));
+                self.respond(id, result)
+            }
+            method => self.send(Response::new_err(
+                id,
+                lsp_server::ErrorCode::MethodNotFound as i32,
+                format!("standoff does not serve {method}"),
+            )),
+        }
+    }
+
+    fn respond<R: serde::Serialize>(&self, id: RequestId, result: Result<R, String>) -> Sent {
+        self.send(match result {
+            Ok(value) => Response::new_ok(id, value),
+            Err(message) => Response::new_err(id, lsp_server::ErrorCode::InvalidParams as i32, message),
+        })
+    }
+
+    fn notification(&mut self, notification: Notification) -> Sent {
+        match notification.method.as_str() {
+            DidOpenTextDocument::METHOD => {
+                if let Ok(params) = parse_notification::<DidOpenTextDocumentParams>(notification) {
+                    let document = params.text_document;
+                    if let Some(path) = position::uri_to_path(&document.uri) {
+                        let canonical = std::fs::canonicalize(&path).ok();
+                        self.documents.insert(
+                            document.uri.as_str().to_owned(),
+                            Open {
+                                uri: document.uri,
+                                path,
+                                canonical,
+                                text: document.text,
+                                version: document.version,
+                            },
+                        );
+                        self.due = Some(Instant::now());
+                    }
+                }
+            }
+            DidChangeTextDocument::METHOD => {
+                if let Ok(params) = parse_notification::<DidChangeTextDocumentParams>(notification)
+                    && let Some(open) = self.documents.get_mut(params.text_document.uri.as_str())
+                    // Full sync: the last change holds the whole text.
+                    && let Some(change) = params.content_changes.into_iter().last()
+                    && change.range.is_none()
+                {
+                    open.text = change.text;
+                    open.version = params.text_document.version;
+                    self.due = Some(Instant::now() + DEBOUNCE);
+                }
+            }
+            DidSaveTextDocument::METHOD => {
+                if let Ok(params) = parse_notification::<DidSaveTextDocumentParams>(notification) {
+                    if let Some(open) = self.documents.get_mut(params.text_document.uri.as_str()) {
+                        if let Some(text) = params.text {
+                            open.text = text;
+                        }
+                        // A file saved for the first time exists now.
+                        open.canonical = std::fs::canonicalize(&open.path).ok();
+                    }
+                    self.due = Some(Instant::now());
+                }
+            }
+            DidCloseTextDocument::METHOD => {
+                if let Ok(params) = parse_notification::<DidCloseTextDocumentParams>(notification) {
+                    let key = params.text_document.uri.as_str().to_owned();
+                    self.documents.remove(&key);
+                    if self.published.remove(&key).is_some() {
+                        self.publish(params.text_document.uri, Vec::new(), None)?;
+                    }
+                    // The others were judged with its unsaved text: judge them with the file.
+                    if !self.documents.is_empty() {
+                        self.due = Some(Instant::now());
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn publish(&self, uri: Uri, diagnostics: Vec<Diagnostic>, version: Option<i32>) -> Sent {
+        self.send(Notification::new(
+            PublishDiagnostics::METHOD.to_owned(),
+            PublishDiagnosticsParams {
+                uri,
+                diagnostics,
+                version,
+            },
+        ))
+    }
+
+    /// Judges every open document that is a file of some tree, each with its tree as context
+    /// and every open text in the place of its file, and publishes each one's findings (an
+    /// empty list clears what was shown).
+    fn judge_open_documents(&mut self) -> Sent {
+        let paths: Vec<PathBuf> = self
+            .documents
+            .values()
+            .filter(|d| d.canonical.as_ref().is_some_and(|c| c.is_file()) && d.is_ours())
+            .map(|d| d.canonical.clone().unwrap_or_else(|| d.path.clone()))
+            .collect();
+        let mut found: BTreeMap<String, Vec<Published>> = BTreeMap::new();
+        if !paths.is_empty() {
+            let buffers: Vec<Buffer> = self
+                .documents
+                .values()
+                .map(|d| Buffer {
+                    path: d.canonical.clone().unwrap_or_else(|| d.path.clone()),
+                    text: d.text.clone().into_bytes(),
+                })
+                .collect();
+            let request = JudgeRequest {
+                paths: &paths,
+                config: None,
+                rules: &[],
+                stage: None,
+                as_of: self.options.as_of,
+                lookahead: false,
+                gate: None,
+                select: None,
+                ignore: Vec::new(),
+                verbose: false,
+                stdin: None,
+                buffers: &buffers,
+            };
+            match judge::judge(&request) {
+                Ok(judgement) => {
+                    self.last_error = None;
+                    found = self.findings_by_document(&judgement);
+                }
+                Err(error) => {
+                    // The tool's own input (a config, a pack) is broken: say so once, and keep
+                    // what was shown until it is mended.
+                    let text = error.to_string();
+                    if self.last_error.as_ref() != Some(&text) {
+                        self.send(Notification::new(
+                            ShowMessage::METHOD.to_owned(),
+                            ShowMessageParams {
+                                typ: MessageType::ERROR,
+                                message: format!("standoff could not judge the open documents: {text}"),
+                            },
+                        ))?;
+                        self.last_error = Some(text);
+                    }
+                    return Ok(());
+                }
+            }
+        }
+        let keys: Vec<String> = self.documents.keys().cloned().collect();
+        for key in keys {
+            let items = found.remove(&key).unwrap_or_default();
+            let Some(open) = self.documents.get(&key) else { continue };
+            let diagnostics = items.iter().map(|p| p.diagnostic.clone()).collect();
+            self.publish(open.uri.clone(), diagnostics, Some(open.version))?;
+            self.published.insert(key, items);
+        }
+        Ok(())
+    }
+
+    /// The judgement's findings, as diagnostics of the open documents they are in. Waived
+    /// findings are left out (as `check` sets them apart); accepted ones show as information.
+    fn findings_by_document(&self, judgement: &Judgement) -> BTreeMap<String, Vec<Published>> {
+        let checked = &judgement.checked;
+        // Each checked file's open document, by the file's index.
+        let open_of: Vec<Option<&Open>> = checked
+            .files
+            .iter()
+            .map(|file| {
+                let canonical = std::fs::canonicalize(judgement.root.join(&file.path)).ok();
+                canonical.and_then(|c| self.documents.values().find(|d| d.canonical.as_ref() == Some(&c)))
+            })
+            .collect();
+        let mut out: BTreeMap<String, Vec<Published>> = BTreeMap::new();
+        for finding in &checked.findings {
+            if finding.waiver.is_some() || !checked.is_reported(finding.file) {
+                continue;
+            }
+            let Some(Some(open)) = open_of.get(finding.file.0 as usize) else {
+                continue;
+            };
+            let Some(file) = checked.files.get(finding.file.0 as usize) else {
+                continue;
+            };
+            let lines = Lines::new(&file.text);
+            let published = self.published_finding(judgement, finding, &lines, &open_of);
+            out.entry(open.uri.as_str().to_owned()).or_default().push(published);
+        }
+        out
+    }
+
+    fn published_finding(
+        &self,
+        judgement: &Judgement,
+        finding: &Finding,
+        lines: &Lines<'_>,
+        open_of: &[Option<&Open>],
+    ) -> Published {
+        let checked = &judgement.checked;
+        let range = finding
+            .span
+            .map_or_else(Range::default, |s| lines.range(s, self.encoding));
+        let mut message = finding.message.clone();
+        if let Some(accepted) = &finding.accepted {
+            let _ = write!(
+                message,
+                " (accepted as {} by {} on {})",
+                accepted.risk, accepted.owner, accepted.date
+            );
+        }
+        if let Some(help) = &finding.help {
+            message.push_str("\nhelp: ");
+            message.push_str(help);
+        }
+        let related: Vec<DiagnosticRelatedInformation> = finding
+            .related
+            .iter()
+            .filter_map(|related| {
+                let file = checked.files.get(related.file.0 as usize)?;
+                let uri = match open_of.get(related.file.0 as usize) {
+                    Some(Some(open)) => open.uri.clone(),
+                    _ => position::path_to_uri(&absolute(&judgement.root.join(&file.path)))?,
+                };
+                let range = Lines::new(&file.text).range(related.span, self.encoding);
+                Some(DiagnosticRelatedInformation {
+                    location: Location::new(uri, range),
+                    message: related.message.clone(),
+                })
+            })
+            .collect();
+        let rule = judgement.rules.get(&finding.rule);
+        let href = rule
+            .and_then(|r| crate::report::rule_docs::rule_uri(&judgement.rules, r))
+            .and_then(|u| u.parse::<Uri>().ok());
+        let diagnostic = Diagnostic {
+            range,
+            severity: Some(match finding.severity {
+                Severity::Error => DiagnosticSeverity::ERROR,
+                Severity::Warning => DiagnosticSeverity::WARNING,
+                Severity::Info => DiagnosticSeverity::INFORMATION,
+            }),
+            code: Some(NumberOrString::String(finding.rule.to_string())),
+            code_description: href.map(|href| CodeDescription { href }),
+            source: Some("standoff".to_owned()),
+            message,
+            related_information: (!related.is_empty()).then_some(related),
+            ..Diagnostic::default()
+        };
+        let explanation = match rule {
+            Some(rule) => crate::report::rule_docs::help_markdown(&judgement.rules, rule),
+            None => crate::checks::builtin_check(&finding.rule).map_or_else(String::new, |check| {
+                format!(
+                    "**{}**: {}\n\n{}\n\n**How to fix:** {}",
+                    check.id, check.title, check.why, check.help
+                )
+            }),
+        };
+        let fix = finding
+            .fix
+            .as_ref()
+            .map(|fix| (lines.range(fix.span, self.encoding), fix.replacement.clone()));
+        Published {
+            diagnostic,
+            rule: finding.rule.to_string(),
+            explanation,
+            fix,
+            waivable: !crate::checks::is_load_error(&finding.rule),
+        }
+    }
+
+    fn hover(&self, params: &HoverParams) -> Option<Hover> {
+        let at = &params.text_document_position_params;
+        let items = self.published.get(at.text_document.uri.as_str())?;
+        let mut hits = items
+            .iter()
+            .filter(|p| position::contains(&p.diagnostic.range, at.position));
+        let first = hits.next()?;
+        let mut markdown = first.explanation.clone();
+        let mut shown = vec![first.rule.as_str()];
+        for other in hits {
+            if !shown.contains(&other.rule.as_str()) {
+                markdown.push_str("\n\n---\n\n");
+                markdown.push_str(&other.explanation);
+                shown.push(&other.rule);
+            }
+        }
+        Some(Hover {
+            contents: HoverContents::Markup(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value: markdown,
+            }),
+            range: Some(first.diagnostic.range),
+        })
+    }
+
+    fn code_actions(&self, params: &CodeActionParams) -> Vec<CodeActionOrCommand> {
+        let uri = &params.text_document.uri;
+        let (Some(items), Some(open)) = (self.published.get(uri.as_str()), self.documents.get(uri.as_str())) else {
+            return Vec::new();
+        };
+        let lines = Lines::new(&open.text);
+        let mut actions = Vec::new();
+        let mut waived_lines: Vec<(u32, &str)> = Vec::new();
+        for item in items
+            .iter()
+            .filter(|p| position::overlaps(&p.diagnostic.range, &params.range))
+        {
+            if let Some((range, replacement)) = &item.fix {
+                actions.push(action(
+                    format!("Replace with `{replacement}`"),
+                    uri,
+                    TextEdit::new(*range, replacement.clone()),
+                    &item.diagnostic,
+                    true,
+                ));
+            }
+            let line = item.diagnostic.range.start.line;
+            if item.waivable && !waived_lines.contains(&(line, item.rule.as_str())) {
+                waived_lines.push((line, item.rule.as_str()));
+                let text = lines.line(line);
+                let indent: String = text.chars().take_while(|c| *c == ' ' || *c == '\t').collect();
+                let comment = format!("{indent}# standoff: waive {} reason=\"\"\n", item.rule);
+                actions.push(action(
+                    format!("Waive {} on this line (give the reason)", item.rule),
+                    uri,
+                    TextEdit::new(Range::new(Position::new(line, 0), Position::new(line, 0)), comment),
+                    &item.diagnostic,
+                    false,
+                ));
+            }
+        }
+        actions
+    }
+}
+
+fn action(title: String, uri: &Uri, edit: TextEdit, diagnostic: &Diagnostic, preferred: bool) -> CodeActionOrCommand {
+    // `Uri` caches its parse in a cell but hashes its text only, so it is a sound key.
+    #[allow(
+        clippy::mutable_key_type,
+        reason = "WorkspaceEdit's own key type; hashed by its text"
+    )]
+    let mut changes = std::collections::HashMap::new();
+    changes.insert(uri.clone(), vec![edit]);
+    CodeActionOrCommand::CodeAction(CodeAction {
+        title,
+        kind: Some(CodeActionKind::QUICKFIX),
+        diagnostics: Some(vec![diagnostic.clone()]),
+        edit: Some(WorkspaceEdit {
+            changes: Some(changes),
+            ..WorkspaceEdit::default()
+        }),
+        is_preferred: preferred.then_some(true),
+        ..CodeAction::default()
+    })
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path)
+        .or_else(|_| std::path::absolute(path))
+        .unwrap_or_else(|_| path.to_path_buf())
+}
+
+fn parse<P: serde::de::DeserializeOwned>(request: Request) -> Result<P, String> {
+    serde_json::from_value(request.params).map_err(|e| format!("malformed {} params: {e}", request.method))
+}
+
+fn parse_notification<P: serde::de::DeserializeOwned>(notification: Notification) -> Result<P, String> {
+    serde_json::from_value(notification.params).map_err(|e| format!("malformed {} params: {e}", notification.method))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open(path: &Path, text: &str) -> Open {
+        Open {
+            uri: position::path_to_uri(path).unwrap(),
+            path: path.to_path_buf(),
+            canonical: std::fs::canonicalize(path).ok(),
+            text: text.to_owned(),
+            version: 1,
+        }
+    }
+
+    #[test]
+    fn yaml_outside_every_tree_is_judged_only_when_it_names_standoff() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join(".git")).unwrap();
+        let ci = dir.path().join(".gitlab-ci.yml");
+        std::fs::write(&ci, "stages: [build]\n").unwrap();
+        assert!(!open(&ci, "stages: [build]\n").is_ours());
+        assert!(open(&ci, "apiVersion: standoff.dev/v1\nkind: Site\n").is_ours());
+        std::fs::write(dir.path().join("standoff.yaml"), "{}\n").unwrap();
+        assert!(open(&ci, "stages: [build]\n").is_ours());
+    }
+}
