@@ -347,6 +347,24 @@ fn the_recommended_hook_reads_the_staged_change() {
     ] {
         assert!(hook.lines().any(|l| l.trim() == line), "{line}: {hook}");
     }
+    // docs/ci.md pins this release, and installs it with Cargo.lock.
+    let version = env!("CARGO_PKG_VERSION");
+    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/ci.md")).unwrap();
+    let section = doc
+        .split("\n## pre-commit\n")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("docs/ci.md has a pre-commit section");
+    assert!(section.contains(&format!("rev: v{version}\n")), "{section}");
+    assert!(manifest.contains(&format!("rev: v{version}\n")), "{manifest}");
+    let installs: Vec<&str> = section.lines().filter(|l| l.starts_with("cargo install")).collect();
+    assert!(!installs.is_empty());
+    for line in installs {
+        assert!(
+            line.contains("--locked") && line.contains(&format!("--tag v{version} ")),
+            "{line}"
+        );
+    }
 }
 
 #[test]
