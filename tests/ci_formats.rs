@@ -131,8 +131,11 @@ fn rule_pages_are_generated_from_the_rule_files() {
     let set = standoff::rules::load(standoff::rules::builtin_packs()).unwrap();
     let dir = repo().join(standoff::report::rule_docs::RULE_DOCS_DIR);
     let pages = standoff::report::rule_docs::pages(&set);
-    // A page per rule, and the index.
-    assert_eq!(pages.len(), set.rules.len() + 1);
+    // A page per rule and per built-in check, and the index.
+    assert_eq!(
+        pages.len(),
+        set.rules.len() + standoff::checks::BUILTIN_CHECKS.len() + 1
+    );
     if std::env::var_os("STANDOFF_UPDATE_DOCS").is_some() {
         std::fs::create_dir_all(&dir).unwrap();
         for entry in std::fs::read_dir(&dir).unwrap() {
@@ -187,7 +190,8 @@ fn rule_pages_are_generated_from_the_rule_files() {
         "stale pages {stale:?}, pages of no rule {extra:?}: run STANDOFF_UPDATE_DOCS=1 cargo test --test integration rule_pages"
     );
     // Each page has what a reader needs.
-    for (name, text) in pages.iter().filter(|(n, _)| n != "README.md") {
+    let is_check = |name: &str| standoff::checks::builtin_check(name.trim_end_matches(".md")).is_some();
+    for (name, text) in pages.iter().filter(|(n, _)| n != "README.md" && !is_check(n)) {
         for part in [
             "## Why",
             "## How to fix",
@@ -196,6 +200,11 @@ fn rule_pages_are_generated_from_the_rule_files() {
             "| Stage |",
             "| Reads |",
         ] {
+            assert!(text.contains(part), "{name} lacks {part}");
+        }
+    }
+    for (name, text) in pages.iter().filter(|(n, _)| is_check(n)) {
+        for part in ["## Why", "## How to fix", "| Severity |", "built-in check"] {
             assert!(text.contains(part), "{name} lacks {part}");
         }
     }
@@ -253,6 +262,14 @@ fn sarif_meets_github_code_scanning_requirements() {
                 format!("https://github.com/standoff-dev/standoff/blob/main/docs/rules/{id}.md"),
             );
             // The page it links to exists.
+            assert!(repo().join(format!("docs/rules/{id}.md")).is_file(), "{id}");
+        } else {
+            // A built-in check has its page too (the SARIF multitool's SARIF2012).
+            assert!(standoff::checks::builtin_check(id).is_some(), "{id}");
+            assert_eq!(
+                rule["helpUri"],
+                format!("https://github.com/standoff-dev/standoff/blob/main/docs/rules/{id}.md"),
+            );
             assert!(repo().join(format!("docs/rules/{id}.md")).is_file(), "{id}");
         }
     }
@@ -501,4 +518,92 @@ fn several_outputs_from_one_run() {
     assert!(!tree.join("elsewhere.json").exists());
     let unknown = run_in(&tree, &["check", "--format", "yaml:x.yaml"]);
     assert_eq!(unknown.status.code(), Some(2));
+}
+
+/// Microsoft's SARIF multitool, `validate` with its GitHub rules and the SARIF rules
+/// (`--rule-kind "Gh;Sarif"`), finds no error and no warning in the SARIF of any example.
+/// `SARIF_MULTITOOL` names its binary (`.ci/run` installs it from npm); CI must have it.
+#[test]
+fn sarif_passes_the_sarif_multitool_github_rules() {
+    let Some(tool) = std::env::var_os("SARIF_MULTITOOL") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must validate SARIF with the multitool: set SARIF_MULTITOOL (.ci/run installs it)"
+        );
+        eprintln!("note: SARIF multitool not installed (SARIF_MULTITOOL unset): its GitHub rules were not run");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut logs = Vec::new();
+    for example in [
+        "defects",
+        "harbour-festival",
+        "city-centre",
+        "westgate-centre",
+        "riverside-arena/stage-4",
+    ] {
+        let output = run_in(
+            repo(),
+            &["check", &format!("examples/{example}"), "--output-format", "sarif"],
+        );
+        let log = dir.path().join(format!("{}.sarif", example.replace('/', "-")));
+        std::fs::write(&log, &output.stdout).unwrap();
+        logs.push(log);
+    }
+    let report = dir.path().join("validation.sarif");
+    let status = Command::new(&tool)
+        .arg("validate")
+        .args(["--rule-kind", "Gh;Sarif", "--level", "Error;Warning"])
+        .args(&logs)
+        .arg("--output")
+        .arg(&report)
+        .args(["--log", "ForceOverwrite"])
+        .env("DOTNET_SYSTEM_GLOBALIZATION_INVARIANT", "1")
+        .env("DOTNET_CLI_TELEMETRY_OPTOUT", "1")
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "the multitool failed: {}{}",
+        String::from_utf8_lossy(&status.stdout),
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let validation: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    let results = validation["runs"][0]["results"].as_array().cloned().unwrap_or_default();
+    let problems: Vec<String> = results
+        .iter()
+        .map(|r| format!("{} {}: {}", r["ruleId"], r["level"], r["message"]))
+        .collect();
+    assert!(problems.is_empty(), "the multitool's GitHub rules: {problems:#?}");
+    // The control: the same tool on a copy broken as GitHub refuses (a message with no text,
+    // an absolute location without a region) reports it, so the empty report above is a
+    // judgement.
+    let mut broken: serde_json::Value = serde_json::from_slice(&std::fs::read(&logs[0]).unwrap()).unwrap();
+    broken["runs"][0]["results"][0]["message"] = serde_json::json!({"id": "undefined"});
+    broken["runs"][0]["results"][0]["locations"][0]["physicalLocation"] =
+        serde_json::json!({"artifactLocation": {"uri": "file:///elsewhere/site.yaml"}});
+    let broken_log = dir.path().join("broken.sarif");
+    std::fs::write(&broken_log, serde_json::to_vec(&broken).unwrap()).unwrap();
+    let control = dir.path().join("control.sarif");
+    let ran = Command::new(&tool)
+        .arg("validate")
+        .args(["--rule-kind", "Gh;Sarif", "--level", "Error;Warning"])
+        .arg(&broken_log)
+        .arg("--output")
+        .arg(&control)
+        .args(["--log", "ForceOverwrite"])
+        .env("DOTNET_SYSTEM_GLOBALIZATION_INVARIANT", "1")
+        .env("DOTNET_CLI_TELEMETRY_OPTOUT", "1")
+        .output()
+        .unwrap();
+    let control: serde_json::Value = serde_json::from_slice(&std::fs::read(&control).unwrap()).unwrap();
+    let flagged: Vec<&str> = control["runs"][0]["results"]
+        .as_array()
+        .map(|r| r.iter().filter_map(|x| x["ruleId"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(
+        flagged.iter().any(|id| id.starts_with("GH")),
+        "the control was not flagged ({}): {control}",
+        ran.status
+    );
 }

@@ -442,9 +442,11 @@ impl Server<'_> {
             })
             .collect();
         let rule = judgement.rules.get(&finding.rule);
-        let href = rule
-            .and_then(|r| crate::report::rule_docs::rule_uri(&judgement.rules, r))
-            .and_then(|u| u.parse::<Uri>().ok());
+        let page = match rule {
+            Some(rule) => crate::report::rule_docs::rule_uri(&judgement.rules, rule),
+            None => crate::checks::builtin_check(&finding.rule).map(|c| crate::report::rule_docs::help_uri(c.id)),
+        };
+        let href = page.and_then(|u| u.parse::<Uri>().ok());
         let diagnostic = Diagnostic {
             range,
             severity: Some(match finding.severity {

@@ -331,6 +331,17 @@ pub fn index(set: &RuleSet) -> String {
             stage_text(rule.stage)
         );
     }
+    out.push_str("\n## Built-in checks\n\nAlways on, before any rule: the YAML, the envelope, the schema, references, waivers and accepted risks.\n\n| Check | Title | Severity |\n|---|---|---|\n");
+    for check in crate::checks::BUILTIN_CHECKS {
+        let _ = writeln!(
+            out,
+            "| [{}]({}.md) | {} | {} |",
+            inline(check.id),
+            check.id,
+            inline(check.title),
+            check.severity.as_str()
+        );
+    }
     out
 }
 
@@ -389,6 +400,25 @@ pub fn pack_readme(set: &RuleSet, pack: &crate::rules::Pack) -> String {
     out
 }
 
+/// A built-in check's page (`SCHEMA-ENUM`, `FILE-READ`, …): what it catches, why and how to
+/// fix it. Code scanning links each finding to its rule's page, checks included.
+#[must_use]
+pub fn check_page(check: &crate::checks::BuiltinCheck) -> String {
+    let severity = check.severity_note.map_or_else(
+        || check.severity.as_str().to_owned(),
+        |note| format!("{} ({note})", check.severity.as_str()),
+    );
+    format!(
+        "<!-- Generated from src/checks.rs by `STANDOFF_UPDATE_DOCS=1 cargo test --test integration rule_pages`: edit the check there, not this page. -->\n\n# {}: {}\n\n| | |\n|---|---|\n| Kind | built-in check (always on) |\n| Severity | {} |\n\n## Why\n\n{}\n\n## How to fix\n\n{}\n\n`standoff explain {}` shows the same in the terminal.\n",
+        inline(check.id),
+        inline(check.title),
+        inline(&severity),
+        paragraph(check.why),
+        paragraph(check.help),
+        inline(check.id),
+    )
+}
+
 /// Every rule's page: (file name, text), in id order, then the index (`README.md`).
 #[must_use]
 pub fn pages(set: &RuleSet) -> Vec<(String, String)> {
@@ -397,6 +427,11 @@ pub fn pages(set: &RuleSet) -> Vec<(String, String)> {
         .iter()
         .filter(|rule| has_page(set, rule))
         .map(|rule| (format!("{}.md", rule.id), page(set, rule)))
+        .chain(
+            crate::checks::BUILTIN_CHECKS
+                .iter()
+                .map(|check| (format!("{}.md", check.id), check_page(check))),
+        )
         .collect();
     pages.sort();
     pages.push(("README.md".to_owned(), index(set)));

@@ -120,6 +120,7 @@ fn descriptors(output: &Output<'_>) -> (Vec<ReportingDescriptor>, BTreeMap<Strin
                         .build(),
                 )
                 .properties(properties(Severity::Error, vec!["built-in".to_owned()]))
+                .help_uri(rule_docs::help_uri(check.id))
                 .build(),
         );
     }
