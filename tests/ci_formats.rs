@@ -550,25 +550,13 @@ fn sarif_passes_the_sarif_multitool_github_rules() {
         std::fs::write(&log, &output.stdout).unwrap();
         logs.push(log);
     }
-    let report = dir.path().join("validation.sarif");
-    let status = Command::new(&tool)
-        .arg("validate")
-        .args(["--rule-kind", "Gh;Sarif", "--level", "Error;Warning"])
-        .args(&logs)
-        .arg("--output")
-        .arg(&report)
-        .args(["--log", "ForceOverwrite"])
-        .env("DOTNET_SYSTEM_GLOBALIZATION_INVARIANT", "1")
-        .env("DOTNET_CLI_TELEMETRY_OPTOUT", "1")
-        .output()
-        .unwrap();
+    let (status, validation) = multitool_validate(&tool, &logs, &dir.path().join("validation.sarif"));
     assert!(
         status.status.success(),
         "the multitool failed: {}{}",
         String::from_utf8_lossy(&status.stdout),
         String::from_utf8_lossy(&status.stderr)
     );
-    let validation: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
     let results = validation["runs"][0]["results"].as_array().cloned().unwrap_or_default();
     let problems: Vec<String> = results
         .iter()
@@ -584,19 +572,7 @@ fn sarif_passes_the_sarif_multitool_github_rules() {
         serde_json::json!({"artifactLocation": {"uri": "file:///elsewhere/site.yaml"}});
     let broken_log = dir.path().join("broken.sarif");
     std::fs::write(&broken_log, serde_json::to_vec(&broken).unwrap()).unwrap();
-    let control = dir.path().join("control.sarif");
-    let ran = Command::new(&tool)
-        .arg("validate")
-        .args(["--rule-kind", "Gh;Sarif", "--level", "Error;Warning"])
-        .arg(&broken_log)
-        .arg("--output")
-        .arg(&control)
-        .args(["--log", "ForceOverwrite"])
-        .env("DOTNET_SYSTEM_GLOBALIZATION_INVARIANT", "1")
-        .env("DOTNET_CLI_TELEMETRY_OPTOUT", "1")
-        .output()
-        .unwrap();
-    let control: serde_json::Value = serde_json::from_slice(&std::fs::read(&control).unwrap()).unwrap();
+    let (ran, control) = multitool_validate(&tool, &[broken_log], &dir.path().join("control.sarif"));
     let flagged: Vec<&str> = control["runs"][0]["results"]
         .as_array()
         .map(|r| r.iter().filter_map(|x| x["ruleId"].as_str()).collect())
@@ -606,4 +582,29 @@ fn sarif_passes_the_sarif_multitool_github_rules() {
         "the control was not flagged ({}): {control}",
         ran.status
     );
+}
+
+/// Runs the SARIF multitool's `validate` with its GitHub and SARIF rules (errors and warnings)
+/// on `logs`; returns how it ran and the validation log it wrote to `report`.
+fn multitool_validate(
+    tool: &std::ffi::OsStr,
+    logs: &[PathBuf],
+    report: &Path,
+) -> (std::process::Output, serde_json::Value) {
+    let ran = Command::new(tool)
+        .arg("validate")
+        .args(["--rule-kind", "Gh;Sarif", "--level", "Error;Warning"])
+        .args(logs)
+        .arg("--output")
+        .arg(report)
+        .args(["--log", "ForceOverwrite"])
+        .env("DOTNET_SYSTEM_GLOBALIZATION_INVARIANT", "1")
+        .env("DOTNET_CLI_TELEMETRY_OPTOUT", "1")
+        .output()
+        .unwrap();
+    let validation = std::fs::read(report)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or(serde_json::Value::Null);
+    (ran, validation)
 }
