@@ -394,9 +394,11 @@ fn map_error(schemas: &Schemas, error: &ValidationError<'_>, doc: &YamlDocument,
                         },
                         label: "unknown property".to_owned(),
                         help,
+                        // Never onto a key the mapping already has (that would be a duplicate).
                         replacement: child
                             .and_then(|c| c.key_span())
-                            .and_then(|at| certain_replacement(text, at, key, allowed.iter().copied())),
+                            .and_then(|at| certain_replacement(text, at, key, allowed.iter().copied()))
+                            .filter(|meant| node.get(meant.trim_matches(['"', '\''])).is_none()),
                     }
                 })
                 .collect()

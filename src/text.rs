@@ -242,7 +242,9 @@ pub fn scalar_replacement(written: &str, replacement: &str) -> Option<String> {
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
         && replacement.starts_with(|c: char| c.is_ascii_alphabetic());
-    if !simple {
+    // Only a scalar written on one line, as itself: a block scalar (`|`, `>`) or one with an
+    // anchor, a tag or an alias holds more than its value, and written over would lose it.
+    if !simple || written.contains(['\n', '\r']) || written.starts_with(['|', '>', '&', '!', '*']) {
         return None;
     }
     let quote = written.chars().next().filter(|c| matches!(c, '"' | '\''));
@@ -439,6 +441,12 @@ mod tests {
         assert_eq!(scalar_replacement("nx", "no"), None);
         assert_eq!(scalar_replacement("ab", "a b"), None);
         assert_eq!(scalar_replacement("\"ab", "ab"), None);
+        // Block scalars, anchors, tags and multi-line scalars are never written over.
+        assert_eq!(scalar_replacement("|-\n  pedestrain", "pedestrian"), None);
+        assert_eq!(scalar_replacement(">\n  pedestrain\n", "pedestrian"), None);
+        assert_eq!(scalar_replacement("&t pedestrain", "pedestrian"), None);
+        assert_eq!(scalar_replacement("!!str pedestrain", "pedestrian"), None);
+        assert_eq!(scalar_replacement("\"pedes\n  train\"", "pedestrian"), None);
     }
 
     #[test]

@@ -71,9 +71,25 @@ impl Client {
 
     fn send(&mut self, message: &Value) {
         let body = serde_json::to_vec(message).unwrap();
-        write!(self.stdin, "Content-Length: {}\r\n\r\n", body.len()).unwrap();
-        self.stdin.write_all(&body).unwrap();
+        self.send_raw(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes());
+        self.send_raw(&body);
+    }
+
+    fn send_raw(&mut self, bytes: &[u8]) {
+        self.stdin.write_all(bytes).unwrap();
         self.stdin.flush().unwrap();
+    }
+
+    /// The server's exit code, once it has stopped.
+    fn exit_code(mut self) -> Option<i32> {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code();
+            }
+            assert!(Instant::now() < deadline, "the server did not exit");
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     fn notify(&mut self, method: &str, params: &Value) {
@@ -124,16 +140,11 @@ impl Client {
     fn shutdown(mut self) {
         let response = self.request("shutdown", &Value::Null);
         assert!(response["error"].is_null(), "{response}");
+        // Between shutdown and exit, a request is refused and the server stays.
+        let late = self.request("textDocument/hover", &json!({}));
+        assert_eq!(late["error"]["code"], -32600, "{late}");
         self.notify("exit", &Value::Null);
-        let deadline = Instant::now() + WAIT;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                assert!(status.success(), "the server exited with {status}");
-                return;
-            }
-            assert!(Instant::now() < deadline, "the server did not exit");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        assert_eq!(self.exit_code(), Some(0));
     }
 }
 
@@ -387,5 +398,157 @@ fn a_broken_config_is_shown_once_and_an_untitled_buffer_is_left_alone() {
     // An unknown request is answered with an error, never left hanging.
     let unknown = client.request("textDocument/definition", &json!({}));
     assert_eq!(unknown["error"]["code"], -32601);
+    client.shutdown();
+}
+
+/// The attacks on the server (issue 14, point 1, after the attack): a malformed or oversized
+/// frame is answered and read past; the lifecycle is kept; a link to the open file is not a
+/// second copy of it; ranges sent despite full sync are applied; `exit` without `shutdown` is
+/// exit code 1.
+#[cfg(unix)]
+#[test]
+fn hostile_clients_are_answered_and_the_server_goes_on() {
+    let (dir, _, _) = tree();
+    std::os::unix::fs::symlink("typo-key.yaml", dir.path().join("a-link.yaml")).unwrap();
+    let site = dir.path().join("typo-key.yaml");
+    let text = std::fs::read_to_string(&site).unwrap();
+    let uri = uri_of(&site);
+    let mut client = Client::start(dir.path());
+    // Before initialize: refused, not fatal.
+    let early = client.request("textDocument/hover", &json!({}));
+    assert_eq!(early["error"]["code"], -32002, "{early}");
+    // Not JSON, then a claimed length far above the limit with nothing behind it yet.
+    client.send_raw(b"Content-Length: 5\r\n\r\n{bad}");
+    let parse_error = client.wait_for(|m| m["error"]["code"] == -32700);
+    assert!(parse_error["id"].is_null(), "{parse_error}");
+    client.initialize(None);
+    let again = client.request("initialize", &json!({"capabilities": {}}));
+    assert_eq!(again["error"]["code"], -32600, "{again}");
+    client.notify(
+        "textDocument/didOpen",
+        &json!({"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": text}}),
+    );
+    // As `check typo-key.yaml` reports it: the link is a FILE-SYMLINK of its own file, not a
+    // second Site under the open document's name.
+    let published = client.diagnostics(&uri);
+    assert_eq!(codes(&published), ["SCHEMA-UNKNOWN-PROPERTY"], "{published}");
+    // A ranged change (the server asked for full sync) is applied, not dropped.
+    client.notify(
+        "textDocument/didChange",
+        &json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [
+            {"range": {"start": {"line": 14, "character": 2}, "end": {"line": 14, "character": 17}},
+             "text": "vehicleApproaches"}]}),
+    );
+    let after = client.diagnostics(&uri);
+    assert_eq!(after["version"], 2);
+    assert!(
+        !codes(&after).contains(&"SCHEMA-UNKNOWN-PROPERTY".to_owned()),
+        "{after}"
+    );
+    // `exit` without `shutdown`: the protocol's exit code 1.
+    client.notify("exit", &Value::Null);
+    assert_eq!(client.exit_code(), Some(1));
+}
+
+/// A value written as a block scalar or with an anchor is never "certainly" fixed (writing over
+/// it would take the next key or the anchor with it); a key the mapping already has is never
+/// the fix of a near miss; and a waiver is not offered where its comment would be text of a
+/// multi-line value.
+#[test]
+fn fixes_and_waivers_are_offered_only_where_they_keep_the_yaml() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_example("defects", dir.path());
+    let enum_file = dir.path().join("wrong-enum.yaml");
+    let original = std::fs::read_to_string(&enum_file).unwrap();
+    let cases = [
+        original.replace("      type: pedestrain\n", "      type: |-\n        pedestrain\n"),
+        original.replace("      type: pedestrain\n", "      type: &t pedestrain\n"),
+    ];
+    let uri = uri_of(&enum_file);
+    let mut client = Client::start(dir.path());
+    client.initialize(None);
+    for (version, text) in cases.iter().enumerate() {
+        let version = i64::try_from(version).unwrap() + 1;
+        if version == 1 {
+            client.notify(
+                "textDocument/didOpen",
+                &json!({"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": text}}),
+            );
+        } else {
+            client.notify(
+                "textDocument/didChange",
+                &json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": text}]}),
+            );
+        }
+        let published = client.diagnostics(&uri);
+        let finding = by_code(&published, "SCHEMA-ENUM");
+        let actions = client.request(
+            "textDocument/codeAction",
+            &json!({"textDocument": {"uri": uri}, "range": finding["range"], "context": {"diagnostics": [finding]}}),
+        );
+        let titles: Vec<&str> = actions["result"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["title"].as_str().unwrap())
+            .collect();
+        assert!(
+            !titles.iter().any(|t| t.starts_with("Replace")),
+            "case {version}: {titles:?}"
+        );
+    }
+    // `descripton` beside an existing `description`: renaming it would duplicate the key.
+    let key_file = dir.path().join("typo-key.yaml");
+    let key_text = std::fs::read_to_string(&key_file)
+        .unwrap()
+        .replace("  vehicleApproach:\n", "  vehicleApproaches:\n");
+    let key_text = key_text.replacen("      description:", "      descripton: twice\n      description:", 1);
+    let key_uri = uri_of(&key_file);
+    client.notify(
+        "textDocument/didOpen",
+        &json!({"textDocument": {"uri": key_uri, "languageId": "yaml", "version": 1, "text": key_text}}),
+    );
+    let published = client.diagnostics(&key_uri);
+    let finding = by_code(&published, "SCHEMA-UNKNOWN-PROPERTY");
+    assert!(finding["message"].as_str().unwrap().contains("descripton"), "{finding}");
+    let actions = client.request(
+        "textDocument/codeAction",
+        &json!({"textDocument": {"uri": key_uri}, "range": finding["range"], "context": {"diagnostics": [finding]}}),
+    );
+    let titles: Vec<&str> = actions["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Waive SCHEMA-UNKNOWN-PROPERTY on this line (give the reason)"]);
+    // A finding on the second line of a multi-line quoted value: no waiver can be placed.
+    let multi = std::fs::read_to_string(&key_file).unwrap().replace(
+        "metadata: { name: theatre-site-typo, project: harbour-street-theatre }",
+        "metadata: { title: \"two\n  lines\", projekt: harbour-street-theatre,\n  name: theatre-site-typo }",
+    );
+    client.notify(
+        "textDocument/didChange",
+        &json!({"textDocument": {"uri": key_uri, "version": 2}, "contentChanges": [{"text": multi}]}),
+    );
+    let published = client.diagnostics(&key_uri);
+    let finding = published["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["message"].as_str().unwrap().contains("projekt"))
+        .cloned()
+        .unwrap_or_else(|| panic!("no projekt finding in {published}"));
+    let actions = client.request(
+        "textDocument/codeAction",
+        &json!({"textDocument": {"uri": key_uri}, "range": finding["range"], "context": {"diagnostics": [finding]}}),
+    );
+    let titles: Vec<&str> = actions["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert!(!titles.iter().any(|t| t.starts_with("Waive")), "{titles:?}");
     client.shutdown();
 }

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::support::{copy_example, json, run_in, standoff, transcript};
+use crate::support::{PROJECT, copy_example, json, run_in, standoff, transcript, write_tree};
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -239,4 +239,38 @@ fn a_link_from_a_nested_tree_back_to_its_parent_is_judged_once() {
     assert_eq!(review, 1, "{all:?}");
     let syntax = all.iter().filter(|l| l.starts_with("YAML-SYNTAX ")).count();
     assert_eq!(syntax, 1, "b is judged once, under one name: {all:?}");
+}
+
+/// A file named alone outside every tree is judged with its folder as context, but the trees
+/// nested below that folder are not its own: they are neither judged nor reported (after the
+/// attack on the language server: `check x.yaml` reported a nested tree's files and failed on
+/// them).
+#[test]
+fn a_file_named_alone_is_not_judged_with_the_trees_below_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = PROJECT
+        .replace("name: test-project", "name: x")
+        .replace("uses: [halls]", "uses: [hals]");
+    write_tree(
+        dir.path(),
+        &[
+            ("project.yaml", PROJECT),
+            ("nested/standoff.yaml", "fail-on: error\n"),
+            ("nested/project.yaml", &broken),
+        ],
+    );
+    let (code, report) = check_json(dir.path(), &["project.yaml"]);
+    assert!(
+        lines(&report).iter().all(|l| !l.contains("nested/")),
+        "{:#?}",
+        lines(&report)
+    );
+    assert_eq!(code, Some(0), "{report}");
+    // The folder itself still judges both trees.
+    let (code, report) = check_json(dir.path(), &["."]);
+    assert!(
+        lines(&report).iter().any(|l| l.contains("nested/project.yaml")),
+        "{report}"
+    );
+    assert_eq!(code, Some(1));
 }

@@ -153,9 +153,15 @@ pub(crate) fn splice_stdin(inputs: &mut Vec<(PathBuf, Option<FileInput>)>, stdin
 pub(crate) fn splice_buffers(inputs: &mut [(PathBuf, Option<FileInput>)], buffers: &[Buffer], limits: &Limits) {
     for buffer in buffers {
         let wanted = std::fs::canonicalize(&buffer.path).ok();
-        let slot = inputs
-            .iter_mut()
-            .find(|(p, _)| *p == buffer.path || (wanted.is_some() && std::fs::canonicalize(p).ok() == wanted));
+        // The file itself, never a link to it: a link the walk did not follow is a finding of
+        // its own (already decided, so not `None`), and one it followed is another input.
+        let slot = inputs.iter_mut().find(|(p, input)| {
+            input.is_none()
+                && (*p == buffer.path
+                    || (wanted.is_some()
+                        && !std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink())
+                        && std::fs::canonicalize(p).ok() == wanted))
+        });
         if let Some(slot) = slot {
             slot.1 = Some(read_bounded(buffer.text.as_slice(), limits, 0));
         }

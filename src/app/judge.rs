@@ -315,6 +315,13 @@ pub(crate) fn judge(request: &JudgeRequest<'_>) -> Result<Judgement, ToolError> 
             None => Config::default(),
         };
         let (judgement, nested) = judge_tree(request, &paths, config, &root, true, started)?;
+        // Files named alone (the pre-commit case) are judged with their own tree as context: the
+        // trees nested below that tree's folder are not theirs, and are not judged.
+        let nested = if paths.iter().all(|p| p.is_file()) {
+            Vec::new()
+        } else {
+            nested
+        };
         if request.gate.is_some() && (!nested.is_empty() || !judged.is_empty() || !pending.is_empty()) {
             let trees: Vec<String> = nested
                 .iter()

@@ -450,8 +450,13 @@ fn run(cli: &Cli) -> Result<ExitStatus, ToolError> {
         Command::Schema(args) => tools::schema(args),
         Command::Init(args) => tools::init(args),
         Command::Completions(args) => tools::completions(args),
-        Command::Lsp(args) => {
-            crate::lsp::serve_stdio(crate::lsp::Options { as_of: args.as_of }).map(|()| ExitStatus::Success)
-        }
+        // LSP: exit 0 after `shutdown` then `exit`, 1 after an `exit` alone or the end of input.
+        Command::Lsp(args) => crate::lsp::serve_stdio(crate::lsp::Options { as_of: args.as_of }).map(|clean| {
+            if clean {
+                ExitStatus::Success
+            } else {
+                ExitStatus::Failure
+            }
+        }),
     }
 }

@@ -6,18 +6,20 @@
 //! apply the fixes that are certain (a near-miss key, a kind or allowed value with one clear
 //! match).
 //!
-//! Built on `lsp-server` (rust-analyzer's synchronous scaffold) and `lsp-types`: a judgement is
-//! synchronous work on a tree, so one thread and a message loop with a timeout are all a
-//! debounce needs (docs/dependencies.md).
+//! Built on `lsp-server`'s messages and `lsp-types`: a judgement is synchronous work on a tree,
+//! so one thread and a message loop with a timeout are all a debounce needs
+//! (docs/dependencies.md). The framing is our own (`transport`), bounded and tolerant of a
+//! malformed message.
 
 mod position;
+mod transport;
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use lsp_server::{Connection, Message, Notification, Request, RequestId, Response};
+use crossbeam_channel::{Receiver, Sender};
+use lsp_server::{Message, Notification, Request, RequestId, Response};
 use lsp_types::notification::{
     DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, DidSaveTextDocument, Notification as _,
     PublishDiagnostics, ShowMessage,
@@ -38,6 +40,7 @@ use crate::app::judge::{self, JudgeRequest, Judgement};
 use crate::error::ToolError;
 use crate::model::finding::{Finding, Severity};
 use position::{Encoding, Lines};
+use transport::{Incoming, Outgoing};
 
 /// How long the text must rest after a change before it is judged.
 const DEBOUNCE: Duration = Duration::from_millis(300);
@@ -49,42 +52,46 @@ pub(crate) struct Options {
     pub(crate) as_of: Option<crate::date::Date>,
 }
 
-/// Serves the protocol on standard input and output until the client says `exit`.
-pub(crate) fn serve_stdio(options: Options) -> Result<(), ToolError> {
-    let (connection, io_threads) = Connection::stdio();
-    serve(&connection, options)?;
-    drop(connection);
-    io_threads
+/// Serves the protocol on standard input and output until the client says `exit`. Returns
+/// whether the session ended as the protocol asks (`shutdown`, then `exit`): the exit code is 0
+/// then, 1 otherwise.
+pub(crate) fn serve_stdio(options: Options) -> Result<bool, ToolError> {
+    let (sender, receiver, threads) = transport::stdio();
+    let clean = serve(&sender, &receiver, options)?;
+    drop(sender);
+    threads
         .join()
-        .map_err(|e| ToolError::message(format!("the language server's input or output failed: {e}")))
+        .map_err(|e| ToolError::message(format!("the language server could not write its output: {e}")))?;
+    Ok(clean)
 }
 
-/// Serves the protocol on a connection: the handshake, then the message loop.
-pub(crate) fn serve(connection: &Connection, options: Options) -> Result<(), ToolError> {
-    let (id, params) = connection.initialize_start().map_err(protocol)?;
-    let params: InitializeParams = serde_json::from_value(params)
-        .map_err(|e| ToolError::message(format!("language server: a malformed initialize request: {e}")))?;
-    let offered = params
-        .capabilities
-        .general
-        .as_ref()
-        .and_then(|g| g.position_encodings.as_deref());
-    let encoding = Encoding::negotiate(offered);
-    let result = serde_json::json!({
-        "capabilities": capabilities(encoding),
-        "serverInfo": ServerInfo { name: "standoff".to_owned(), version: Some(env!("CARGO_PKG_VERSION").to_owned()) },
-    });
-    connection.initialize_finish(id, result).map_err(protocol)?;
+/// Serves the protocol on a pair of channels until `exit` or the end of the input.
+pub(crate) fn serve(
+    sender: &Sender<Outgoing>,
+    receiver: &Receiver<Incoming>,
+    options: Options,
+) -> Result<bool, ToolError> {
     let mut server = Server {
-        connection,
-        encoding,
+        sender,
+        receiver,
+        state: State::Uninitialized,
+        encoding: Encoding::Utf16,
         options,
         documents: BTreeMap::new(),
         published: BTreeMap::new(),
         due: None,
-        last_error: None,
+        errors: BTreeMap::new(),
     };
     server.run()
+}
+
+/// Where the session is (LSP's lifecycle).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    Uninitialized,
+    Running,
+    /// `shutdown` was answered: only `exit` is expected.
+    ShuttingDown,
 }
 
 fn capabilities(encoding: Encoding) -> ServerCapabilities {
@@ -140,7 +147,9 @@ impl Open {
 }
 
 struct Server<'c> {
-    connection: &'c Connection,
+    sender: &'c Sender<Outgoing>,
+    receiver: &'c Receiver<Incoming>,
+    state: State,
     encoding: Encoding,
     options: Options,
     /// By the client's URI text.
@@ -148,78 +157,141 @@ struct Server<'c> {
     published: BTreeMap<String, Vec<Published>>,
     /// When the open documents are next judged (a change waits for the debounce).
     due: Option<Instant>,
-    /// The last error judging met (a bad config), shown once until it changes.
-    last_error: Option<String>,
+    /// The error judging a tree met (a bad config), by the tree's config: shown once until it
+    /// changes, and that tree's findings kept meanwhile.
+    errors: BTreeMap<Option<PathBuf>, String>,
 }
 
 /// A message loop step: an error ends the server (the client has gone).
 type Sent = Result<(), ToolError>;
 
-#[allow(clippy::needless_pass_by_value, reason = "used as `map_err(protocol)`")]
-fn protocol(error: lsp_server::ProtocolError) -> ToolError {
-    ToolError::message(format!("language server protocol: {error}"))
-}
-
 impl Server<'_> {
-    fn run(&mut self) -> Sent {
+    /// The message loop; returns whether the session ended with `shutdown` then `exit`.
+    fn run(&mut self) -> Result<bool, ToolError> {
         loop {
-            let message = match self.due {
+            let incoming = match self.due {
                 Some(due) => match self
-                    .connection
                     .receiver
                     .recv_timeout(due.saturating_duration_since(Instant::now()))
                 {
-                    Ok(message) => Some(message),
+                    Ok(incoming) => Some(incoming),
                     Err(e) if e.is_timeout() => None,
-                    Err(_) => return Ok(()),
+                    Err(_) => return Ok(false),
                 },
-                None => match self.connection.receiver.recv() {
-                    Ok(message) => Some(message),
-                    Err(_) => return Ok(()),
+                None => match self.receiver.recv() {
+                    Ok(incoming) => Some(incoming),
+                    Err(_) => return Ok(false),
                 },
             };
-            let Some(message) = message else {
+            let Some(incoming) = incoming else {
                 self.due = None;
                 self.judge_open_documents()?;
                 continue;
             };
-            match message {
-                Message::Request(request) => {
-                    if self.connection.handle_shutdown(&request).map_err(protocol)? {
-                        return Ok(());
-                    }
-                    self.request(request)?;
+            let message = match incoming {
+                Incoming::Message(message) => message,
+                Incoming::Malformed(why) => {
+                    self.sender
+                        .send(Outgoing::ParseError(why))
+                        .map_err(|_| ToolError::message("language server: the client has gone"))?;
+                    continue;
                 }
-                Message::Notification(notification) => self.notification(notification)?,
+            };
+            match message {
+                Message::Request(request) => self.request(request)?,
+                Message::Notification(notification) if notification.method == "exit" => {
+                    return Ok(self.state == State::ShuttingDown);
+                }
+                Message::Notification(notification) => {
+                    if self.state == State::Running {
+                        self.notification(notification)?;
+                    }
+                }
                 Message::Response(_) => {}
             }
         }
     }
 
     fn send(&self, message: impl Into<Message>) -> Sent {
-        self.connection
-            .sender
-            .send(message.into())
+        self.sender
+            .send(Outgoing::Message(message.into()))
             .map_err(|_| ToolError::message("language server: the client has gone"))
+    }
+
+    fn refuse(&self, id: RequestId, code: lsp_server::ErrorCode, message: impl Into<String>) -> Sent {
+        self.send(Response::new_err(id, code as i32, message.into()))
     }
 
     fn request(&mut self, request: Request) -> Sent {
         let id = request.id.clone();
-        match request.method.as_str() {
-            HoverRequest::METHOD => {
+        match (self.state, request.method.as_str()) {
+            (State::Uninitialized, "initialize") => self.initialize(request),
+            (State::Uninitialized, _) => self.refuse(
+                id,
+                lsp_server::ErrorCode::ServerNotInitialized,
+                "the server is not initialized",
+            ),
+            (State::ShuttingDown, _) => self.refuse(
+                id,
+                lsp_server::ErrorCode::InvalidRequest,
+                "the server is shutting down: only exit is expected",
+            ),
+            (State::Running, "initialize") => self.refuse(
+                id,
+                lsp_server::ErrorCode::InvalidRequest,
+                "the server is already initialized",
+            ),
+            (State::Running, "shutdown") => {
+                self.state = State::ShuttingDown;
+                self.send(Response::new_ok(id, serde_json::Value::Null))
+            }
+            (State::Running, HoverRequest::METHOD) => {
+                self.flush()?;
                 let result = parse::<HoverParams>(request).map(|p| self.hover(&p));
                 self.respond(id, result)
             }
-            CodeActionRequest::METHOD => {
+            (State::Running, CodeActionRequest::METHOD) => {
+                self.flush()?;
                 let result = parse::<CodeActionParams>(request).map(|p| self.code_actions(&p));
                 self.respond(id, result)
             }
-            method => self.send(Response::new_err(
+            (State::Running, method) => self.refuse(
                 id,
-                lsp_server::ErrorCode::MethodNotFound as i32,
+                lsp_server::ErrorCode::MethodNotFound,
                 format!("standoff does not serve {method}"),
-            )),
+            ),
         }
+    }
+
+    /// A judgement still waiting for its pause is made now, so a hover or code action answers
+    /// for the text the client has (its changes come before its request).
+    fn flush(&mut self) -> Sent {
+        if self.due.take().is_some() {
+            self.judge_open_documents()?;
+        }
+        Ok(())
+    }
+
+    fn initialize(&mut self, request: Request) -> Sent {
+        let id = request.id.clone();
+        let params = match parse::<InitializeParams>(request) {
+            Ok(params) => params,
+            Err(message) => return self.refuse(id, lsp_server::ErrorCode::InvalidParams, message),
+        };
+        let offered = params
+            .capabilities
+            .general
+            .as_ref()
+            .and_then(|g| g.position_encodings.as_deref());
+        self.encoding = Encoding::negotiate(offered);
+        self.state = State::Running;
+        self.send(Response::new_ok(
+            id,
+            serde_json::json!({
+                "capabilities": capabilities(self.encoding),
+                "serverInfo": ServerInfo { name: "standoff".to_owned(), version: Some(env!("CARGO_PKG_VERSION").to_owned()) },
+            }),
+        ))
     }
 
     fn respond<R: serde::Serialize>(&self, id: RequestId, result: Result<R, String>) -> Sent {
@@ -253,11 +325,21 @@ impl Server<'_> {
             DidChangeTextDocument::METHOD => {
                 if let Ok(params) = parse_notification::<DidChangeTextDocumentParams>(notification)
                     && let Some(open) = self.documents.get_mut(params.text_document.uri.as_str())
-                    // Full sync: the last change holds the whole text.
-                    && let Some(change) = params.content_changes.into_iter().last()
-                    && change.range.is_none()
                 {
-                    open.text = change.text;
+                    // Full sync is what the server asks for; a client that sends ranges anyway
+                    // gets them applied in order, so the text never drifts from the editor's.
+                    for change in params.content_changes {
+                        match change.range {
+                            None => open.text = change.text,
+                            Some(range) => {
+                                let lines = Lines::new(&open.text);
+                                let start = lines.offset(range.start, self.encoding);
+                                let end = lines.offset(range.end, self.encoding);
+                                let (start, end) = (start.min(end), start.max(end));
+                                open.text.replace_range(start..end, &change.text);
+                            }
+                        }
+                    }
                     open.version = params.text_document.version;
                     self.due = Some(Instant::now() + DEBOUNCE);
                 }
@@ -303,28 +385,36 @@ impl Server<'_> {
         ))
     }
 
-    /// Judges every open document that is a file of some tree, each with its tree as context
-    /// and every open text in the place of its file, and publishes each one's findings (an
-    /// empty list clears what was shown).
+    /// Judges every open document that is a file of some tree, tree by tree, each with its
+    /// tree as context and every open text in the place of its file, and publishes each one's
+    /// findings (an empty list clears what was shown). A tree whose config or packs cannot be
+    /// read says so once and keeps what it showed; the other trees are judged as ever.
     fn judge_open_documents(&mut self) -> Sent {
-        let paths: Vec<PathBuf> = self
+        let mut trees: BTreeMap<Option<PathBuf>, Vec<PathBuf>> = BTreeMap::new();
+        for document in self.documents.values() {
+            if let Some(canonical) = &document.canonical
+                && canonical.is_file()
+                && document.is_ours()
+            {
+                trees
+                    .entry(crate::app::config::discover(canonical))
+                    .or_default()
+                    .push(canonical.clone());
+            }
+        }
+        let buffers: Vec<Buffer> = self
             .documents
             .values()
-            .filter(|d| d.canonical.as_ref().is_some_and(|c| c.is_file()) && d.is_ours())
-            .map(|d| d.canonical.clone().unwrap_or_else(|| d.path.clone()))
+            .map(|d| Buffer {
+                path: d.canonical.clone().unwrap_or_else(|| d.path.clone()),
+                text: d.text.clone().into_bytes(),
+            })
             .collect();
         let mut found: BTreeMap<String, Vec<Published>> = BTreeMap::new();
-        if !paths.is_empty() {
-            let buffers: Vec<Buffer> = self
-                .documents
-                .values()
-                .map(|d| Buffer {
-                    path: d.canonical.clone().unwrap_or_else(|| d.path.clone()),
-                    text: d.text.clone().into_bytes(),
-                })
-                .collect();
+        let mut kept: Vec<String> = Vec::new();
+        for (tree, paths) in &trees {
             let request = JudgeRequest {
-                paths: &paths,
+                paths,
                 config: None,
                 rules: &[],
                 stage: None,
@@ -339,14 +429,14 @@ impl Server<'_> {
             };
             match judge::judge(&request) {
                 Ok(judgement) => {
-                    self.last_error = None;
-                    found = self.findings_by_document(&judgement);
+                    self.errors.remove(tree);
+                    for (uri, items) in self.findings_by_document(&judgement) {
+                        found.entry(uri).or_default().extend(items);
+                    }
                 }
                 Err(error) => {
-                    // The tool's own input (a config, a pack) is broken: say so once, and keep
-                    // what was shown until it is mended.
                     let text = error.to_string();
-                    if self.last_error.as_ref() != Some(&text) {
+                    if self.errors.get(tree) != Some(&text) {
                         self.send(Notification::new(
                             ShowMessage::METHOD.to_owned(),
                             ShowMessageParams {
@@ -354,13 +444,18 @@ impl Server<'_> {
                                 message: format!("standoff could not judge the open documents: {text}"),
                             },
                         ))?;
-                        self.last_error = Some(text);
+                        self.errors.insert(tree.clone(), text);
                     }
-                    return Ok(());
+                    kept.extend(
+                        self.documents
+                            .iter()
+                            .filter(|(_, d)| d.canonical.as_ref().is_some_and(|c| paths.contains(c)))
+                            .map(|(key, _)| key.clone()),
+                    );
                 }
             }
         }
-        let keys: Vec<String> = self.documents.keys().cloned().collect();
+        let keys: Vec<String> = self.documents.keys().filter(|k| !kept.contains(k)).cloned().collect();
         for key in keys {
             let items = found.remove(&key).unwrap_or_default();
             let Some(open) = self.documents.get(&key) else { continue };
@@ -375,14 +470,20 @@ impl Server<'_> {
     /// findings are left out (as `check` sets them apart); accepted ones show as information.
     fn findings_by_document(&self, judgement: &Judgement) -> BTreeMap<String, Vec<Published>> {
         let checked = &judgement.checked;
-        // Each checked file's open document, by the file's index.
+        // Each checked file's open document, by the file's index: the file itself as the walk
+        // met it (a link to it is a file of its own, as `check` reports it).
+        let shown: Vec<(String, &Open)> = self
+            .documents
+            .values()
+            .filter_map(|d| {
+                let path = d.canonical.as_ref()?;
+                Some((crate::app::walk::display_from(path, &judgement.root), d))
+            })
+            .collect();
         let open_of: Vec<Option<&Open>> = checked
             .files
             .iter()
-            .map(|file| {
-                let canonical = std::fs::canonicalize(judgement.root.join(&file.path)).ok();
-                canonical.and_then(|c| self.documents.values().find(|d| d.canonical.as_ref() == Some(&c)))
-            })
+            .map(|file| shown.iter().find(|(p, _)| *p == file.path).map(|(_, d)| *d))
             .collect();
         let mut out: BTreeMap<String, Vec<Published>> = BTreeMap::new();
         for finding in &checked.findings {
@@ -395,8 +496,31 @@ impl Server<'_> {
             let Some(file) = checked.files.get(finding.file.0 as usize) else {
                 continue;
             };
-            let lines = Lines::new(&file.text);
-            let published = self.published_finding(judgement, finding, &lines, &open_of);
+            // Positions count in the editor's text; the engine read it without a byte-order mark.
+            let lines = match open.text.strip_prefix('\u{feff}') {
+                Some(rest) if rest == file.text => Lines::shifted(&open.text, 3),
+                _ => Lines::new(&file.text),
+            };
+            let mut published = self.published_finding(judgement, finding, &lines, &open_of);
+            // An inline waiver goes on its own line above the finding's: never where that line
+            // starts inside a scalar (a block or a multi-line quoted value), where it would be
+            // text of the value rather than a comment.
+            if let Some(span) = finding.span {
+                let line_start = file.text[..(span.start as usize).min(file.text.len())]
+                    .rfind(['\n', '\r'])
+                    .map_or(0, |i| i + 1);
+                let documents: Vec<&crate::yaml::YamlDocument> = checked
+                    .documents
+                    .iter()
+                    .filter(|d| d.file == finding.file)
+                    .map(|d| &d.yaml)
+                    .collect();
+                let offset = u32::try_from(line_start).unwrap_or(u32::MAX);
+                let inside = crate::policy::waivers::scalar_spans(&documents)
+                    .iter()
+                    .any(|s| s.start < offset && offset < s.end);
+                published.waivable &= !inside;
+            }
             out.entry(open.uri.as_str().to_owned()).or_default().push(published);
         }
         out
@@ -413,14 +537,8 @@ impl Server<'_> {
         let range = finding
             .span
             .map_or_else(Range::default, |s| lines.range(s, self.encoding));
+        // An accepted finding's message already says who accepted it and when.
         let mut message = finding.message.clone();
-        if let Some(accepted) = &finding.accepted {
-            let _ = write!(
-                message,
-                " (accepted as {} by {} on {})",
-                accepted.risk, accepted.owner, accepted.date
-            );
-        }
         if let Some(help) = &finding.help {
             message.push_str("\nhelp: ");
             message.push_str(help);

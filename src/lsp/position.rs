@@ -54,19 +54,51 @@ impl Encoding {
 pub(crate) struct Lines<'t> {
     text: &'t str,
     starts: Vec<usize>,
+    /// Added to every offset given (the bytes the text has before the one the offsets count in).
+    shift: usize,
 }
 
 impl<'t> Lines<'t> {
+    /// Lines end at `\n`, `\r\n` or a lone `\r`, as in YAML and LSP.
     pub(crate) fn new(text: &'t str) -> Self {
+        Self::shifted(text, 0)
+    }
+
+    /// The lines of `text`, for offsets into the text after its first `shift` bytes.
+    pub(crate) fn shifted(text: &'t str, shift: usize) -> Self {
+        let bytes = text.as_bytes();
         let starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .chain(bytes.iter().enumerate().filter_map(|(i, &b)| {
+                let ends = b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
+                ends.then_some(i + 1)
+            }))
             .collect();
-        Self { text, starts }
+        Self { text, starts, shift }
+    }
+
+    /// The byte offset of a position (clamped to its line, and a line past the end to the end).
+    pub(crate) fn offset(&self, position: Position, encoding: Encoding) -> usize {
+        let Some(&start) = self.starts.get(position.line as usize) else {
+            return self.text.len();
+        };
+        let line = self.line(position.line);
+        let mut units = 0u32;
+        for (i, c) in line.char_indices() {
+            if units >= position.character {
+                return start + i;
+            }
+            units += match encoding {
+                Encoding::Utf8 => u32::try_from(c.len_utf8()).unwrap_or(4),
+                Encoding::Utf16 => u32::try_from(c.len_utf16()).unwrap_or(2),
+                Encoding::Utf32 => 1,
+            };
+        }
+        start + line.len()
     }
 
     /// The position of a byte offset (clamped to the text, and back to a character boundary).
     pub(crate) fn position(&self, offset: u32, encoding: Encoding) -> Position {
-        let mut offset = (offset as usize).min(self.text.len());
+        let mut offset = (offset as usize).saturating_add(self.shift).min(self.text.len());
         while !self.text.is_char_boundary(offset) {
             offset -= 1;
         }
@@ -85,8 +117,11 @@ impl<'t> Lines<'t> {
         let Some(&start) = self.starts.get(line as usize) else {
             return "";
         };
-        let end = self.starts.get(line as usize + 1).map_or(self.text.len(), |&e| e - 1);
-        self.text.get(start..end).unwrap_or_default().trim_end_matches('\r')
+        let end = self.starts.get(line as usize + 1).map_or(self.text.len(), |&e| e);
+        self.text
+            .get(start..end)
+            .unwrap_or_default()
+            .trim_end_matches(['\n', '\r'])
     }
 }
 
@@ -99,13 +134,24 @@ pub(crate) fn contains(range: &Range, position: Position) -> bool {
 /// Whether two ranges meet (touching counts: an empty selection at a finding's edge).
 pub(crate) fn overlaps(a: &Range, b: &Range) -> bool {
     let key = |p: Position| (p.line, p.character);
-    key(a.start) <= key(b.end) && key(b.start) <= key(a.end)
+    // A range given end first is the same range.
+    let ordered = |r: &Range| {
+        let (s, e) = (key(r.start), key(r.end));
+        (s.min(e), s.max(e))
+    };
+    let ((a_start, a_end), (b_start, b_end)) = (ordered(a), ordered(b));
+    a_start <= b_end && b_start <= a_end
 }
 
 /// The local path of a `file:` URI (no host, or `localhost`), percent-decoded; `None` for any
 /// other URI (an unsaved `untitled:` buffer has no tree to judge it in).
 pub(crate) fn uri_to_path(uri: &Uri) -> Option<PathBuf> {
-    let rest = uri.as_str().strip_prefix("file://")?;
+    // The scheme is case-insensitive (RFC 3986).
+    let text = uri.as_str();
+    let rest = text
+        .get(..7)
+        .filter(|scheme| scheme.eq_ignore_ascii_case("file://"))
+        .and_then(|_| text.get(7..))?;
     let slash = rest.find('/')?;
     let (host, path) = rest.split_at(slash);
     if !(host.is_empty() || host.eq_ignore_ascii_case("localhost")) {
@@ -155,6 +201,41 @@ mod tests {
     }
 
     #[test]
+    fn lone_carriage_returns_end_lines_and_positions_map_back_to_offsets() {
+        let text = "a: 1\rb: é🚧 2\r\nc: 3";
+        let lines = Lines::new(text);
+        let two = u32::try_from(text.find('2').unwrap()).unwrap();
+        assert_eq!(lines.position(two, Encoding::Utf16), Position::new(1, 7));
+        assert_eq!(lines.line(1), "b: é🚧 2");
+        assert_eq!(lines.line(2), "c: 3");
+        for encoding in [Encoding::Utf8, Encoding::Utf16, Encoding::Utf32] {
+            let at = lines.position(two, encoding);
+            assert_eq!(lines.offset(at, encoding), two as usize, "{encoding:?}");
+        }
+        // Past a line's end: its end; past the last line: the text's end.
+        assert_eq!(lines.offset(Position::new(0, 99), Encoding::Utf16), 4);
+        assert_eq!(lines.offset(Position::new(9, 0), Encoding::Utf16), text.len());
+        // Offsets into the text after a byte-order mark.
+        let bom = "\u{feff}kind: Stie";
+        assert_eq!(Lines::shifted(bom, 3).position(6, Encoding::Utf16), Position::new(0, 7));
+    }
+
+    #[test]
+    fn reversed_ranges_overlap_as_their_ordered_selves() {
+        let finding = Range::new(Position::new(3, 4), Position::new(3, 9));
+        let reversed = Range::new(Position::new(3, 8), Position::new(3, 5));
+        assert!(overlaps(&finding, &reversed));
+        assert!(overlaps(
+            &finding,
+            &Range::new(Position::new(4, 0), Position::new(2, 9))
+        ));
+        assert!(!overlaps(
+            &finding,
+            &Range::new(Position::new(5, 0), Position::new(4, 0))
+        ));
+    }
+
+    #[test]
     fn negotiation_prefers_utf8_and_defaults_to_utf16() {
         assert_eq!(Encoding::negotiate(None), Encoding::Utf16);
         let both = [PositionEncodingKind::UTF16, PositionEncodingKind::UTF8];
@@ -178,6 +259,8 @@ mod tests {
         assert_eq!(uri_to_path(&localhost).as_deref(), Some(Path::new("/tmp/a.yaml")));
         let untitled: Uri = "untitled:Untitled-1".parse().unwrap();
         assert_eq!(uri_to_path(&untitled), None);
+        let upper: Uri = "FILE:///tmp/a.yaml".parse().unwrap();
+        assert_eq!(uri_to_path(&upper).as_deref(), Some(Path::new("/tmp/a.yaml")));
         let remote: Uri = "file://server/share/a.yaml".parse().unwrap();
         assert_eq!(uri_to_path(&remote), None);
     }

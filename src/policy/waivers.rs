@@ -55,7 +55,7 @@ pub(crate) struct InlineWaiver {
 }
 
 /// The byte spans of every scalar value in the documents (a `#` inside one is not a comment).
-fn scalar_spans(documents: &[&YamlDocument]) -> Vec<Span> {
+pub(crate) fn scalar_spans(documents: &[&YamlDocument]) -> Vec<Span> {
     let mut spans: Vec<Span> = documents
         .iter()
         .flat_map(|d| {
