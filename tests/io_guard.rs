@@ -375,3 +375,39 @@ fn an_existing_file_of_the_tree_is_not_replaced_by_a_report() {
         assert!(matches!(output.status.code(), Some(0 | 1)), "{}", stderr(&output));
     }
 }
+
+/// After the attack on the pre-commit hook: an output to a device is written to, never
+/// replaced by a file (as root, the rename replaced `/dev/null` itself); an output to a FIFO is
+/// refused with the reason.
+#[cfg(unix)]
+#[test]
+fn outputs_to_devices_write_through_and_fifos_are_refused() {
+    use std::os::unix::fs::FileTypeExt as _;
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let output = run_in(
+        repo,
+        &["check", "examples/defects", "--output-format", "sarif:/dev/null"],
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
+    let null = std::fs::metadata("/dev/null").unwrap();
+    assert!(null.file_type().is_char_device(), "/dev/null is no longer a device");
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("report.fifo");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let output = run_in(
+        repo,
+        &[
+            "check",
+            "examples/defects",
+            "--output",
+            fifo.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", transcript(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("not a regular file"), "{stderr}");
+    assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+}

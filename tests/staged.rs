@@ -392,3 +392,60 @@ fn a_problem_already_committed_elsewhere_is_not_the_changes() {
     assert_eq!(findings(&output), Vec::<String>::new());
     assert_eq!(staged_in(dir.path(), &["check", TREE]).status.code(), Some(1));
 }
+
+/// After the attack: a raised `fail-on` (or any change to a tree's own config) reaches every
+/// file of that tree, so warnings HEAD already had fail the commit that makes them fail, as
+/// `check` of the committed tree would.
+#[test]
+fn a_changed_config_judges_every_file_of_its_tree() {
+    let dir = repository();
+    write_tree(
+        dir.path(),
+        &[("design docs/standoff.yaml", "fail-on: error\nstage: 1\n")],
+    );
+    git(
+        dir.path(),
+        &["commit", "--quiet", "--all", "--message", "judged at stage 1"],
+    );
+    write_tree(
+        dir.path(),
+        &[("design docs/standoff.yaml", "fail-on: warning\nstage: 1\n")],
+    );
+    git(dir.path(), &["add", "--all"]);
+    let output = check_staged_json(dir.path());
+    assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
+    let lines = findings(&output);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("CORE-RISK-ASSESSMENT design docs/project.yaml")),
+        "{lines:#?}"
+    );
+}
+
+/// After the attack: when HEAD cannot be judged (its config was broken), the comparison is
+/// impossible, so every finding of the touched trees is reported (fail closed): a deleted
+/// document that others refer to still fails the commit that also mends the config.
+#[test]
+fn an_unjudgeable_head_reports_the_touched_trees_in_full() {
+    let dir = repository();
+    write_tree(dir.path(), &[("design docs/standoff.yaml", "fail-on: eror\n")]);
+    git(
+        dir.path(),
+        &["commit", "--quiet", "--all", "--message", "a broken config"],
+    );
+    write_tree(dir.path(), &[("design docs/standoff.yaml", "fail-on: error\n")]);
+    git(dir.path(), &["add", "--all"]);
+    git(dir.path(), &["rm", "--quiet", SITE_FILE]);
+    let output = check_staged_json(dir.path());
+    assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
+    let lines = findings(&output);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("CORE-REF design docs/barriers.yaml")),
+        "{lines:#?}"
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("HEAD could not be judged"), "{stderr}");
+}

@@ -291,6 +291,24 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
+    // A device (`/dev/null`, a terminal) is written to, never replaced by a file (as root, the
+    // rename would replace the device itself); a FIFO, socket or block device is refused, as
+    // no report belongs there (standard output is `-`).
+    #[cfg(unix)]
+    if let Ok(meta) = std::fs::metadata(path) {
+        use std::os::unix::fs::FileTypeExt as _;
+        let kind = meta.file_type();
+        if kind.is_char_device() {
+            let mut device = std::fs::OpenOptions::new().write(true).open(path)?;
+            return device.write_all(bytes);
+        }
+        if kind.is_fifo() || kind.is_socket() || kind.is_block_device() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "not a regular file (a FIFO, socket or block device); write standard output with `-`",
+            ));
+        }
+    }
     std::fs::create_dir_all(parent)?;
     let mut builder = tempfile::Builder::new();
     builder.prefix(".standoff-").suffix(".tmp");

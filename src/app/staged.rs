@@ -669,7 +669,9 @@ impl<'a> Causes<'a> {
 
 /// The findings to report: every finding in a changed file, and those elsewhere that `before`
 /// (`HEAD`) did not have at the same place at least as heavily, labelled with their causes;
-/// when `HEAD` could not be judged, only those in changed files.
+/// when `HEAD` could not be judged, every finding of the touched trees (fail closed: nothing
+/// the change breaks goes unreported for want of a comparison). A tree whose config changed
+/// is changed in all its files: a new `fail-on`, exclude or waiver reaches every one.
 fn select(now: &Checked, before: Option<&Checked>, causes: &Causes<'_>, index: &Snapshot) -> Vec<Finding> {
     let changed: HashSet<String> = causes.changes.iter().filter_map(|c| c.new_path()).map(shown).collect();
     let mut weights_before: HashMap<Place<'_>, (bool, Severity)> = HashMap::new();
@@ -683,14 +685,31 @@ fn select(now: &Checked, before: Option<&Checked>, causes: &Causes<'_>, index: &
         }
     }
     let written: HashMap<String, &PathBuf> = index.written.iter().map(|p| (shown(p), p)).collect();
+    // The trees whose own config the change touches.
+    let reconfigured: HashSet<PathBuf> = causes
+        .changes
+        .iter()
+        .filter_map(|c| c.new_path())
+        .filter(|p| p.file_name().is_some_and(|n| n == CONFIG_FILE))
+        .map(|p| p.parent().map(Path::to_path_buf).unwrap_or_default())
+        .collect();
     let mut kept = Vec::new();
     for finding in &now.findings {
         let file = now.files.get(finding.file.0 as usize).map_or("", |f| f.path.as_str());
-        if changed.contains(file) {
+        let in_reconfigured = written
+            .get(file)
+            .is_some_and(|p| reconfigured.contains(&index.tree_of(p)));
+        if changed.contains(file) || in_reconfigured {
             kept.push(finding.clone());
             continue;
         }
         if before.is_none() {
+            let mut labelled = finding.clone();
+            labelled.message = format!(
+                "{} (reported in full: HEAD could not be judged to tell what this commit changed)",
+                finding.message
+            );
+            kept.push(labelled);
             continue;
         }
         let (counts, severity) = weight(finding);
@@ -748,6 +767,14 @@ pub(crate) fn judge(request: &JudgeRequest<'_>) -> Result<Staged, ToolError> {
         .prefix("standoff-staged-")
         .tempdir()
         .map_err(|e| ToolError::message(format!("--staged: cannot create a temporary folder: {e}")))?;
+    // The snapshots hold copies of the design documents (some OFFICIAL-SENSITIVE): only their
+    // owner may read them, in a shared /tmp.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(temp.path(), std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| ToolError::message(format!("--staged: cannot make the temporary folder private: {e}")))?;
+    }
     let mut index = Snapshot::new(&git, temp.path().join("index"), None)?;
     let mut head = if git.has_head()? {
         let index_file = temp.path().join("head.index");
@@ -844,7 +871,7 @@ pub(crate) fn judge(request: &JudgeRequest<'_>) -> Result<Staged, ToolError> {
         Ok(before) => Some(before),
         Err(e) => {
             notes.push(format!(
-                "HEAD could not be judged, so only the changed files are reported: {}",
+                "HEAD could not be judged, so every finding of the trees the change touches is reported: {}",
                 unsnapshot(e, &head.root)
             ));
             None
