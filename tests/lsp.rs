@@ -118,6 +118,26 @@ impl Client {
         }
     }
 
+    /// The code actions offered for a published diagnostic.
+    fn actions(&mut self, uri: &str, diagnostic: &Value) -> Vec<Value> {
+        let response = self.request(
+            "textDocument/codeAction",
+            &json!({"textDocument": {"uri": uri}, "range": diagnostic["range"], "context": {"diagnostics": [diagnostic]}}),
+        );
+        response["result"]
+            .as_array()
+            .cloned()
+            .unwrap_or_else(|| panic!("no actions: {response}"))
+    }
+
+    /// The titles of the code actions offered for a published diagnostic.
+    fn action_titles(&mut self, uri: &str, diagnostic: &Value) -> Vec<String> {
+        self.actions(uri, diagnostic)
+            .iter()
+            .map(|a| a["title"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
     /// The next diagnostics published for `uri`.
     fn diagnostics(&mut self, uri: &str) -> Value {
         self.wait_for(|m| m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri)["params"]
@@ -255,11 +275,7 @@ fn the_server_publishes_explains_and_fixes_in_utf16() {
     assert!(nothing["result"].is_null(), "{nothing}");
 
     // Code actions: the certain fix, and a waiver with a reason to fill in.
-    let actions = client.request(
-        "textDocument/codeAction",
-        &json!({"textDocument": {"uri": uri}, "range": key["range"], "context": {"diagnostics": [key]}}),
-    );
-    let actions = actions["result"].as_array().unwrap();
+    let actions = client.actions(&uri, key);
     let fix = actions.iter().find(|a| a["title"] == "Replace with `project`").unwrap();
     assert_eq!(fix["kind"], "quickfix");
     assert_eq!(fix["isPreferred"], true);
@@ -282,16 +298,7 @@ fn the_server_publishes_explains_and_fixes_in_utf16() {
                 "newText": "# standoff: waive SCHEMA-UNKNOWN-PROPERTY reason=\"\"\n"}])
     );
     // A speed has no certain fix (km/h or mph?), only the waiver.
-    let speed_actions = client.request(
-        "textDocument/codeAction",
-        &json!({"textDocument": {"uri": uri}, "range": speed["range"], "context": {"diagnostics": [speed]}}),
-    );
-    let titles: Vec<&str> = speed_actions["result"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["title"].as_str().unwrap())
-        .collect();
+    let titles = client.action_titles(&uri, speed);
     assert_eq!(titles, ["Waive SCHEMA-QUANTITY on this line (give the reason)"]);
 
     // The unsaved edit is judged (after the debounce), not the file on disk: both mended.
@@ -348,17 +355,12 @@ fn positions_are_utf8_when_the_client_offers_it_and_kinds_have_fixes() {
     assert_eq!(codes(&published), ["DOC-KIND"]);
     let kind = by_code(&published, "DOC-KIND");
     assert_eq!(kind["range"]["start"], json!({"line": 2, "character": 6}));
-    let actions = client.request(
-        "textDocument/codeAction",
-        &json!({"textDocument": {"uri": uri}, "range": kind["range"], "context": {"diagnostics": [kind]}}),
-    );
-    let fix = actions["result"]
-        .as_array()
-        .unwrap()
+    let actions = client.actions(&uri, kind);
+    let fix = actions
         .iter()
         .find(|a| a["title"] == "Replace with `Site`")
         .cloned()
-        .unwrap_or_else(|| panic!("no fix in {actions}"));
+        .unwrap_or_else(|| panic!("no fix in {actions:?}"));
     assert_eq!(fix["edit"]["changes"][&uri][0]["newText"], "Site");
 
     // Back to the right kind: the near-miss key is now at its UTF-8 column.
@@ -482,16 +484,7 @@ fn fixes_and_waivers_are_offered_only_where_they_keep_the_yaml() {
         }
         let published = client.diagnostics(&uri);
         let finding = by_code(&published, "SCHEMA-ENUM");
-        let actions = client.request(
-            "textDocument/codeAction",
-            &json!({"textDocument": {"uri": uri}, "range": finding["range"], "context": {"diagnostics": [finding]}}),
-        );
-        let titles: Vec<&str> = actions["result"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|a| a["title"].as_str().unwrap())
-            .collect();
+        let titles = client.action_titles(&uri, finding);
         assert!(
             !titles.iter().any(|t| t.starts_with("Replace")),
             "case {version}: {titles:?}"
@@ -511,16 +504,7 @@ fn fixes_and_waivers_are_offered_only_where_they_keep_the_yaml() {
     let published = client.diagnostics(&key_uri);
     let finding = by_code(&published, "SCHEMA-UNKNOWN-PROPERTY");
     assert!(finding["message"].as_str().unwrap().contains("descripton"), "{finding}");
-    let actions = client.request(
-        "textDocument/codeAction",
-        &json!({"textDocument": {"uri": key_uri}, "range": finding["range"], "context": {"diagnostics": [finding]}}),
-    );
-    let titles: Vec<&str> = actions["result"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["title"].as_str().unwrap())
-        .collect();
+    let titles = client.action_titles(&key_uri, finding);
     assert_eq!(titles, ["Waive SCHEMA-UNKNOWN-PROPERTY on this line (give the reason)"]);
     // A finding on the second line of a multi-line quoted value: no waiver can be placed.
     let multi = std::fs::read_to_string(&key_file).unwrap().replace(
@@ -539,16 +523,7 @@ fn fixes_and_waivers_are_offered_only_where_they_keep_the_yaml() {
         .find(|d| d["message"].as_str().unwrap().contains("projekt"))
         .cloned()
         .unwrap_or_else(|| panic!("no projekt finding in {published}"));
-    let actions = client.request(
-        "textDocument/codeAction",
-        &json!({"textDocument": {"uri": key_uri}, "range": finding["range"], "context": {"diagnostics": [finding]}}),
-    );
-    let titles: Vec<&str> = actions["result"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["title"].as_str().unwrap())
-        .collect();
+    let titles = client.action_titles(&key_uri, &finding);
     assert!(!titles.iter().any(|t| t.starts_with("Waive")), "{titles:?}");
     client.shutdown();
 }
