@@ -113,6 +113,17 @@ fn findings(output: &Output) -> Vec<String> {
         .collect()
 }
 
+/// Stages everything, runs `check --staged`, and asserts that it fails with a finding whose
+/// line starts with `expected`; returns every finding's line.
+fn staged_fails_with(dir: &Path, expected: &str) -> Vec<String> {
+    git(dir, &["add", "--all"]);
+    let output = check_staged_json(dir);
+    assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
+    let lines = findings(&output);
+    assert!(lines.iter().any(|l| l.starts_with(expected)), "{lines:#?}");
+    lines
+}
+
 fn check_staged_json(dir: &Path) -> Output {
     staged_in(dir, &["check", "--staged", "--format", "json"])
 }
@@ -240,16 +251,7 @@ fn the_first_commit_judges_every_staged_file() {
     let dir = tempfile::tempdir().unwrap();
     git(dir.path(), &["init", "--quiet"]);
     write_tree(dir.path(), &[("project.yaml", PROJECT), ("barriers.yaml", BARRIERS)]);
-    git(dir.path(), &["add", "--all"]);
-    let output = check_staged_json(dir.path());
-    assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
-    let found = findings(&output);
-    assert!(
-        found
-            .iter()
-            .any(|f| f.starts_with("CORE-REF barriers.yaml /spec/site: ")),
-        "{found:#?}"
-    );
+    let found = staged_fails_with(dir.path(), "CORE-REF barriers.yaml /spec/site: ");
     assert!(
         found.iter().all(|f| !f.contains("caused by")),
         "every file is in the change: {found:#?}"
@@ -411,16 +413,7 @@ fn a_changed_config_judges_every_file_of_its_tree() {
         dir.path(),
         &[("design docs/standoff.yaml", "fail-on: warning\nstage: 1\n")],
     );
-    git(dir.path(), &["add", "--all"]);
-    let output = check_staged_json(dir.path());
-    assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
-    let lines = findings(&output);
-    assert!(
-        lines
-            .iter()
-            .any(|l| l.starts_with("CORE-RISK-ASSESSMENT design docs/project.yaml")),
-        "{lines:#?}"
-    );
+    staged_fails_with(dir.path(), "CORE-RISK-ASSESSMENT design docs/project.yaml");
 }
 
 /// After the attack: when HEAD cannot be judged (its config was broken), the comparison is
@@ -437,15 +430,8 @@ fn an_unjudgeable_head_reports_the_touched_trees_in_full() {
     write_tree(dir.path(), &[("design docs/standoff.yaml", "fail-on: error\n")]);
     git(dir.path(), &["add", "--all"]);
     git(dir.path(), &["rm", "--quiet", SITE_FILE]);
+    staged_fails_with(dir.path(), "CORE-REF design docs/barriers.yaml");
     let output = check_staged_json(dir.path());
-    assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
-    let lines = findings(&output);
-    assert!(
-        lines
-            .iter()
-            .any(|l| l.starts_with("CORE-REF design docs/barriers.yaml")),
-        "{lines:#?}"
-    );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("HEAD could not be judged"), "{stderr}");
 }
