@@ -435,3 +435,37 @@ fn an_unjudgeable_head_reports_the_touched_trees_in_full() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("HEAD could not be judged"), "{stderr}");
 }
+
+/// After the attack: an intent to add (`git add -N`) is not in the commit, so it is not
+/// judged. A `standoff.yaml` only intended to be added does not split the tree: a harmless edit
+/// in its folder is judged with the tree the commit will really have, and passes.
+#[test]
+fn an_intent_to_add_is_not_judged() {
+    let dir = repository();
+    let annex = "design docs/annex/barriers.yaml";
+    write_tree(
+        dir.path(),
+        &[(annex, &BARRIERS.replace("name: barriers", "name: annex-barriers"))],
+    );
+    git(dir.path(), &["add", "--all"]);
+    git(dir.path(), &["commit", "--quiet", "--message", "an annex"]);
+    write_tree(dir.path(), &[("design docs/annex/standoff.yaml", "fail-on: info\n")]);
+    git(
+        dir.path(),
+        &["add", "--intent-to-add", "design docs/annex/standoff.yaml"],
+    );
+    write_tree(
+        dir.path(),
+        &[(
+            annex,
+            &format!(
+                "# reviewed\n{}",
+                BARRIERS.replace("name: barriers", "name: annex-barriers")
+            ),
+        )],
+    );
+    git(dir.path(), &["add", annex]);
+    let output = check_staged_json(dir.path());
+    assert_eq!(output.status.code(), Some(0), "{}", transcript(&output));
+    assert!(findings(&output).is_empty(), "{:#?}", findings(&output));
+}

@@ -399,16 +399,21 @@ struct Snapshot {
     written: BTreeSet<PathBuf>,
 }
 
+/// The folders of the entries that are a `standoff.yaml`: the trees.
+fn config_folders_of(entries: &BTreeSet<PathBuf>) -> BTreeSet<PathBuf> {
+    entries
+        .iter()
+        .filter(|p| p.file_name().is_some_and(|n| n == CONFIG_FILE))
+        .map(|p| p.parent().map(Path::to_path_buf).unwrap_or_default())
+        .collect()
+}
+
 impl Snapshot {
     fn new(git: &Git, root: PathBuf, index_file: Option<PathBuf>) -> Result<Self, ToolError> {
         std::fs::create_dir_all(root.join(".git"))
             .map_err(|e| ToolError::message(format!("--staged: cannot create a temporary folder: {e}")))?;
         let entries: BTreeSet<PathBuf> = git.entries(index_file.as_deref())?.into_iter().collect();
-        let config_folders = entries
-            .iter()
-            .filter(|p| p.file_name().is_some_and(|n| n == CONFIG_FILE))
-            .map(|p| p.parent().map(Path::to_path_buf).unwrap_or_default())
-            .collect();
+        let config_folders = config_folders_of(&entries);
         Ok(Self {
             root,
             index_file,
@@ -417,6 +422,14 @@ impl Snapshot {
             configs: Vec::new(),
             written: BTreeSet::new(),
         })
+    }
+
+    /// Drops the entries that are only intents to add (`git add -N`): in the index, yet neither
+    /// in `head` nor `added` by the staged change (`git diff --cached` leaves them out).
+    fn forget_intents_to_add(&mut self, head: &Snapshot, added: &BTreeSet<&Path>) {
+        self.entries
+            .retain(|p| head.entries.contains(p) || added.contains(p.as_path()));
+        self.config_folders = config_folders_of(&self.entries);
     }
 
     /// An empty side: `HEAD` before the first commit.
@@ -786,6 +799,10 @@ pub(crate) fn judge(request: &JudgeRequest<'_>) -> Result<Staged, ToolError> {
             .map_err(|e| ToolError::message(format!("--staged: cannot create a temporary folder: {e}")))?;
         Snapshot::empty(root)
     };
+    // An entry of the index that HEAD does not have and the staged change does not add is
+    // only an intent to add (`git add -N`): the commit will not hold it, so neither is it judged.
+    let added: BTreeSet<&Path> = changes.iter().filter_map(Change::new_path).collect();
+    index.forget_intents_to_add(&head, &added);
     // The repository's own excludes apply to both sides, as they apply to `check`.
     if let Ok(out) = git.run(&["rev-parse", "--git-path", "info/exclude"].map(OsStr::new), None, None) {
         let exclude = git_path(out.strip_suffix(b"\n").unwrap_or(&out)).map(|p| git.top.join(p));
