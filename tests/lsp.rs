@@ -106,12 +106,18 @@ impl Client {
     }
 
     fn wait_for(&mut self, wanted: impl Fn(&Value) -> bool) -> Value {
+        self.collect_until(wanted).0
+    }
+
+    /// The first message that is `wanted`, and every message that came before it.
+    fn collect_until(&mut self, wanted: impl Fn(&Value) -> bool) -> (Value, Vec<Value>) {
         let deadline = Instant::now() + WAIT;
+        let mut before = Vec::new();
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.messages.recv_timeout(left) {
-                Ok(message) if wanted(&message) => return message,
-                Ok(_) => {}
+                Ok(message) if wanted(&message) => return (message, before),
+                Ok(message) => before.push(message),
                 Err(RecvTimeoutError::Timeout) => panic!("the language server did not answer in {WAIT:?}"),
                 Err(RecvTimeoutError::Disconnected) => panic!("the language server stopped"),
             }
@@ -393,10 +399,27 @@ fn a_broken_config_is_shown_once_and_an_untitled_buffer_is_left_alone() {
         "textDocument/didOpen",
         &json!({"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": text}}),
     );
-    let shown = client.wait_for(|m| m["method"] == "window/showMessage");
+    let (shown, before) = client.collect_until(|m| m["method"] == "window/showMessage");
     let message = shown["params"]["message"].as_str().unwrap();
     assert!(message.contains("standoff.yaml"), "{message}");
     assert_eq!(shown["params"]["type"], 1);
+    // Edited while the config is still broken: judged again (a hover judges what is pending
+    // first), yet not shown again, and neither document is published (the untitled one has no
+    // tree; the other keeps what it showed).
+    client.notify(
+        "textDocument/didChange",
+        &json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": format!("{text}\n")}]}),
+    );
+    client.send(&json!({"jsonrpc": "2.0", "id": 99, "method": "textDocument/hover",
+        "params": {"textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}}}));
+    let (_, meanwhile) = client.collect_until(|m| m["id"] == 99);
+    for message in before.iter().chain(&meanwhile) {
+        assert_ne!(message["method"], "textDocument/publishDiagnostics", "{message}");
+    }
+    assert!(
+        !meanwhile.iter().any(|m| m["method"] == "window/showMessage"),
+        "{meanwhile:?}"
+    );
     // An unknown request is answered with an error, never left hanging.
     let unknown = client.request("textDocument/definition", &json!({}));
     assert_eq!(unknown["error"]["code"], -32601);
