@@ -199,14 +199,25 @@ pub fn did_you_mean<'a, I>(input: &str, options: I) -> Option<&'a str>
 where
     I: IntoIterator<Item = &'a str>,
 {
+    near(input, options).first().map(|&(_, option)| option)
+}
+
+/// The options within the "did you mean" budget of `input` (a third of its length, 1 to 3
+/// edits, case ignored), nearest first, ties by name.
+fn near<'a, I>(input: &str, options: I) -> Vec<(usize, &'a str)>
+where
+    I: IntoIterator<Item = &'a str>,
+{
     let input_lower = input.to_lowercase();
     let budget = (input.chars().count() / 3).clamp(1, 3);
-    options
+    let mut ranked: Vec<(usize, &str)> = options
         .into_iter()
         .map(|option| (levenshtein(&input_lower, &option.to_lowercase()), option))
         .filter(|(distance, _)| *distance <= budget)
-        .min_by_key(|(distance, option)| (*distance, *option))
-        .map(|(_, option)| option)
+        .collect();
+    ranked.sort_unstable();
+    ranked.dedup();
+    ranked
 }
 
 /// The one option a mistyped `input` certainly means, for a fix applied without asking: the
@@ -216,15 +227,10 @@ pub fn clear_match<'a, I>(input: &str, options: I) -> Option<&'a str>
 where
     I: IntoIterator<Item = &'a str>,
 {
-    let input_lower = input.to_lowercase();
-    let budget = (input.chars().count() / 3).clamp(1, 3);
-    let mut ranked: Vec<(usize, &str)> = options
+    let ranked: Vec<(usize, &str)> = near(input, options)
         .into_iter()
-        .map(|option| (levenshtein(&input_lower, &option.to_lowercase()), option))
-        .filter(|(distance, option)| *distance <= budget && *option != input)
+        .filter(|(_, option)| *option != input)
         .collect();
-    ranked.sort_unstable();
-    ranked.dedup_by(|a, b| a.1 == b.1);
     match ranked.as_slice() {
         [(_, only)] => Some(*only),
         [(best, option), (next, _), ..] if best < next => Some(*option),

@@ -315,13 +315,6 @@ pub(crate) fn judge(request: &JudgeRequest<'_>) -> Result<Judgement, ToolError> 
             None => Config::default(),
         };
         let (judgement, nested) = judge_tree(request, &paths, config, &root, true, started)?;
-        // Files named alone (the pre-commit case) are judged with their own tree as context: the
-        // trees nested below that tree's folder are not theirs, and are not judged.
-        let nested = if paths.iter().all(|p| p.is_file()) {
-            Vec::new()
-        } else {
-            nested
-        };
         if request.gate.is_some() && (!nested.is_empty() || !judged.is_empty() || !pending.is_empty()) {
             let trees: Vec<String> = nested
                 .iter()
@@ -475,7 +468,12 @@ fn judge_tree(
     };
     let skip: Vec<PathBuf> = config.path.iter().chain(config.waiver_file.iter()).cloned().collect();
     let mut walked = walk::walk(&scope.roots, &options, &skip);
-    let nested_trees = std::mem::take(&mut walked.nested_trees);
+    // Files named alone (the pre-commit case) are judged with their own tree as context: the
+    // trees nested below its folder are not theirs, and are not judged.
+    let nested_trees = match scope.report_only {
+        Some(_) => Vec::new(),
+        None => std::mem::take(&mut walked.nested_trees),
+    };
     let mut disregarded = gate::Disregarded::default();
     if gate {
         // What `check` would have skipped, judged here and listed in the record.

@@ -137,12 +137,18 @@ struct Published {
 }
 
 impl Open {
-    /// Whether to judge it: a file of a tree (a `standoff.yaml` above it), or one that names
-    /// standoff (a design document, or a near miss of one, outside any tree). Other YAML (a CI
-    /// file in a repository without standoff) is left alone, so the walk of its repository is not
-    /// paid at every keystroke.
-    fn is_ours(&self) -> bool {
-        self.text.contains("standoff") || crate::app::config::discover(&self.path).is_some()
+    /// The tree it is judged in (its nearest `standoff.yaml`, `None` for none), when it is
+    /// judged: a file of a tree, or one that names standoff (a design document, or a near miss
+    /// of one, outside any tree). Other YAML (a CI file in a repository without standoff) is left
+    /// alone, so the walk of its repository is not paid at every keystroke.
+    #[allow(
+        clippy::option_option,
+        reason = "outer: whether it is judged; inner: its tree's config, the key trees are grouped by (none: the defaults)"
+    )]
+    fn tree(&self) -> Option<Option<PathBuf>> {
+        let canonical = self.canonical.as_ref().filter(|c| c.is_file())?;
+        let tree = crate::app::config::discover(canonical);
+        (tree.is_some() || self.text.contains("standoff")).then_some(tree)
     }
 }
 
@@ -247,12 +253,12 @@ impl Server<'_> {
             }
             (State::Running, HoverRequest::METHOD) => {
                 self.flush()?;
-                let result = parse::<HoverParams>(request).map(|p| self.hover(&p));
+                let result = params::<HoverParams>(request.params, &request.method).map(|p| self.hover(&p));
                 self.respond(id, result)
             }
             (State::Running, CodeActionRequest::METHOD) => {
                 self.flush()?;
-                let result = parse::<CodeActionParams>(request).map(|p| self.code_actions(&p));
+                let result = params::<CodeActionParams>(request.params, &request.method).map(|p| self.code_actions(&p));
                 self.respond(id, result)
             }
             (State::Running, method) => self.refuse(
@@ -274,7 +280,7 @@ impl Server<'_> {
 
     fn initialize(&mut self, request: Request) -> Sent {
         let id = request.id.clone();
-        let params = match parse::<InitializeParams>(request) {
+        let params = match params::<InitializeParams>(request.params, &request.method) {
             Ok(params) => params,
             Err(message) => return self.refuse(id, lsp_server::ErrorCode::InvalidParams, message),
         };
@@ -304,7 +310,7 @@ impl Server<'_> {
     fn notification(&mut self, notification: Notification) -> Sent {
         match notification.method.as_str() {
             DidOpenTextDocument::METHOD => {
-                if let Ok(params) = parse_notification::<DidOpenTextDocumentParams>(notification) {
+                if let Ok(params) = params::<DidOpenTextDocumentParams>(notification.params, &notification.method) {
                     let document = params.text_document;
                     if let Some(path) = position::uri_to_path(&document.uri) {
                         let canonical = std::fs::canonicalize(&path).ok();
@@ -323,7 +329,7 @@ impl Server<'_> {
                 }
             }
             DidChangeTextDocument::METHOD => {
-                if let Ok(params) = parse_notification::<DidChangeTextDocumentParams>(notification)
+                if let Ok(params) = params::<DidChangeTextDocumentParams>(notification.params, &notification.method)
                     && let Some(open) = self.documents.get_mut(params.text_document.uri.as_str())
                 {
                     // Full sync is what the server asks for; a client that sends ranges anyway
@@ -345,7 +351,7 @@ impl Server<'_> {
                 }
             }
             DidSaveTextDocument::METHOD => {
-                if let Ok(params) = parse_notification::<DidSaveTextDocumentParams>(notification) {
+                if let Ok(params) = params::<DidSaveTextDocumentParams>(notification.params, &notification.method) {
                     if let Some(open) = self.documents.get_mut(params.text_document.uri.as_str()) {
                         if let Some(text) = params.text {
                             open.text = text;
@@ -357,7 +363,7 @@ impl Server<'_> {
                 }
             }
             DidCloseTextDocument::METHOD => {
-                if let Ok(params) = parse_notification::<DidCloseTextDocumentParams>(notification) {
+                if let Ok(params) = params::<DidCloseTextDocumentParams>(notification.params, &notification.method) {
                     let key = params.text_document.uri.as_str().to_owned();
                     self.documents.remove(&key);
                     if self.published.remove(&key).is_some() {
@@ -392,14 +398,8 @@ impl Server<'_> {
     fn judge_open_documents(&mut self) -> Sent {
         let mut trees: BTreeMap<Option<PathBuf>, Vec<PathBuf>> = BTreeMap::new();
         for document in self.documents.values() {
-            if let Some(canonical) = &document.canonical
-                && canonical.is_file()
-                && document.is_ours()
-            {
-                trees
-                    .entry(crate::app::config::discover(canonical))
-                    .or_default()
-                    .push(canonical.clone());
+            if let (Some(tree), Some(canonical)) = (document.tree(), &document.canonical) {
+                trees.entry(tree).or_default().push(canonical.clone());
             }
         }
         let buffers: Vec<Buffer> = self
@@ -485,6 +485,8 @@ impl Server<'_> {
             .iter()
             .map(|file| shown.iter().find(|(p, _)| *p == file.path).map(|(_, d)| *d))
             .collect();
+        // Per file, once: its lines as the editor counts them, and its scalars' spans.
+        let mut files: BTreeMap<u32, (Lines<'_>, Vec<crate::yaml::Span>)> = BTreeMap::new();
         let mut out: BTreeMap<String, Vec<Published>> = BTreeMap::new();
         for finding in &checked.findings {
             if finding.waiver.is_some() || !checked.is_reported(finding.file) {
@@ -496,29 +498,33 @@ impl Server<'_> {
             let Some(file) = checked.files.get(finding.file.0 as usize) else {
                 continue;
             };
-            // Positions count in the editor's text; the engine read it without a byte-order mark.
-            let lines = match open.text.strip_prefix('\u{feff}') {
-                Some(rest) if rest == file.text => Lines::shifted(&open.text, 3),
-                _ => Lines::new(&file.text),
-            };
-            let mut published = self.published_finding(judgement, finding, &lines, &open_of);
-            // An inline waiver goes on its own line above the finding's: never where that line
-            // starts inside a scalar (a block or a multi-line quoted value), where it would be
-            // text of the value rather than a comment.
-            if let Some(span) = finding.span {
-                let line_start = file.text[..(span.start as usize).min(file.text.len())]
-                    .rfind(['\n', '\r'])
-                    .map_or(0, |i| i + 1);
+            let (lines, scalars) = files.entry(finding.file.0).or_insert_with(|| {
+                // Positions count in the editor's text; the engine read it without a
+                // byte-order mark.
+                let lines = match open.text.strip_prefix('\u{feff}') {
+                    Some(rest) if rest == file.text => Lines::shifted(&open.text, 3),
+                    _ => Lines::new(&file.text),
+                };
                 let documents: Vec<&crate::yaml::YamlDocument> = checked
                     .documents
                     .iter()
                     .filter(|d| d.file == finding.file)
                     .map(|d| &d.yaml)
                     .collect();
+                (lines, crate::policy::waivers::scalar_spans(&documents))
+            });
+            let mut published = self.published_finding(judgement, finding, lines, &open_of);
+            // An inline waiver goes on its own line above the finding's: never where that line
+            // starts inside a scalar (a block or a multi-line quoted value), where it would be
+            // text of the value rather than a comment. Scalars do not nest, and the spans are
+            // sorted: only the last one starting before the line can hold its start.
+            if let Some(span) = finding.span {
+                let line_start = file.text[..(span.start as usize).min(file.text.len())]
+                    .rfind(['\n', '\r'])
+                    .map_or(0, |i| i + 1);
                 let offset = u32::try_from(line_start).unwrap_or(u32::MAX);
-                let inside = crate::policy::waivers::scalar_spans(&documents)
-                    .iter()
-                    .any(|s| s.start < offset && offset < s.end);
+                let before = scalars.partition_point(|s| s.start < offset);
+                let inside = before > 0 && scalars[before - 1].end > offset;
                 published.waivable &= !inside;
             }
             out.entry(open.uri.as_str().to_owned()).or_default().push(published);
@@ -693,12 +699,9 @@ fn absolute(path: &Path) -> PathBuf {
         .unwrap_or_else(|_| path.to_path_buf())
 }
 
-fn parse<P: serde::de::DeserializeOwned>(request: Request) -> Result<P, String> {
-    serde_json::from_value(request.params).map_err(|e| format!("malformed {} params: {e}", request.method))
-}
-
-fn parse_notification<P: serde::de::DeserializeOwned>(notification: Notification) -> Result<P, String> {
-    serde_json::from_value(notification.params).map_err(|e| format!("malformed {} params: {e}", notification.method))
+/// A message's params as `P`, or why not.
+fn params<P: serde::de::DeserializeOwned>(value: serde_json::Value, method: &str) -> Result<P, String> {
+    serde_json::from_value(value).map_err(|e| format!("malformed {method} params: {e}"))
 }
 
 #[cfg(test)]
@@ -721,9 +724,12 @@ mod tests {
         std::fs::create_dir(dir.path().join(".git")).unwrap();
         let ci = dir.path().join(".gitlab-ci.yml");
         std::fs::write(&ci, "stages: [build]\n").unwrap();
-        assert!(!open(&ci, "stages: [build]\n").is_ours());
-        assert!(open(&ci, "apiVersion: standoff.dev/v1\nkind: Site\n").is_ours());
+        assert!(open(&ci, "stages: [build]\n").tree().is_none());
+        assert_eq!(
+            open(&ci, "apiVersion: standoff.dev/v1\nkind: Site\n").tree(),
+            Some(None)
+        );
         std::fs::write(dir.path().join("standoff.yaml"), "{}\n").unwrap();
-        assert!(open(&ci, "stages: [build]\n").is_ours());
+        assert!(open(&ci, "stages: [build]\n").tree().is_some_and(|t| t.is_some()));
     }
 }
